@@ -1,0 +1,8 @@
+"""Amethyst, a desktop AI studio."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("amethyst")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+source"

@@ -1,0 +1,183 @@
+"""Settings: one typed registry, resolved as defaults < settings file < environment < arguments.
+
+The settings file is JSON in the data folder. A value of the wrong type is dropped with a notice; a file
+that cannot be read at all is backed up beside itself and replaced by defaults, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILENAME = "settings.json"
+ENV_PREFIX = "AMETHYST_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    label: str
+    group: str
+    choices: tuple[Any, ...] = ()
+    help: str = ""
+
+    @property
+    def env_name(self) -> str:
+        return ENV_PREFIX + self.key.upper().replace(".", "_")
+
+    def coerce(self, raw: Any) -> Any:
+        """The value as this setting's type, or ``ValueError`` when it cannot be one."""
+        if self.type is bool:
+            if isinstance(raw, bool):
+                value: Any = raw
+            elif isinstance(raw, str) and raw.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+                value = raw.lower() in {"1", "true", "yes", "on"}
+            else:
+                raise ValueError(f"{self.key}: expected true or false, got {raw!r}")
+        elif self.type is int:
+            if isinstance(raw, bool) or not isinstance(raw, int | str):
+                raise ValueError(f"{self.key}: expected a whole number, got {raw!r}")
+            try:
+                value = int(raw)
+            except ValueError as error:
+                raise ValueError(f"{self.key}: expected a whole number, got {raw!r}") from error
+        elif self.type is float:
+            if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+                raise ValueError(f"{self.key}: expected a number, got {raw!r}")
+            try:
+                value = float(raw)
+            except ValueError as error:
+                raise ValueError(f"{self.key}: expected a number, got {raw!r}") from error
+        elif self.type is str:
+            if not isinstance(raw, str):
+                raise ValueError(f"{self.key}: expected text, got {raw!r}")
+            value = raw
+        else:
+            raise TypeError(f"{self.key}: unsupported setting type {self.type!r}")
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{self.key}: {value!r} is not one of {', '.join(map(str, self.choices))}")
+        return value
+
+
+ACCENTS = ("#9333ea", "#a855f7", "#7c3aed", "#c026d3", "#6366f1")
+
+REGISTRY: tuple[Setting, ...] = (
+    Setting("connection.kind", str, "local", "Connection", "Connection", choices=("local", "cloud"),
+            help="Local runs the Studio API on this computer; Cloud talks to a hosted Studio API."),
+    Setting("connection.cloud_url", str, "", "Studio API URL", "Connection",
+            help="The address of a hosted Studio API, e.g. https://you--amethyst-api.modal.run"),
+    Setting("appearance.accent", str, ACCENTS[0], "Accent colour", "Appearance", choices=ACCENTS),
+    Setting("general.close_to_tray", bool, True, "Closing the window keeps Amethyst in the tray", "General"),
+)
+
+
+def registry_by_key(settings: Iterable[Setting] = REGISTRY) -> dict[str, Setting]:
+    return {setting.key: setting for setting in settings}
+
+
+@dataclass
+class Settings:
+    """The effective settings of one run. ``set`` persists; environment and argument overrides do not."""
+
+    path: Path
+    registry: Mapping[str, Setting] = field(default_factory=registry_by_key)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    _stored: dict[str, Any] = field(default_factory=dict)
+    _listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
+
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        registry: Mapping[str, Setting] | None = None,
+        environ: Mapping[str, str] | None = None,
+        arguments: Mapping[str, str] | None = None,
+    ) -> Settings:
+        settings = cls(path=path, registry=dict(registry or registry_by_key()))
+        settings._read_file()
+        settings._apply_overrides(os.environ if environ is None else environ, arguments or {})
+        return settings
+
+    def _read_file(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("the file does not hold a JSON object")
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            backup = self.path.with_name(f"{self.path.stem}.broken-{time.strftime('%Y%m%d-%H%M%S')}.json")
+            shutil.copyfile(self.path, backup)
+            self.notices.append(
+                f"Your settings file could not be read ({error}). It was saved as {backup.name} "
+                "and the defaults are in use."
+            )
+            log.warning("settings file %s unreadable: %s; backed up to %s", self.path, error, backup)
+            self._write()
+            return
+        for key, raw in data.items():
+            setting = self.registry.get(key)
+            if setting is None:
+                self._stored[key] = raw  # kept for newer versions of the app, ignored here
+                continue
+            try:
+                self._stored[key] = setting.coerce(raw)
+            except ValueError as error:
+                self.notices.append(f"Setting ignored: {error}. The default is in use.")
+                log.warning("settings: %s", error)
+
+    def _apply_overrides(self, environ: Mapping[str, str], arguments: Mapping[str, str]) -> None:
+        for setting in self.registry.values():
+            if setting.env_name in environ:
+                self._override(setting, environ[setting.env_name], source=setting.env_name)
+        for key, raw in arguments.items():
+            setting = self.registry.get(key)
+            if setting is None:
+                self.notices.append(f"Unknown setting --set {key}; it was ignored.")
+                continue
+            self._override(setting, raw, source=f"--set {key}")
+
+    def _override(self, setting: Setting, raw: str, source: str) -> None:
+        try:
+            self.overrides[setting.key] = setting.coerce(raw)
+        except ValueError as error:
+            self.notices.append(f"{source} ignored: {error}")
+
+    def get(self, key: str) -> Any:
+        setting = self.registry[key]
+        if key in self.overrides:
+            return self.overrides[key]
+        return self._stored.get(key, setting.default)
+
+    def set(self, key: str, value: Any) -> None:
+        value = self.registry[key].coerce(value)
+        if self.get(key) == value and key in self._stored:
+            return
+        self._stored[key] = value
+        self._write()
+        for listener in list(self._listeners):
+            listener(key, value)
+
+    def is_overridden(self, key: str) -> bool:
+        return key in self.overrides
+
+    def on_change(self, listener: Callable[[str, Any], None]) -> None:
+        self._listeners.append(listener)
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self._stored, indent=2, sort_keys=True), encoding="utf-8")
+        temporary.replace(self.path)

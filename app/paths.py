@@ -1,0 +1,39 @@
+"""Where the app keeps its files: one data folder (platformdirs' user data dir, or --data-dir)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "Amethyst"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @classmethod
+    def resolve(cls, data_dir: str | Path | None) -> Paths:
+        root = Path(data_dir).expanduser().resolve() if data_dir else user_data_path(APP_NAME, appauthor=False)
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(root)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "amethyst.db"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def folder(self, name: str) -> Path:
+        """A sub-folder of the data folder (gallery, exports, cache…), created on first use."""
+        path = self.data_dir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path

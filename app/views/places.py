@@ -1,0 +1,47 @@
+"""The six places of the window, in sidebar order. Each module is imported only when its place opens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from app.context import AppContext
+
+
+@dataclass(frozen=True)
+class PlaceSpec:
+    key: str
+    title: str
+    icon: str  # file name in resources/icons
+    module: str  # module holding the place's widget class
+    widget: str  # the class name; its __init__ takes (context: AppContext, parent: QWidget | None)
+    subtitle: str = ""
+
+    def build(self, context: AppContext) -> QWidget:
+        factory: Callable[..., QWidget] = getattr(import_module(self.module), self.widget)
+        return factory(context)
+
+
+PLACES: tuple[PlaceSpec, ...] = (
+    PlaceSpec("marketplace", "Marketplace", "marketplace.svg", "app.views.placeholders", "MarketplacePlaceholder",
+              "Find and compare AI models"),
+    PlaceSpec("chat", "Chat", "chat.svg", "app.views.placeholders", "ChatPlaceholder",
+              "Talk to language models"),
+    PlaceSpec("studio", "Studio", "studio.svg", "app.views.placeholders", "StudioPlaceholder",
+              "Turn prompts into images"),
+    PlaceSpec("builder", "Builder", "builder.svg", "app.views.placeholders", "BuilderPlaceholder",
+              "Generate, train and serve small models"),
+    PlaceSpec("billing", "Billing", "billing.svg", "app.views.placeholders", "BillingPlaceholder",
+              "Credits, plans and history"),
+    PlaceSpec("settings", "Settings", "settings.svg", "app.views.settings.page", "SettingsPage",
+              "Keys, connection, appearance and logs"),
+)
+
+
+def place(key: str) -> PlaceSpec:
+    return next(spec for spec in PLACES if spec.key == key)
