@@ -1,0 +1,58 @@
+"""Shared fixtures: offscreen Qt, an in-memory keyring, a context on a temporary data folder, a qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.fakes.memory_keyring.MemoryKeyring")
+
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+
+from app.context import AppContext, build_context  # noqa: E402
+from app.log import Redactor  # noqa: E402
+from app.paths import Paths  # noqa: E402
+from tests.fakes.memory_keyring import MemoryKeyring  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    return MemoryKeyring()
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths.resolve(tmp_path / "data")
+
+
+@pytest.fixture
+def context(paths: Paths, memory_keyring: MemoryKeyring) -> Iterator[AppContext]:
+    """A full app context on a fresh data folder; environment overrides are not read."""
+    ctx = build_context(paths, redactor=Redactor(), keyring_backend=memory_keyring, environ={})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[qasync.QEventLoop]:  # type: ignore[no-untyped-def]
+    """A qasync loop that counts as running while Qt processes events (qtbot.waitUntil / waitSignal)."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
