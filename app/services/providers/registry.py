@@ -50,7 +50,12 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("llamacpp", "llama.cpp server (local)", "openai", "http://127.0.0.1:8080/v1",
                  needs_key=False, local=True),
     ProviderInfo("vllm", "vLLM (local)", "openai", "http://127.0.0.1:8000/v1", needs_key=False, local=True),
+    # Any OpenAI-compatible server; its base URL is the setting ``chat.custom_base_url``, a key is optional.
+    ProviderInfo("custom", "Custom OpenAI-compatible", "openai", "", needs_key=False),
 )
+
+CUSTOM_BASE_URL_SETTING = "chat.custom_base_url"
+
 
 
 def provider(provider_id: str) -> ProviderInfo:
@@ -58,6 +63,13 @@ def provider(provider_id: str) -> ProviderInfo:
         if info.id == provider_id:
             return info
     raise KeyError(f"unknown provider {provider_id!r}")
+
+
+def base_url_for(info: ProviderInfo, custom_base_url: str = "") -> str:
+    """Where requests for ``info`` go; the custom provider's address comes from the settings."""
+    if info.id == "custom":
+        return custom_base_url.strip()
+    return info.base_url
 
 
 def keyed_providers() -> tuple[ProviderInfo, ...]:

@@ -1,0 +1,57 @@
+"""Turning the official SDKs' exceptions into the typed errors of ``base``; one mapping for both SDKs."""
+
+from __future__ import annotations
+
+import json
+
+import anthropic
+import openai
+import pydantic
+
+from app.services.providers.base import (
+    ConnectionFailed,
+    DroppedStream,
+    KeyRejected,
+    MalformedResponse,
+    ProviderError,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    error_detail,
+    parse_retry_after,
+)
+
+_STATUS_ERRORS = (openai.APIStatusError, anthropic.APIStatusError)
+_CONNECTION_ERRORS = (openai.APIConnectionError, anthropic.APIConnectionError)
+
+
+def _is_transport_error(error: BaseException) -> bool:
+    module = type(error).__module__
+    return module.startswith(("httpx", "httpcore", "anyio", "h11")) or isinstance(error, ConnectionError)
+
+
+def map_error(error: BaseException, provider_name: str, *, streaming: bool) -> ProviderError:
+    """The typed error for an SDK exception; ``streaming`` says whether reply text had begun to arrive."""
+    if isinstance(error, ProviderError):
+        return error
+    if isinstance(error, _STATUS_ERRORS):
+        status = error.status_code
+        if status == 401:
+            return KeyRejected(provider_name, error_detail(error))
+        if status == 429:
+            return RateLimited(provider_name, parse_retry_after(error.response.headers))
+        if status >= 500:
+            return ServerError(provider_name, status, error_detail(error))
+        if status == 200:  # an ``error`` event inside a stream that had started
+            return ServerError(provider_name, None, error_detail(error))
+        return RequestRejected(provider_name, status, error_detail(error))
+    if isinstance(error, openai.APIError | anthropic.APIError) and not isinstance(error, _CONNECTION_ERRORS):
+        # openai raises a bare APIError for an ``{"error": …}`` object inside the stream
+        return ServerError(provider_name, None, error_detail(error))
+    if isinstance(error, _CONNECTION_ERRORS) or _is_transport_error(error):
+        if streaming:
+            return DroppedStream(provider_name)
+        return ConnectionFailed(provider_name, str(error.__cause__ or error)[:200])
+    if isinstance(error, json.JSONDecodeError | pydantic.ValidationError | KeyError | TypeError | ValueError):
+        return MalformedResponse(provider_name, str(error).splitlines()[0][:200] if str(error) else "")
+    return ProviderError(f"{provider_name}: {type(error).__name__}: {error}"[:400])

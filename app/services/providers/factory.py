@@ -1,0 +1,40 @@
+"""Building the right ``ChatProvider`` for a registry entry, with its key from the keyring."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from app.services.providers.anthropic_provider import AnthropicProvider
+from app.services.providers.base import ChatProvider, MissingKey, ProviderError
+from app.services.providers.openai_compatible import OpenAICompatibleProvider
+from app.services.providers.registry import ProviderInfo, base_url_for
+
+
+class KeySource(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+
+def provider_key(info: ProviderInfo, secrets: KeySource) -> str | None:
+    return secrets.get(info.secret_name) or None
+
+
+def has_key(info: ProviderInfo, secrets: KeySource) -> bool:
+    return not info.needs_key or bool(provider_key(info, secrets))
+
+
+def build_provider(
+    info: ProviderInfo, secrets: KeySource, *, custom_base_url: str = "", base_url: str | None = None
+) -> ChatProvider:
+    """A provider ready to stream; raises ``MissingKey`` when the provider needs a key that is not stored.
+
+    ``base_url`` overrides the registry (tests, or a local server found on another port).
+    """
+    key = provider_key(info, secrets)
+    if info.needs_key and not key:
+        raise MissingKey(info.name)
+    url = base_url or base_url_for(info, custom_base_url)
+    if not url:
+        raise ProviderError(f"{info.name} has no address yet. Set it in Settings → Chat.")
+    if info.protocol == "anthropic":
+        return AnthropicProvider(info.name, url, key)
+    return OpenAICompatibleProvider(info.name, url, key)
