@@ -79,6 +79,10 @@ REGISTRY: tuple[Setting, ...] = (
             help="The address of a hosted Studio API, e.g. https://you--amethyst-api.modal.run"),
     Setting("appearance.accent", str, ACCENTS[0], "Accent colour", "Appearance", choices=ACCENTS),
     Setting("general.close_to_tray", bool, True, "Closing the window keeps Amethyst in the tray", "General"),
+    Setting("chat.custom_base_url", str, "", "Custom OpenAI-compatible server", "Chat",
+            help="Base URL of any OpenAI-compatible server, e.g. http://192.168.1.5:8000/v1"),
+    Setting("chat.default_provider", str, "openai", "Provider of new chats", "Chat"),
+    Setting("chat.default_model", str, "gpt-4o-mini", "Model of new chats", "Chat"),
 )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from keyring.backend import KeyringBackend
 from sqlalchemy import Engine
@@ -24,6 +25,9 @@ from app.services.notifications import Notifier
 from app.services.secrets import SecretStore
 from app.services.ui_state import UiStateStore
 from app.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from app.services.chat.service import ChatService
 
 
 @dataclass
@@ -43,7 +47,22 @@ class AppContext:
     def ui_state(self) -> UiStateStore:
         return UiStateStore(self.sessions)
 
+    @cached_property
+    def chat(self) -> ChatService:
+        from app.services.chat.pricing import NoPrices
+        from app.services.chat.service import ChatService
+        from app.services.providers.factory import registry_factory
+
+        # Prices come from the Marketplace catalog (``CatalogService.price_for``) when it is part of the app.
+        prices: Any = getattr(self, "catalog", None) if hasattr(type(self), "catalog") else None
+        if prices is None or not hasattr(prices, "price_for"):
+            prices = NoPrices()
+        factory = registry_factory(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
+        return ChatService(self.sessions, factory, prices=prices)
+
     def close(self) -> None:
+        if "chat" in self.__dict__:
+            self.chat.shutdown()
         self.tasks.cancel_all()
         self.engine.dispose()
 

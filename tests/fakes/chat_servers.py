@@ -38,7 +38,15 @@ class Script:
     rate_limit_times: int = 1
     rate_limited_so_far: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
-    models: tuple[str, ...] = ("echo", "slow", "no-usage", "drop", "malformed", "server-error", "rate-limited")
+    models: tuple[str, ...] = (
+        "echo",
+        "slow",
+        "no-usage",
+        "drop",
+        "malformed",
+        "server-error",
+        "rate-limited",
+    )
 
 
 class DroppedOnPurpose(Exception):
@@ -132,8 +140,14 @@ def anthropic_app(script: Script) -> FastAPI:
     async def body_stream(model: str, body: dict[str, Any]) -> AsyncIterator[str]:
         words = _tokens_for(script, body)
         message = {
-            "id": "msg_test", "type": "message", "role": "assistant", "model": model, "content": [],
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 13, "output_tokens": 1},
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 13, "output_tokens": 1},
         }
         yield event("message_start", {"message": message})
         yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
@@ -142,13 +156,18 @@ def anthropic_app(script: Script) -> FastAPI:
             if model == "drop" and index == 3:
                 raise DroppedOnPurpose("cutting the stream")
             if model == "malformed" and index == 3:
-                yield "event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"delta\n\n"
+                yield 'event: content_block_delta\ndata: {"type": "content_block_delta", "delta\n\n'
                 continue
             yield event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": word}})
             await asyncio.sleep(script.delay_s or (0.05 if model == "slow" else 0))
         yield event("content_block_stop", {"index": 0})
-        yield event("message_delta", {"delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                      "usage": {"output_tokens": len(words)}})
+        yield event(
+            "message_delta",
+            {
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": len(words)},
+            },
+        )
         yield event("message_stop", {})
 
     @app.post("/v1/messages")
@@ -157,19 +176,25 @@ def anthropic_app(script: Script) -> FastAPI:
         script.requests.append(body)
         # Anthropic accepts ``x-api-key``; newer SDKs send the key as a bearer token instead.
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
-        failure = _error_for(script, body.get("model", ""), request.headers.get("x-api-key") or bearer or None)
+        failure = _error_for(
+            script, body.get("model", ""), request.headers.get("x-api-key") or bearer or None
+        )
         if failure is not None:
             status, headers, message = failure
             kinds = {401: "authentication_error", 429: "rate_limit_error", 500: "api_error"}
             return JSONResponse(
-                {"type": "error", "error": {"type": kinds[status], "message": message}}, status, headers=headers
+                {"type": "error", "error": {"type": kinds[status], "message": message}},
+                status,
+                headers=headers,
             )
         return StreamingResponse(body_stream(body.get("model", ""), body), media_type="text/event-stream")
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
-        data = [{"id": name, "type": "model", "display_name": name, "created_at": "2025-01-01T00:00:00Z"}
-                for name in script.models]
+        data = [
+            {"id": name, "type": "model", "display_name": name, "created_at": "2025-01-01T00:00:00Z"}
+            for name in script.models
+        ]
         return {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
 
     return app

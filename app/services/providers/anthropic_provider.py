@@ -32,11 +32,15 @@ class AnthropicProvider(ChatProvider):
         }
         if request.system_prompt.strip():
             arguments["system"] = request.system_prompt
-        # Anthropic has no frequency/presence penalties; they are not sent.
+        # Anthropic has no frequency/presence penalties; they are not sent. Sampling settings go in the body
+        # directly: recent SDK versions no longer list them as arguments, while the API still reads them.
+        sampling: dict[str, float] = {}
         if params.temperature is not None:
-            arguments["temperature"] = min(1.0, max(0.0, params.temperature))
-        if params.top_p is not None and params.temperature is None:
-            arguments["top_p"] = params.top_p
+            sampling["temperature"] = min(1.0, max(0.0, params.temperature))
+        elif params.top_p is not None:  # newer models refuse both at once
+            sampling["top_p"] = params.top_p
+        if sampling:
+            arguments["extra_body"] = sampling
         return arguments
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from app.services.providers.anthropic_provider import AnthropicProvider
 from app.services.providers.base import ChatProvider, MissingKey, ProviderError
 from app.services.providers.openai_compatible import OpenAICompatibleProvider
-from app.services.providers.registry import ProviderInfo, base_url_for
+from app.services.providers.registry import ProviderInfo, base_url_for, provider
 
 
 class KeySource(Protocol):
@@ -38,3 +39,16 @@ def build_provider(
     if info.protocol == "anthropic":
         return AnthropicProvider(info.name, url, key)
     return OpenAICompatibleProvider(info.name, url, key)
+
+
+def registry_factory(secrets: KeySource, custom_base_url: Callable[[], str]) -> Callable[[str], ChatProvider]:
+    """``provider id -> ChatProvider`` from the registry, keys from the keyring, read on every request."""
+
+    def make(provider_id: str) -> ChatProvider:
+        try:
+            info = provider(provider_id)
+        except KeyError as error:
+            raise ProviderError(f"Unknown provider {provider_id!r}. Pick a model again.") from error
+        return build_provider(info, secrets, custom_base_url=custom_base_url())
+
+    return make
