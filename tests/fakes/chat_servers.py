@@ -5,7 +5,7 @@ Behaviour is chosen by the model name of a request, so one server scripts every 
 ``echo``      streams ``Script.reply`` (default: "You said: <last user text>") with a usage block
 ``no-usage``  the same, without a usage block (the client must estimate tokens)
 ``slow``      one token per ``Script.delay_s`` (for stop / kill tests and the benchmark)
-``server-error``  500; ``rate-limited`` 429 with Retry-After for the first ``Script.rate_limit_times`` requests
+``server-error``  500; ``rate-limited`` 429 + Retry-After for the first ``Script.rate_limit_times`` requests
 ``drop``      a few tokens, then the connection is cut; ``malformed`` a few tokens, then broken JSON
 Any request whose key is not ``Script.api_key`` gets 401.
 """
@@ -109,7 +109,8 @@ def openai_app(script: Script) -> FastAPI:
         include_usage = (body.get("stream_options") or {}).get("include_usage")
         if include_usage and model != "no-usage":
             usage = {"prompt_tokens": 11, "completion_tokens": len(words), "total_tokens": 11 + len(words)}
-            yield f"data: {json.dumps({'id': 'x', 'object': 'chat.completion.chunk', 'choices': [], 'usage': usage})}\n\n"
+            last = {"id": "x", "object": "chat.completion.chunk", "choices": [], "usage": usage}
+            yield f"data: {json.dumps(last)}\n\n"
         yield "data: [DONE]\n\n"
 
     @app.post("/v1/chat/completions")

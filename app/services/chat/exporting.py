@@ -1,7 +1,8 @@
-"""Export a session to Markdown or JSON, and import the JSON back. Pure functions; the service writes files."""
+"""Export a session to Markdown or JSON and import the JSON back. Pure functions; the service writes files."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
@@ -111,9 +112,7 @@ def from_json(raw: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 row[key] = item[key]
         row["estimated"] = bool(item.get("estimated", False))
         if isinstance(item.get("created_at"), str):
-            try:
+            with contextlib.suppress(ValueError):
                 row["created_at"] = datetime.fromisoformat(item["created_at"])
-            except ValueError:
-                pass
         rows.append(row)
     return fields, rows

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,20 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.chat import MessageStatus
 from app.services.chat import exporting
-from app.services.chat.pricing import NoPrices, PriceLookup, cost_of
+from app.services.chat.pricing import NoPrices, PriceLookup
+from app.services.chat.replies import ReplyRun
 from app.services.chat.store import ChatStore, MessageInfo, SearchHit, SessionInfo, UsageRow
-from app.services.chat.streaming import ReplyWriter
 from app.services.chat.tokens import TokenEstimator
 from app.services.providers.base import (
     ChatProvider,
-    ChatRequest,
-    ConnectionFailed,
-    ProviderError,
-    RateLimited,
-    SamplingParams,
-    ServerError,
     Turn,
-    Usage,
 )
 
 log = logging.getLogger(__name__)
@@ -45,8 +35,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ProviderFactory = Callable[[str], ChatProvider]
 
-MAX_RATE_LIMIT_RETRIES = 3
-MAX_WAIT_S = 120
 CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped. Do not repeat anything."
 
 
@@ -73,9 +61,9 @@ class ChatService(QObject):
     ) -> None:
         super().__init__(parent)
         self.store = ChatStore(sessions)
-        self._provider_factory = provider_factory
+        self.provider_factory = provider_factory
         self.prices: PriceLookup = prices or NoPrices()
-        self._estimator = estimator or TokenEstimator()
+        self.estimator = estimator or TokenEstimator()
         self.flush_interval = flush_interval
         self.frame_interval = frame_interval
         # One writer thread keeps database writes in order and off the UI thread.
@@ -259,7 +247,7 @@ class ChatService(QObject):
             self.store.update_message, message_id, status=MessageStatus.STREAMING, error=None
         )
         self.message_updated.emit(message)
-        return await self._stream(session, message, turns)
+        return await ReplyRun(self, session, message, turns).run()
 
     async def _reply(self, session: SessionInfo) -> MessageInfo:
         history = await self.db(self.store.messages, session.id)
@@ -273,159 +261,7 @@ class ChatService(QObject):
             model=session.model,
         )
         self.message_added.emit(placeholder)
-        return await self._stream(session, placeholder, _turns(history))
-
-    async def _stream(self, session: SessionInfo, message: MessageInfo, turns: list[Turn]) -> MessageInfo:
-        writer = ReplyWriter(self, message.id, message.content)
-        self.streaming_changed.emit(session.id, True)
-        attempts = [(session.provider, session.model, None)]
-        if session.failover_model:
-            failover_provider = session.failover_provider or session.provider
-            attempts.append(
-                (failover_provider, session.failover_model, f"{failover_provider}/{session.failover_model}")
-            )
-        usage: Usage | None = None
-        used = attempts[0]
-        note: str | None = None
-        try:
-            for index, (provider_id, model, _label) in enumerate(attempts):
-                has_next = index + 1 < len(attempts)
-                used = attempts[index]
-                try:
-                    usage = await self._attempt(
-                        session, provider_id, model, turns, writer, may_failover=has_next
-                    )
-                    break
-                except (ServerError, RateLimited, ConnectionFailed) as error:
-                    if not has_next or writer.received:
-                        raise
-                    next_label = attempts[index + 1][2]
-                    note = f"{provider_id}/{model} failed ({error.message}) — answered by {next_label}."
-                    log.info("chat failover: %s", note)
-            final = await self._finish(
-                writer, used[0], used[1], turns, session, usage, MessageStatus.COMPLETE, note=note
-            )
-        except asyncio.CancelledError:
-            await self._finish(
-                writer,
-                used[0],
-                used[1],
-                turns,
-                session,
-                None,
-                MessageStatus.INTERRUPTED,
-                note="Stopped before the reply was finished.",
-            )
-            self.streaming_changed.emit(session.id, False)
-            raise
-        except ProviderError as error:
-            final = await self._finish(
-                writer,
-                used[0],
-                used[1],
-                turns,
-                session,
-                None,
-                MessageStatus.ERROR,
-                error=error.message,
-                note=note,
-            )
-        self.streaming_changed.emit(session.id, False)
-        self.session_changed.emit(session.id)
-        return final
-
-    async def _attempt(
-        self,
-        session: SessionInfo,
-        provider_id: str,
-        model: str,
-        turns: list[Turn],
-        writer: ReplyWriter,
-        *,
-        may_failover: bool,
-    ) -> Usage | None:
-        request = ChatRequest(
-            model=model,
-            turns=turns,
-            system_prompt=session.system_prompt,
-            params=SamplingParams(
-                temperature=session.temperature,
-                top_p=session.top_p,
-                max_tokens=session.max_tokens,
-                frequency_penalty=session.frequency_penalty,
-                presence_penalty=session.presence_penalty,
-            ),
-        )
-        rate_limited = 0
-        while True:
-            provider = self._provider_factory(provider_id)
-            usage: Usage | None = None
-            try:
-                async with aclosing(provider.stream(request)) as chunks:  # type: ignore[type-var]
-                    async for chunk in chunks:
-                        if chunk.text:
-                            writer.add(chunk.text)
-                        if chunk.usage is not None:
-                            usage = chunk.usage
-                return usage
-            except RateLimited as error:
-                if may_failover or writer.received or rate_limited >= MAX_RATE_LIMIT_RETRIES:
-                    raise
-                rate_limited += 1
-                wait = error.retry_after if error.retry_after is not None else 2.0**rate_limited
-                await self._count_down(writer.message_id, min(MAX_WAIT_S, wait))
-            finally:
-                await provider.aclose()
-
-    async def _count_down(self, message_id: int, seconds: float) -> None:
-        """Waits ``seconds``, telling the view how many are left once per second."""
-        deadline = time.monotonic() + seconds
-        try:
-            while (left := deadline - time.monotonic()) > 0:
-                self.waiting.emit(message_id, math.ceil(left))
-                await asyncio.sleep(min(1.0, left))
-        finally:
-            self.waiting.emit(message_id, 0)
-
-    async def _finish(
-        self,
-        writer: ReplyWriter,
-        provider_id: str,
-        model: str,
-        turns: list[Turn],
-        session: SessionInfo,
-        usage: Usage | None,
-        status: str,
-        *,
-        error: str | None = None,
-        note: str | None = None,
-    ) -> MessageInfo:
-        content = await writer.close()
-        if usage is not None:
-            tokens_in, tokens_out, estimated = usage.input_tokens, usage.output_tokens, False
-        else:
-            prompt = "\n".join([session.system_prompt, *(turn.content for turn in turns)])
-            loop = asyncio.get_running_loop()
-            tokens_in = await loop.run_in_executor(None, self._estimator.count, prompt)
-            tokens_out = await loop.run_in_executor(None, self._estimator.count, content)
-            estimated = True
-        cost = cost_of(self.prices, provider_id, model, tokens_in, tokens_out)
-        final = await self.db(
-            self.store.update_message,
-            writer.message_id,
-            content=content,
-            status=status,
-            provider=provider_id,
-            model=model,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            estimated=estimated,
-            cost=cost,
-            error=error,
-            note=note,
-        )
-        self.message_updated.emit(final)
-        return final
+        return await ReplyRun(self, session, placeholder, _turns(history)).run()
 
 
 def _turns(history: list[MessageInfo]) -> list[Turn]:

@@ -91,7 +91,7 @@ class UsageRow:
 
 
 def fts_query(raw: str) -> str:
-    """Words of ``raw`` as an FTS5 query where every word must appear (as a prefix); no FTS syntax leaks in."""
+    """Words of ``raw`` as an FTS5 query: every word must appear (as a prefix); no FTS syntax leaks in."""
     words = re.findall(r"\w+", raw, flags=re.UNICODE)
     return " ".join(f'"{word}"*' for word in words)
 

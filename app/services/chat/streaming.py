@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +58,6 @@ class ReplyWriter:
             self._frame.cancel()
         self._emit()
         if self._write is not None and not self._write.done():
-            try:
+            with contextlib.suppress(Exception):  # the final write that follows carries the same text
                 await asyncio.shield(self._write)
-            except Exception:  # the final write that follows carries the same text
-                pass
         return self.text
