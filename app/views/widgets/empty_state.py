@@ -35,7 +35,8 @@ class EmptyState(QWidget):
         self.body_label.setProperty("role", "muted")
         self.body_label.setWordWrap(True)
         self.body_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body_label.setMaximumWidth(460)
+        self.body_label.setMaximumWidth(480)
+        self.body_label.setMinimumWidth(360)
 
         layout.addWidget(picture)
         layout.addWidget(self.title_label)

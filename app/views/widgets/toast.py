@@ -66,7 +66,7 @@ class Toast(QFrame):
         self.raise_()
         self.timer.start()
 
-    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.clicked.emit()
         super().mousePressEvent(event)
 
@@ -76,7 +76,7 @@ class Toast(QFrame):
             self.closed.emit()
             self.deleteLater()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._host and event.type() == QEvent.Type.Resize:
             self._place()
         return False
