@@ -30,9 +30,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[],
         help="override a setting for this run only, e.g. --set connection.kind=cloud",
     )
-    parser.add_argument(
-        "--place", help="open this place first (marketplace, chat, studio, builder, billing, settings)"
-    )
+    parser.add_argument("--place", help="open this place first (marketplace, chat, studio, builder, billing, settings)")
     parser.add_argument("--first-paint-exit", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     for item in arguments.overrides:

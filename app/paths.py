@@ -16,9 +16,7 @@ class Paths:
 
     @classmethod
     def resolve(cls, data_dir: str | Path | None) -> Paths:
-        root = (
-            Path(data_dir).expanduser().resolve() if data_dir else user_data_path(APP_NAME, appauthor=False)
-        )
+        root = Path(data_dir).expanduser().resolve() if data_dir else user_data_path(APP_NAME, appauthor=False)
         root.mkdir(parents=True, exist_ok=True)
         return cls(root)
 

@@ -25,9 +25,7 @@ class TaskRunner:
         self._named: dict[str, asyncio.Task[Any]] = {}
         self.report_error: ErrorReporter | None = report_error
 
-    def start(
-        self, name: str, coroutine: Coroutine[Any, Any, Any], *, replace: bool = True
-    ) -> asyncio.Task[Any]:
+    def start(self, name: str, coroutine: Coroutine[Any, Any, Any], *, replace: bool = True) -> asyncio.Task[Any]:
         previous = self._named.get(name)
         if previous is not None and not previous.done():
             if replace:

@@ -77,9 +77,7 @@ class ExceptionHandler:
 
     def show(self, summary: str, details: str) -> ErrorDialog:
         dialog = ErrorDialog(summary, details, self.parent)
-        dialog.finished.connect(
-            lambda _result, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None
-        )
+        dialog.finished.connect(lambda _result, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         self.dialogs.append(dialog)
         dialog.show()
         return dialog

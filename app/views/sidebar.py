@@ -63,9 +63,7 @@ class Sidebar(QFrame):
             button.setCheckable(True)
             button.setToolTip(f"{spec.title} (Ctrl+{index})")
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setSizePolicy(
-                button.sizePolicy().horizontalPolicy().Expanding, button.sizePolicy().verticalPolicy()
-            )
+            button.setSizePolicy(button.sizePolicy().horizontalPolicy().Expanding, button.sizePolicy().verticalPolicy())
             button.clicked.connect(lambda _checked=False, key=spec.key: self.place_selected.emit(key))
             self.group.addButton(button)
             self.buttons[spec.key] = button
@@ -109,11 +107,7 @@ class Sidebar(QFrame):
         self.brand.setVisible(expanded)
         self.logo.setVisible(expanded)
         self.close_button.setVisible(expanded)
-        self.toggle_button.setToolTip(
-            "Collapse the sidebar (Ctrl+B)" if expanded else "Expand the sidebar (Ctrl+B)"
-        )
-        style = (
-            Qt.ToolButtonStyle.ToolButtonTextBesideIcon if expanded else Qt.ToolButtonStyle.ToolButtonIconOnly
-        )
+        self.toggle_button.setToolTip("Collapse the sidebar (Ctrl+B)" if expanded else "Expand the sidebar (Ctrl+B)")
+        style = Qt.ToolButtonStyle.ToolButtonTextBesideIcon if expanded else Qt.ToolButtonStyle.ToolButtonIconOnly
         for button in self.buttons.values():
             button.setToolButtonStyle(style)

@@ -56,9 +56,7 @@ class GeneralSection(Section):
         )
         folder_row.addWidget(self.folder, 1)
         self.open_folder = QPushButton("Open folder")
-        self.open_folder.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.data_dir)))
-        )
+        self.open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.data_dir))))
         folder_row.addWidget(self.open_folder)
         self.body.addLayout(folder_row)
 
