@@ -18,9 +18,7 @@ class PriceTable:
         return self.prices.get(model_id)
 
 
-def fake_factory(
-    openai_server: ServerThread | None, anthropic_server: ServerThread | None = None, key: str = GOOD_KEY
-):  # type: ignore[no-untyped-def]
+def fake_factory(openai_server: ServerThread | None, anthropic_server: ServerThread | None = None, key: str = GOOD_KEY):  # type: ignore[no-untyped-def]
     def make(provider_id: str) -> ChatProvider:
         if provider_id == "anthropic":
             assert anthropic_server is not None

@@ -28,9 +28,7 @@ def partial_reply(database: Path) -> tuple[str, str] | None:
         return None
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
-            row = connection.execute(
-                "SELECT content, status FROM chat_messages WHERE role = 'assistant'"
-            ).fetchone()
+            row = connection.execute("SELECT content, status FROM chat_messages WHERE role = 'assistant'").fetchone()
     except sqlite3.OperationalError:  # tables not created yet
         return None
     return (row[0], row[1]) if row else None

@@ -39,9 +39,7 @@ def server(kind: str, request: pytest.FixtureRequest) -> ServerThread:
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
 
-async def collect(
-    provider: ChatProvider, model: str, text: str = "hello there"
-) -> tuple[str, list[ChatChunk]]:
+async def collect(provider: ChatProvider, model: str, text: str = "hello there") -> tuple[str, list[ChatChunk]]:
     chunks: list[ChatChunk] = []
     request = ChatRequest(model=model, turns=[Turn("user", text)], system_prompt="Be brief.")
     async for chunk in provider.stream(request):
@@ -92,9 +90,7 @@ async def test_server_error(kind: str, server: ServerThread) -> None:
 async def test_dropped_stream_keeps_partial_text(kind: str, server: ServerThread) -> None:
     received: list[str] = []
     with pytest.raises(DroppedStream):
-        async for chunk in make(kind, server).stream(
-            ChatRequest("drop", [Turn("user", "one two three four")])
-        ):
+        async for chunk in make(kind, server).stream(ChatRequest("drop", [Turn("user", "one two three four")])):
             received.append(chunk.text)
     assert "".join(received) == "You said: one"
 

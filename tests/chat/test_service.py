@@ -49,9 +49,7 @@ async def test_send_streams_saves_and_prices_the_reply(service: ChatService) -> 
 
 
 async def test_anthropic_session(service: ChatService, script: Script) -> None:
-    session = await service.create_session(
-        provider="anthropic", model="echo", temperature=0.3, max_tokens=100
-    )
+    session = await service.create_session(provider="anthropic", model="echo", temperature=0.3, max_tokens=100)
     reply = await service.send(session.id, "hi")
     assert reply.content == "You said: hi", reply.error
     assert (reply.tokens_in, reply.tokens_out) == (13, 3)
@@ -142,9 +140,7 @@ async def test_stop_keeps_partial_reply_as_interrupted(service: ChatService, scr
     assert reply.estimated is True
 
 
-async def test_reply_is_written_while_it_grows(
-    service: ChatService, script: Script, context: AppContext
-) -> None:
+async def test_reply_is_written_while_it_grows(service: ChatService, script: Script, context: AppContext) -> None:
     script.delay_s = 0.02
     script.tokens = 60
     session = await service.create_session(provider="openai", model="slow")
@@ -152,9 +148,7 @@ async def test_reply_is_written_while_it_grows(
     seen_partial = ""
     while not task.done():
         with context.engine.connect() as connection:
-            row = connection.execute(
-                text("SELECT content, status FROM chat_messages WHERE role='assistant'")
-            ).first()
+            row = connection.execute(text("SELECT content, status FROM chat_messages WHERE role='assistant'")).first()
         if row is not None and row[1] == "streaming" and row[0]:
             seen_partial = row[0]
         await asyncio.sleep(0.05)
@@ -230,9 +224,7 @@ async def test_export_and_import_round_trip(service: ChatService, tmp_path: Path
     assert imported.system_prompt == "Short answers."
     original = await service.messages(session.id)
     copied = await service.messages(imported.id)
-    assert [(m.role, m.content, m.tokens_out) for m in copied] == [
-        (m.role, m.content, m.tokens_out) for m in original
-    ]
+    assert [(m.role, m.content, m.tokens_out) for m in copied] == [(m.role, m.content, m.tokens_out) for m in original]
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"format": "something else"}))
     with pytest.raises(ImportFailed, match="not an Amethyst chat export"):

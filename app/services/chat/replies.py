@@ -133,9 +133,8 @@ class ReplyRun:
             tokens_in, tokens_out, estimated = usage.input_tokens, usage.output_tokens, False
         else:
             prompt = "\n".join([self.session.system_prompt, *(turn.content for turn in self.turns)])
-            loop = asyncio.get_running_loop()
-            tokens_in = await loop.run_in_executor(None, service.estimator.count, prompt)
-            tokens_out = await loop.run_in_executor(None, service.estimator.count, content)
+            tokens_in = await service.db(service.estimator.count, prompt)
+            tokens_out = await service.db(service.estimator.count, content)
             estimated = True
         provider_id, model = self.used
         final = await service.db(

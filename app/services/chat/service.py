@@ -168,25 +168,15 @@ class ChatService(QObject):
     # export / import -----------------------------------------------------------------------------------
     async def export(self, session_id: int, path: Path) -> Path:
         """Writes Markdown for a ``.md`` path, JSON otherwise; the file name is sanitized."""
-        session, messages = await self.db(
-            lambda: (self.store.session(session_id), self.store.messages(session_id))
-        )
+        session, messages = await self.db(lambda: (self.store.session(session_id), self.store.messages(session_id)))
         suffix = ".md" if path.suffix.lower() in (".md", ".markdown") else ".json"
         target = path.with_name(exporting.safe_filename(path.stem or session.title, suffix))
-        body = (
-            exporting.to_markdown(session, messages)
-            if suffix == ".md"
-            else exporting.to_json(session, messages)
-        )
-        await asyncio.get_running_loop().run_in_executor(
-            None, partial(target.write_text, body, encoding="utf-8")
-        )
+        body = exporting.to_markdown(session, messages) if suffix == ".md" else exporting.to_json(session, messages)
+        await self.db(target.write_text, body, encoding="utf-8")
         return target
 
     async def import_json(self, path: Path) -> SessionInfo:
-        raw = await asyncio.get_running_loop().run_in_executor(
-            None, partial(path.read_text, encoding="utf-8")
-        )
+        raw = await self.db(path.read_text, encoding="utf-8")
         fields, rows = exporting.from_json(raw)
 
         def write() -> SessionInfo:
@@ -243,9 +233,7 @@ class ChatService(QObject):
         session = await self.db(self.store.session, message.session_id)
         history = [m for m in await self.db(self.store.messages, message.session_id) if m.id <= message_id]
         turns = [*_turns(history), Turn("user", CONTINUE_PROMPT)]
-        message = await self.db(
-            self.store.update_message, message_id, status=MessageStatus.STREAMING, error=None
-        )
+        message = await self.db(self.store.update_message, message_id, status=MessageStatus.STREAMING, error=None)
         self.message_updated.emit(message)
         return await ReplyRun(self, session, message, turns).run()
 

@@ -112,9 +112,7 @@ class ChatStore:
     def list_sessions(self) -> list[SessionInfo]:
         with self._sessions() as db:
             rows = db.scalars(
-                select(ChatSession)
-                .where(ChatSession.deleted_at.is_(None))
-                .order_by(ChatSession.updated_at.desc())
+                select(ChatSession).where(ChatSession.deleted_at.is_(None)).order_by(ChatSession.updated_at.desc())
             )
             return [SessionInfo.of(row) for row in rows]
 
@@ -159,9 +157,7 @@ class ChatStore:
     # messages ------------------------------------------------------------------------------------------
     def messages(self, session_id: int) -> list[MessageInfo]:
         with self._sessions() as db:
-            rows = db.scalars(
-                select(ChatMessage).where(ChatMessage.session_id == session_id).order_by(ChatMessage.id)
-            )
+            rows = db.scalars(select(ChatMessage).where(ChatMessage.session_id == session_id).order_by(ChatMessage.id))
             return [MessageInfo.of(row) for row in rows]
 
     def message(self, message_id: int) -> MessageInfo:
@@ -203,9 +199,7 @@ class ChatStore:
     def delete_from(self, session_id: int, message_id: int) -> None:
         """Removes ``message_id`` and every later message of the session."""
         with self._sessions.begin() as db:
-            db.execute(
-                delete(ChatMessage).where(ChatMessage.session_id == session_id, ChatMessage.id >= message_id)
-            )
+            db.execute(delete(ChatMessage).where(ChatMessage.session_id == session_id, ChatMessage.id >= message_id))
 
     def clear(self, session_id: int) -> None:
         with self._sessions.begin() as db:

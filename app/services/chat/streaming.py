@@ -37,9 +37,7 @@ class ReplyWriter:
         if self._frame is None:
             self._frame = loop.call_later(self._service.frame_interval, self._emit)
         now = time.monotonic()
-        if now - self._last_write >= self._service.flush_interval and (
-            self._write is None or self._write.done()
-        ):
+        if now - self._last_write >= self._service.flush_interval and (self._write is None or self._write.done()):
             self._last_write = now
             self._write = asyncio.ensure_future(
                 self._service.db(self._service.store.write_content, self.message_id, self.text)

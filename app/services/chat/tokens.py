@@ -36,9 +36,7 @@ class TokenEstimator:
                     if self._encoding_name in tiktoken.list_encoding_names():
                         self._encoding = tiktoken.get_encoding(self._encoding_name)
                     else:
-                        log.info(
-                            "token encoding %s is not installed; estimating chars/4", self._encoding_name
-                        )
+                        log.info("token encoding %s is not installed; estimating chars/4", self._encoding_name)
                 except Exception as error:  # a broken install must never break a chat
                     log.warning("could not load token encoding %s: %s", self._encoding_name, error)
             return self._encoding

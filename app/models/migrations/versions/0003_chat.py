@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_chat_sessions_updated_at", "chat_sessions", ["updated_at"])
     op.create_table(
@@ -54,6 +55,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_chat_messages_session_id", "chat_messages", ["session_id"])
     op.create_index("ix_chat_messages_status", "chat_messages", ["status"])

@@ -1,0 +1,146 @@
+"""Paints message bubbles from cached QTextDocuments and turns clicks on their links into actions.
+
+Heights are exact for rows that were drawn or measured; others get a cheap estimate that an idle job
+(``MessageListView``) replaces in small time slices, so opening a 1,000-message session never blocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QTextDocument
+from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
+
+from app.views.chat.message_html import message_html
+from app.views.chat.message_model import ROW_ROLE, MessageRow
+from app.views.theme import PALETTE
+
+OUTER_H = 18
+OUTER_V = 6
+PAD = 12
+MAX_BUBBLE = 860
+DOC_CACHE = 240
+STYLE = (
+    f"a {{ color: #c084fc; text-decoration: none; }} code {{ background-color: #1c1c2e; }}"
+    f" pre {{ font-family: monospace; }} h1, h2, h3 {{ color: {PALETTE.text}; }}"
+)
+Index = QModelIndex | QPersistentModelIndex
+
+
+class MessageDelegate(QStyledItemDelegate):
+    link_activated = Signal(object, str)  # MessageRow, href
+    relayout_needed = Signal()
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        self._docs: OrderedDict[tuple[int, int, int], QTextDocument] = OrderedDict()
+        self._heights: dict[int, tuple[int, int, int]] = {}  # message id -> (version, width, height)
+        self._relayout = QTimer(self, singleShot=True, interval=0)
+        self._relayout.timeout.connect(self.relayout_needed)
+
+    # geometry ----------------------------------------------------------------------------------------------
+    def bubble_width(self) -> int:
+        return max(240, min(MAX_BUBBLE, self.view.viewport().width() - 2 * OUTER_H))
+
+    def text_width(self) -> int:
+        return self.bubble_width() - 2 * PAD
+
+    def bubble_rect(self, rect: QRect, row: MessageRow) -> QRect:
+        width = self.bubble_width()
+        left = rect.left() + OUTER_H
+        if row.info.role == "user":
+            left = rect.right() - OUTER_H - width
+        return QRect(left, rect.top() + OUTER_V, width, rect.height() - 2 * OUTER_V)
+
+    # documents ---------------------------------------------------------------------------------------------
+    def document(self, row: MessageRow) -> QTextDocument:
+        width = self.text_width()
+        key = (row.info.id, row.version, width)
+        doc = self._docs.get(key)
+        if doc is not None:
+            self._docs.move_to_end(key)
+            return doc
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self.view.font())
+        doc.setDefaultStyleSheet(STYLE)
+        doc.setHtml(message_html(row))
+        doc.setTextWidth(width)
+        self._docs[key] = doc
+        if len(self._docs) > DOC_CACHE:
+            self._docs.popitem(last=False)
+        self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
+        return doc
+
+    def exact_height(self, row: MessageRow) -> int | None:
+        known = self._heights.get(row.info.id)
+        if known is not None and known[0] == row.version and known[1] == self.text_width():
+            return known[2]
+        return None
+
+    def last_height(self, message_id: int) -> int | None:
+        """The height measured last for this message, whatever version or width it was for."""
+        known = self._heights.get(message_id)
+        return known[2] if known is not None else None
+
+    def measure(self, row: MessageRow) -> int:
+        height = self.exact_height(row)
+        return height if height is not None else math.ceil(self.document(row).size().height())
+
+    def estimate(self, row: MessageRow) -> int:
+        metrics = QFontMetrics(self.view.font())
+        per_line = max(20, self.text_width() // max(1, metrics.averageCharWidth()))
+        lines = 3 + sum(1 + len(part) // per_line for part in row.text.split("\n"))
+        lines += 2 * row.text.count("```")
+        return lines * metrics.lineSpacing()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        row: MessageRow = index.data(ROW_ROLE)
+        height = self.exact_height(row)
+        if height is None:
+            height = self.measure(row) if row.streaming or row.is_last else self.estimate(row)
+        return QSize(self.view.viewport().width(), height + 2 * PAD + 2 * OUTER_V)
+
+    # painting ----------------------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        row: MessageRow = index.data(ROW_ROLE)
+        guessed = self.exact_height(row) is None
+        doc = self.document(row)
+        if guessed:
+            self._relayout.start()  # the row was laid out with an estimate; lay out again with the truth
+        bubble = self.bubble_rect(option.rect, row)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        user = row.info.role == "user"
+        painter.setBrush(QColor(PALETTE.surface_alt if user else PALETTE.surface))
+        border = PALETTE.danger if row.info.status == "error" else PALETTE.border
+        painter.setPen(QPen(QColor(border), 1))
+        painter.drawRoundedRect(bubble.adjusted(0, 0, -1, -1), 10, 10)
+        painter.translate(QPointF(bubble.left() + PAD, bubble.top() + PAD))
+        painter.setClipRect(0, 0, bubble.width() - 2 * PAD, bubble.height() - 2 * PAD)
+        doc.drawContents(painter)
+        painter.restore()
+
+    # links -------------------------------------------------------------------------------------------------
+    def anchor_at(self, index: Index, rect: QRect, position: QPointF) -> str:
+        row: MessageRow = index.data(ROW_ROLE)
+        bubble = self.bubble_rect(rect, row)
+        local = position - QPointF(bubble.left() + PAD, bubble.top() + PAD)
+        return str(self.document(row).documentLayout().anchorAt(local) or "")
+
+    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: Index) -> bool:  # type: ignore[no-untyped-def]
+        kind = event.type()
+        if kind not in (QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove) or not isinstance(event, QMouseEvent):
+            return False
+        href = self.anchor_at(index, option.rect, event.position())
+        if kind == QEvent.Type.MouseMove:
+            cursor = Qt.CursorShape.PointingHandCursor if href else Qt.CursorShape.ArrowCursor
+            self.view.viewport().setCursor(cursor)
+            return False
+        if href and event.button() == Qt.MouseButton.LeftButton:
+            self.link_activated.emit(index.data(ROW_ROLE), href)
+            return True
+        return False

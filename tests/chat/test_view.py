@@ -1,0 +1,150 @@
+"""The Chat place driven like a person would: type, Ctrl+Enter, Esc, click links in the bubbles, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QFileDialog
+
+from app.context import AppContext
+from app.views.chat.message_delegate import PAD
+from app.views.chat.page import ChatPage
+from tests.fakes.chat_servers import GOOD_KEY, Script, ServerThread
+
+CODE_REPLY = (
+    "Here is a function that **doubles** a number:\n\n"
+    "```python\ndef double(x: int) -> int:\n    return x * 2\n```\n\n"
+    "Call it with `double(21)` to get 42."
+)
+
+
+@pytest.fixture
+def page(qtbot, qloop, context: AppContext, openai_server: ServerThread) -> Iterator[ChatPage]:  # type: ignore[no-untyped-def]
+    context.settings.set("chat.custom_base_url", f"{openai_server.url}/v1")
+    context.settings.set("chat.default_provider", "custom")
+    context.settings.set("chat.default_model", "echo")
+    context.secrets.set("provider:custom", GOOD_KEY)
+    widget = ChatPage(context)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 820)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.title.text() == "No chat open")
+    yield widget
+    widget.service.shutdown()
+
+
+def send(qtbot, page: ChatPage, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.composer.editor.setFocus()
+    qtbot.keyClicks(page.composer.editor, text)
+    qtbot.keyClick(page.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def last_status(page: ChatPage) -> str:
+    return page.model.rows[-1].info.status if page.model.rows else ""
+
+
+def click_link(qtbot, page: ChatPage, row_number: int, href: str) -> None:  # type: ignore[no-untyped-def]
+    """Finds the link in the painted bubble by hit-testing like the mouse would, then clicks it."""
+    view = page.view
+    index = page.model.index(row_number)
+    view.scrollTo(index)
+    qtbot.waitUntil(lambda: view.visualRect(index).isValid() and view.visualRect(index).height() > 0)
+    rect = view.visualRect(index)
+    for y in range(rect.top() + PAD, rect.bottom(), 3):
+        for x in range(rect.left(), rect.right(), 4):
+            if view.delegate.anchor_at(index, rect, QPoint(x, y).toPointF()) == href:
+                qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+                return
+    raise AssertionError(f"no {href} link in row {row_number}")
+
+
+def test_send_stream_regenerate_and_edit(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    send(qtbot, page, "hello there")
+    qtbot.waitUntil(lambda: len(page.model.rows) == 2 and last_status(page) == "complete", timeout=10_000)
+    assert page.model.rows[1].text == "You said: hello there"
+    assert page.composer.text() == ""
+    assert page.title.text() == "hello there"
+    qtbot.waitUntil(lambda: "in ·" in page.totals.text())
+
+    script.reply = "A second answer."
+    first_reply = page.model.rows[1].info.id
+    click_link(qtbot, page, 1, "action:regenerate")
+    qtbot.waitUntil(lambda: page.model.rows[-1].text == "A second answer." and last_status(page) == "complete")
+    assert len(page.model.rows) == 2 and page.model.rows[1].info.id != first_reply
+
+    script.reply = None
+    click_link(qtbot, page, 0, "action:edit")
+    assert page.composer.editing_message_id == page.model.rows[0].info.id
+    page.composer.editor.clear()
+    send(qtbot, page, "changed my mind")
+    qtbot.waitUntil(lambda: page.model.rows[-1].text == "You said: changed my mind" and last_status(page) == "complete")
+    assert [row.text for row in page.model.rows] == ["changed my mind", "You said: changed my mind"]
+
+
+def test_escape_stops_and_keeps_partial_reply(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    script.tokens = 400
+    script.delay_s = 0.02
+    page.params.model.setEditText("slow")
+    send(qtbot, page, "long story please")
+    qtbot.waitUntil(lambda: len(page.model.rows) == 2 and page.model.rows[1].text.count("tok") >= 5, timeout=10_000)
+    assert page.composer.stop_button.isVisible()
+    qtbot.keyClick(page.composer.editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: last_status(page) == "interrupted")
+    assert page.model.rows[1].text.startswith(" tok0 tok1")
+    assert not page.composer.stop_button.isVisible()
+    script.tokens = 3
+    script.delay_s = 0.001
+    click_link(qtbot, page, 1, "action:continue")
+    qtbot.waitUntil(lambda: last_status(page) == "complete")
+    assert page.model.rows[1].text.endswith(" tok0 tok1 tok2")
+
+
+def test_missing_key_offers_add_key(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
+    page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
+    assert page.params.key_box.isVisibleTo(page)
+    with qtbot.waitSignal(page.context.navigator.requested) as opened:
+        page.params.add_key.click()
+    assert opened.args == ["settings", {"section": "keys", "provider": "openai"}]
+    send(qtbot, page, "hi")
+    assert page.model.rowCount() == 0  # nothing was sent without a key; the text is kept
+    assert page.composer.text() == "hi"
+
+
+def test_activate_opens_a_chat_with_the_model(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
+    page.activate({"model_id": "anthropic/claude-sonnet-4-0"})
+    qtbot.waitUntil(lambda: page.current is not None and page.current.model == "claude-sonnet-4-0")
+    assert page.current is not None and page.current.provider == "anthropic"
+    page.activate({"model_id": "meta/llama-3", "provider": "groq", "model": "llama-3.3-70b-versatile"})
+    qtbot.waitUntil(lambda: page.current is not None and page.current.provider == "groq")
+
+
+def test_export_and_screenshot_of_code(  # type: ignore[no-untyped-def]
+    qtbot, qapp, page: ChatPage, script: Script, tmp_path: Path, monkeypatch, screenshot_dir: Path
+) -> None:
+    script.reply = CODE_REPLY
+    send(qtbot, page, "Write a Python function that doubles a number")
+    qtbot.waitUntil(lambda: len(page.model.rows) == 2 and last_status(page) == "complete", timeout=10_000)
+    assert page.model.rows[1].rendered().code_blocks == ("def double(x: int) -> int:\n    return x * 2",)
+    click_link(qtbot, page, 1, "copy-code:0")
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text() == "def double(x: int) -> int:\n    return x * 2"
+
+    target = tmp_path / "my chat.md"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), "Markdown (*.md)"))
+    assert page.current is not None
+    page.files.export(page.current.id, "md")
+    qtbot.waitUntil(target.exists)
+    text = target.read_text(encoding="utf-8")
+    assert "```python" in text and "## You" in text
+
+    from app.views.theme import apply_theme
+
+    apply_theme(qapp)
+    if page._toast is not None:
+        page._toast.dismiss()
+    qtbot.wait(50)
+    page.grab().save(str(screenshot_dir / "chat.png"))
