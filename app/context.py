@@ -51,14 +51,14 @@ class AppContext:
     def chat(self) -> ChatService:
         from app.services.chat.pricing import NoPrices
         from app.services.chat.service import ChatService
-        from app.services.providers.factory import registry_factory
+        from app.services.providers.factory import ProviderPool
 
         # Prices come from the Marketplace catalog (``CatalogService.price_for``) when it is part of the app.
         prices: Any = getattr(self, "catalog", None) if hasattr(type(self), "catalog") else None
         if prices is None or not hasattr(prices, "price_for"):
             prices = NoPrices()
-        factory = registry_factory(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
-        return ChatService(self.sessions, factory, prices=prices)
+        pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
+        return ChatService(self.sessions, pool, prices=prices)
 
     def close(self) -> None:
         if "chat" in self.__dict__:

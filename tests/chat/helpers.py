@@ -19,12 +19,18 @@ class PriceTable:
 
 
 def fake_factory(openai_server: ServerThread | None, anthropic_server: ServerThread | None = None, key: str = GOOD_KEY):  # type: ignore[no-untyped-def]
+    built: dict[str, ChatProvider] = {}
+
     def make(provider_id: str) -> ChatProvider:
-        if provider_id == "anthropic":
-            assert anthropic_server is not None
-            return AnthropicProvider("Anthropic", anthropic_server.url, key)
-        assert openai_server is not None
-        return OpenAICompatibleProvider(provider_id, f"{openai_server.url}/v1", key)
+        """Like the app's ProviderPool: one provider per id, reused."""
+        if provider_id not in built:
+            if provider_id == "anthropic":
+                assert anthropic_server is not None
+                built[provider_id] = AnthropicProvider("Anthropic", anthropic_server.url, key)
+            else:
+                assert openai_server is not None
+                built[provider_id] = OpenAICompatibleProvider(provider_id, f"{openai_server.url}/v1", key)
+        return built[provider_id]
 
     return make
 

@@ -177,9 +177,7 @@ def anthropic_app(script: Script) -> FastAPI:
         script.requests.append(body)
         # Anthropic accepts ``x-api-key``; newer SDKs send the key as a bearer token instead.
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
-        failure = _error_for(
-            script, body.get("model", ""), request.headers.get("x-api-key") or bearer or None
-        )
+        failure = _error_for(script, body.get("model", ""), request.headers.get("x-api-key") or bearer or None)
         if failure is not None:
             status, headers, message = failure
             kinds = {401: "authentication_error", 429: "rate_limit_error", 500: "api_error"}
@@ -232,3 +230,19 @@ class ServerThread:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
+
+
+def main() -> None:
+    """``python -m tests.fakes.chat_servers PORT [TOKENS] [DELAY_S]``: the OpenAI-compatible fake in its own
+    process (benchmarks use this so the server does not compete with the UI thread for the GIL)."""
+    import sys
+
+    port = int(sys.argv[1])
+    script = Script(
+        tokens=int(sys.argv[2]) if len(sys.argv) > 2 else None, delay_s=float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    )
+    uvicorn.run(openai_app(script), host="127.0.0.1", port=port, log_level="critical", lifespan="off")
+
+
+if __name__ == "__main__":
+    main()

@@ -96,7 +96,7 @@ class ReplyRun:
         request = self._request(model)
         rate_limited = 0
         while True:
-            provider = self.service.provider_factory(provider_id)
+            provider = self.service.provider_factory(provider_id)  # owned by the factory, reused
             usage: Usage | None = None
             try:
                 async with aclosing(provider.stream(request)) as chunks:  # type: ignore[type-var]
@@ -112,8 +112,6 @@ class ReplyRun:
                 rate_limited += 1
                 wait = error.retry_after if error.retry_after is not None else 2.0**rate_limited
                 await self._count_down(min(MAX_WAIT_S, wait))
-            finally:
-                await provider.aclose()
 
     async def _count_down(self, seconds: float) -> None:
         """Waits ``seconds``, telling the view how many are left once per second."""

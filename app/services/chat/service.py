@@ -9,6 +9,7 @@ Text reaches the view in batches, at most one ``message_delta`` per ``frame_inte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from app.services.chat.store import ChatStore, MessageInfo, SearchHit, SessionIn
 from app.services.chat.tokens import TokenEstimator
 from app.services.providers.base import (
     ChatProvider,
+    ProviderError,
     Turn,
 )
 
@@ -70,9 +72,12 @@ class ChatService(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-db")
         self._streams: dict[int, asyncio.Task[Any]] = {}
         self._opened = False
+        self._closed = False
 
     # plumbing ------------------------------------------------------------------------------------------
     async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self._closed:
+            raise asyncio.CancelledError("the chat service is shut down")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
 
@@ -102,9 +107,21 @@ class ChatService(QObject):
             task.cancel()
 
     def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         for task in list(self._streams.values()):
             task.cancel()
         self._executor.shutdown(wait=True)
+
+    async def warm_up(self, provider_id: str) -> None:
+        """Builds the provider's client off the UI thread, so the first message does not stall the UI."""
+
+        def build() -> None:
+            with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
+                self.provider_factory(provider_id).warm_up()
+
+        await self.db(build)
 
     # sessions ------------------------------------------------------------------------------------------
     async def open(self) -> int:

@@ -24,23 +24,24 @@ class AnthropicProvider(ChatProvider):
 
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
         params = request.params
+        # The conversation and sampling settings go in ``extra_body``, merged over the SDK's own fields:
+        # its per-field transform of a long history would stall the UI thread, and recent SDK versions no
+        # longer accept temperature/top_p as arguments while the API still reads them.
+        body: dict[str, Any] = {"messages": [{"role": turn.role, "content": turn.content} for turn in request.turns]}
         arguments: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": turn.role, "content": turn.content} for turn in request.turns],
+            "messages": [],
             "max_tokens": params.max_tokens or DEFAULT_MAX_TOKENS,
             "stream": True,
+            "extra_body": body,
         }
         if request.system_prompt.strip():
             arguments["system"] = request.system_prompt
-        # Anthropic has no frequency/presence penalties; they are not sent. Sampling settings go in the body
-        # directly: recent SDK versions no longer list them as arguments, while the API still reads them.
-        sampling: dict[str, float] = {}
+        # Anthropic has no frequency/presence penalties; they are not sent.
         if params.temperature is not None:
-            sampling["temperature"] = min(1.0, max(0.0, params.temperature))
+            body["temperature"] = min(1.0, max(0.0, params.temperature))
         elif params.top_p is not None:  # newer models refuse both at once
-            sampling["top_p"] = params.top_p
-        if sampling:
-            arguments["extra_body"] = sampling
+            body["top_p"] = params.top_p
         return arguments
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
@@ -84,6 +85,9 @@ class AnthropicProvider(ChatProvider):
             return sorted([model.id async for model in self._client.models.list()])
         except Exception as error:
             raise map_error(error, self.name, streaming=False) from error
+
+    def warm_up(self) -> None:
+        _ = self._client.messages  # the resource modules load on first access
 
     async def aclose(self) -> None:
         await self._client.close()

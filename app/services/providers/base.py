@@ -132,6 +132,9 @@ class ChatProvider(ABC):
     async def list_models(self) -> list[str]:
         """Model ids the endpoint serves."""
 
+    def warm_up(self) -> None:  # noqa: B027  (optional hook)
+        """Does the slow first-use work (lazy imports, client setup) now; may run on a worker thread."""
+
     async def aclose(self) -> None:  # noqa: B027  (optional hook)
         """Release connections."""
 

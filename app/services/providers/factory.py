@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -41,14 +42,35 @@ def build_provider(
     return OpenAICompatibleProvider(info.name, url, key)
 
 
-def registry_factory(secrets: KeySource, custom_base_url: Callable[[], str]) -> Callable[[str], ChatProvider]:
-    """``provider id -> ChatProvider`` from the registry, keys from the keyring, read on every request."""
+class ProviderPool:
+    """``provider id -> ChatProvider`` from the registry, keys from the keyring.
 
-    def make(provider_id: str) -> ChatProvider:
+    A provider is built once per (provider, key, address) and reused: building an SDK client costs tens of
+    milliseconds (TLS context, lazy imports), too much for the UI thread on every message. A changed key
+    or address builds a new one. Safe to call from the database thread (``ChatService.warm_up``).
+    """
+
+    def __init__(self, secrets: KeySource, custom_base_url: Callable[[], str]) -> None:
+        self._secrets = secrets
+        self._custom_base_url = custom_base_url
+        self._providers: dict[tuple[str, str | None, str], ChatProvider] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, provider_id: str) -> ChatProvider:
         try:
             info = provider(provider_id)
         except KeyError as error:
             raise ProviderError(f"Unknown provider {provider_id!r}. Pick a model again.") from error
-        return build_provider(info, secrets, custom_base_url=custom_base_url())
+        custom = self._custom_base_url()
+        key = (provider_id, provider_key(info, self._secrets), base_url_for(info, custom))
+        with self._lock:
+            cached = self._providers.get(key)
+            if cached is None:
+                cached = self._providers[key] = build_provider(info, self._secrets, custom_base_url=custom)
+            return cached
 
-    return make
+    async def aclose(self) -> None:
+        with self._lock:
+            providers, self._providers = list(self._providers.values()), {}
+        for chat_provider in providers:
+            await chat_provider.aclose()

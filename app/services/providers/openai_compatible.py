@@ -28,9 +28,7 @@ class OpenAICompatibleProvider(ChatProvider):
         super().__init__(name)
         self.base_url = base_url
         # Retries are ours (with a visible countdown), so the SDK must not retry silently.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key or NO_KEY, max_retries=0, timeout=timeout
-        )
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or NO_KEY, max_retries=0, timeout=timeout)
         self._usage_option_supported = True
 
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
@@ -38,7 +36,14 @@ class OpenAICompatibleProvider(ChatProvider):
         if request.system_prompt.strip():
             messages.append({"role": "system", "content": request.system_prompt})
         messages += [{"role": turn.role, "content": turn.content} for turn in request.turns]
-        arguments: dict[str, Any] = {"model": request.model, "messages": messages, "stream": True}
+        # The conversation goes in ``extra_body`` (which the SDK merges over its own fields): the SDK's
+        # per-field transform of a long history is pure Python and would stall the UI thread for 100+ ms.
+        arguments: dict[str, Any] = {
+            "model": request.model,
+            "messages": [],
+            "stream": True,
+            "extra_body": {"messages": messages},
+        }
         params = request.params
         for key in ("temperature", "top_p", "max_tokens", "frequency_penalty", "presence_penalty"):
             value = getattr(params, key)
@@ -92,6 +97,11 @@ class OpenAICompatibleProvider(ChatProvider):
             return sorted([model.id async for model in self._client.models.list()])
         except Exception as error:
             raise map_error(error, self.name, streaming=False) from error
+
+    def warm_up(self) -> None:
+        from openai.types.chat import ChatCompletionChunk  # noqa: F401  (imported lazily by the SDK)
+
+        _ = self._client.chat.completions  # the resource modules load on first access
 
     async def aclose(self) -> None:
         await self._client.close()

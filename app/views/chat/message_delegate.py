@@ -22,6 +22,7 @@ OUTER_V = 6
 PAD = 12
 MAX_BUBBLE = 860
 DOC_CACHE = 240
+STREAM_RESERVE = 160  # px a streaming reply reserves at a time
 STYLE = (
     f"a {{ color: #c084fc; text-decoration: none; }} code {{ background-color: #1c1c2e; }}"
     f" pre {{ font-family: monospace; }} h1, h2, h3 {{ color: {PALETTE.text}; }}"
@@ -37,16 +38,26 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(view)
         self.view = view
         self._docs: OrderedDict[tuple[int, int, int], QTextDocument] = OrderedDict()
-        self._heights: dict[int, tuple[int, int, int]] = {}  # message id -> (version, width, height)
+        self._heights: dict[int, tuple[int, int, int]] = {}  # message id -> (version, width, doc height)
+        self._sizes: dict[int, tuple[int, int, QSize]] = {}  # message id -> (version, width, row size)
+        self._rows = view.model().rows  # type: ignore[attr-defined]
+        self._viewport_width = 0
+        self._width = 0
+        self.update_width()
         self._relayout = QTimer(self, singleShot=True, interval=0)
         self._relayout.timeout.connect(self.relayout_needed)
 
     # geometry ----------------------------------------------------------------------------------------------
+    def update_width(self) -> None:
+        """Called when the viewport is resized; every cached height is for the old width."""
+        self._viewport_width = self.view.viewport().width()
+        self._width = max(240, min(MAX_BUBBLE, self._viewport_width - 2 * OUTER_H)) - 2 * PAD
+
     def bubble_width(self) -> int:
-        return max(240, min(MAX_BUBBLE, self.view.viewport().width() - 2 * OUTER_H))
+        return self._width + 2 * PAD
 
     def text_width(self) -> int:
-        return self.bubble_width() - 2 * PAD
+        return self._width
 
     def bubble_rect(self, rect: QRect, row: MessageRow) -> QRect:
         width = self.bubble_width()
@@ -57,7 +68,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     # documents ---------------------------------------------------------------------------------------------
     def document(self, row: MessageRow) -> QTextDocument:
-        width = self.text_width()
+        width = self._width
         key = (row.info.id, row.version, width)
         doc = self._docs.get(key)
         if doc is not None:
@@ -77,14 +88,9 @@ class MessageDelegate(QStyledItemDelegate):
 
     def exact_height(self, row: MessageRow) -> int | None:
         known = self._heights.get(row.info.id)
-        if known is not None and known[0] == row.version and known[1] == self.text_width():
+        if known is not None and known[0] == row.version and known[1] == self._width:
             return known[2]
         return None
-
-    def last_height(self, message_id: int) -> int | None:
-        """The height measured last for this message, whatever version or width it was for."""
-        known = self._heights.get(message_id)
-        return known[2] if known is not None else None
 
     def measure(self, row: MessageRow) -> int:
         height = self.exact_height(row)
@@ -92,26 +98,46 @@ class MessageDelegate(QStyledItemDelegate):
 
     def estimate(self, row: MessageRow) -> int:
         metrics = QFontMetrics(self.view.font())
-        per_line = max(20, self.text_width() // max(1, metrics.averageCharWidth()))
+        per_line = max(20, self._width // max(1, metrics.averageCharWidth()))
         lines = 3 + sum(1 + len(part) // per_line for part in row.text.split("\n"))
         lines += 2 * row.text.count("```")
         return lines * metrics.lineSpacing()
 
+    def row_size(self, row: MessageRow) -> QSize:
+        """The size the list lays the row out with. A streaming reply reserves room a few lines at a time,
+        so the 1,000-row layout is redone a few times a second rather than on every new line."""
+        cached = self._sizes.get(row.info.id)
+        if cached is not None and cached[0] == row.version and cached[1] == self._width:
+            return cached[2]
+        exact = self.exact_height(row)
+        if row.streaming:
+            height = math.ceil((self.measure(row) + 1) / STREAM_RESERVE) * STREAM_RESERVE
+        elif exact is not None:
+            height = exact
+        else:
+            height = self.measure(row) if row.is_last else self.estimate(row)
+        size = QSize(self._viewport_width, height + 2 * PAD + 2 * OUTER_V)
+        if row.streaming or exact is not None or row.is_last:
+            self._sizes[row.info.id] = (row.version, self._width, size)
+        return size
+
+    def last_size(self, message_id: int) -> QSize | None:
+        cached = self._sizes.get(message_id)
+        return cached[2] if cached is not None else None
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        row: MessageRow = index.data(ROW_ROLE)
-        height = self.exact_height(row)
-        if height is None:
-            height = self.measure(row) if row.streaming or row.is_last else self.estimate(row)
-        return QSize(self.view.viewport().width(), height + 2 * PAD + 2 * OUTER_V)
+        return self.row_size(self._rows[index.row()])
 
     # painting ----------------------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         row: MessageRow = index.data(ROW_ROLE)
-        guessed = self.exact_height(row) is None
+        guessed = not row.streaming and self.exact_height(row) is None
         doc = self.document(row)
         if guessed:
             self._relayout.start()  # the row was laid out with an estimate; lay out again with the truth
         bubble = self.bubble_rect(option.rect, row)
+        if row.streaming:  # the row reserves room below the text; the bubble hugs the text
+            bubble.setHeight(min(bubble.height(), math.ceil(doc.size().height()) + 2 * PAD))
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         user = row.info.role == "user"

@@ -57,7 +57,7 @@ class MessageListModel(QAbstractListModel):
     # changes ---------------------------------------------------------------------------------------------
     def set_messages(self, messages: list[MessageInfo]) -> None:
         self.beginResetModel()
-        self.rows = [MessageRow(info, info.content) for info in messages]
+        self.rows[:] = [MessageRow(info, info.content) for info in messages]
         self._reindex()
         self.endResetModel()
 

@@ -72,8 +72,8 @@ class MessageListView(QListView):
 
     def _data_changed(self, top: QModelIndex, _bottom: QModelIndex, _roles: list[int]) -> None:
         row = self.message_model.rows[top.row()]
-        previous = self.delegate.last_height(row.info.id)
-        if self.delegate.measure(row) != previous:
+        previous = self.delegate.last_size(row.info.id)
+        if self.delegate.row_size(row) != previous:
             self.relayout()
         else:
             self.viewport().update(self.visualRect(top))
@@ -106,6 +106,7 @@ class MessageListView(QListView):
         return self._measurer.isActive()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
+        self.delegate.update_width()
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
             self._measure_from = self.message_model.rowCount() - 1

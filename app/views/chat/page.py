@@ -247,6 +247,7 @@ class ChatPage(QWidget):
 
     def _update_key_state(self) -> None:
         info = provider(self.params.provider_id())
+        self.spawn("chat-warm-up", self.service.warm_up(info.id))
         missing = not has_key(info, self.context.secrets)
         self.params.show_key_needed(missing)
         self.composer.set_hint(f"{info.name} needs an API key: use “Add key”." if missing else "")
@@ -373,11 +374,7 @@ class ChatPage(QWidget):
 
         self.params.status.setText("Listing models…")
         try:
-            chat_provider = self.service.provider_factory(provider_id)
-            try:
-                models = await chat_provider.list_models()
-            finally:
-                await chat_provider.aclose()
+            models = await self.service.provider_factory(provider_id).list_models()
         except ProviderError as error:
             self.params.status.setText(error.message)
             return
