@@ -73,6 +73,7 @@ class ChatService(QObject):
         self._streams: dict[int, asyncio.Task[Any]] = {}
         self._opened = False
         self._closed = False
+        self._warm: set[str] = set()
 
     # plumbing ------------------------------------------------------------------------------------------
     async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -120,8 +121,12 @@ class ChatService(QObject):
         def build() -> None:
             with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
                 self.provider_factory(provider_id).warm_up()
+                self._warm.add(provider_id)
 
         await self.db(build)
+
+    def is_warm(self, provider_id: str) -> bool:
+        return provider_id in self._warm
 
     # sessions ------------------------------------------------------------------------------------------
     async def open(self) -> int:

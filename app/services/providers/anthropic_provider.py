@@ -87,6 +87,8 @@ class AnthropicProvider(ChatProvider):
             raise map_error(error, self.name, streaming=False) from error
 
     def warm_up(self) -> None:
+        import anyio._backends._asyncio  # noqa: F401  (the HTTP stack imports it on the first request)
+
         _ = self._client.messages  # the resource modules load on first access
 
     async def aclose(self) -> None:

@@ -99,6 +99,7 @@ class OpenAICompatibleProvider(ChatProvider):
             raise map_error(error, self.name, streaming=False) from error
 
     def warm_up(self) -> None:
+        import anyio._backends._asyncio  # noqa: F401  (the HTTP stack imports it on the first request)
         from openai.types.chat import ChatCompletionChunk  # noqa: F401  (imported lazily by the SDK)
 
         _ = self._client.chat.completions  # the resource modules load on first access

@@ -9,12 +9,24 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QTextDocument
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap, QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.views.chat.message_html import message_html
 from app.views.chat.message_model import ROW_ROLE, MessageRow
+from app.views.chat.streaming_doc import StreamingDocument
 from app.views.theme import PALETTE
 
 OUTER_H = 18
@@ -23,6 +35,8 @@ PAD = 12
 MAX_BUBBLE = 860
 DOC_CACHE = 240
 STREAM_RESERVE = 160  # px a streaming reply reserves at a time
+PICTURE_CACHE = 24
+MAX_PICTURE_HEIGHT = 1400
 STYLE = (
     f"a {{ color: #c084fc; text-decoration: none; }} code {{ background-color: #1c1c2e; }}"
     f" pre {{ font-family: monospace; }} h1, h2, h3 {{ color: {PALETTE.text}; }}"
@@ -40,6 +54,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._docs: OrderedDict[tuple[int, int, int], QTextDocument] = OrderedDict()
         self._heights: dict[int, tuple[int, int, int]] = {}  # message id -> (version, width, doc height)
         self._sizes: dict[int, tuple[int, int, QSize]] = {}  # message id -> (version, width, row size)
+        self._stream: StreamingDocument | None = None
+        self._pictures: OrderedDict[tuple[int, int, int, int], QPixmap] = OrderedDict()
         self._rows = view.model().rows  # type: ignore[attr-defined]
         self._viewport_width = 0
         self._width = 0
@@ -68,6 +84,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     # documents ---------------------------------------------------------------------------------------------
     def document(self, row: MessageRow) -> QTextDocument:
+        if row.streaming:
+            return self._streaming_document(row)
         width = self._width
         key = (row.info.id, row.version, width)
         doc = self._docs.get(key)
@@ -85,6 +103,14 @@ class MessageDelegate(QStyledItemDelegate):
             self._docs.popitem(last=False)
         self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
         return doc
+
+    def _streaming_document(self, row: MessageRow) -> QTextDocument:
+        stream = self._stream
+        if stream is None or not stream.fits(row, self._width):
+            stream = self._stream = StreamingDocument(row, self._width, self.view.font(), STYLE)
+        stream.catch_up(row)
+        self._heights[row.info.id] = (row.version, self._width, stream.height())
+        return stream.doc
 
     def exact_height(self, row: MessageRow) -> int | None:
         known = self._heights.get(row.info.id)
@@ -131,23 +157,48 @@ class MessageDelegate(QStyledItemDelegate):
     # painting ----------------------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         row: MessageRow = index.data(ROW_ROLE)
-        guessed = not row.streaming and self.exact_height(row) is None
-        doc = self.document(row)
-        if guessed:
+        if not row.streaming and self.exact_height(row) is None:
             self._relayout.start()  # the row was laid out with an estimate; lay out again with the truth
         bubble = self.bubble_rect(option.rect, row)
         if row.streaming:  # the row reserves room below the text; the bubble hugs the text
-            bubble.setHeight(min(bubble.height(), math.ceil(doc.size().height()) + 2 * PAD))
+            bubble.setHeight(min(bubble.height(), self.measure(row) + 2 * PAD))
+            self._draw_bubble(painter, row, bubble, QRectF(self.view.viewport().rect()))
+            return
+        # Finished bubbles are drawn once into a pixmap; repainting the list then only copies pixmaps.
+        key = (row.info.id, row.version, bubble.width(), bubble.height())
+        picture = self._pictures.get(key)
+        if picture is None and bubble.height() <= MAX_PICTURE_HEIGHT:
+            ratio = self.view.devicePixelRatioF()
+            picture = QPixmap(bubble.size() * ratio)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            local = QRect(0, 0, bubble.width(), bubble.height())
+            with_painter = QPainter(picture)
+            self._draw_bubble(with_painter, row, local, QRectF(local))
+            with_painter.end()
+            self._pictures[key] = picture
+            if len(self._pictures) > PICTURE_CACHE:
+                self._pictures.popitem(last=False)
+        if picture is None:
+            self._draw_bubble(painter, row, bubble, QRectF(self.view.viewport().rect()))
+        else:
+            self._pictures.move_to_end(key)
+            painter.drawPixmap(bubble.topLeft(), picture)
+
+    def _draw_bubble(self, painter: QPainter, row: MessageRow, bubble: QRect, visible: QRectF) -> None:
+        doc = self.document(row)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         user = row.info.role == "user"
         painter.setBrush(QColor(PALETTE.surface_alt if user else PALETTE.surface))
         border = PALETTE.danger if row.info.status == "error" else PALETTE.border
         painter.setPen(QPen(QColor(border), 1))
-        painter.drawRoundedRect(bubble.adjusted(0, 0, -1, -1), 10, 10)
-        painter.translate(QPointF(bubble.left() + PAD, bubble.top() + PAD))
-        painter.setClipRect(0, 0, bubble.width() - 2 * PAD, bubble.height() - 2 * PAD)
-        doc.drawContents(painter)
+        painter.drawRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), 10, 10)
+        origin = QPointF(bubble.left() + PAD, bubble.top() + PAD)
+        painter.translate(origin)
+        # Only the part of the text inside ``visible`` is drawn (a long reply can be many screens tall).
+        text_area = QRectF(0, 0, bubble.width() - 2 * PAD, bubble.height() - 2 * PAD)
+        doc.drawContents(painter, visible.translated(-origin).intersected(text_area))
         painter.restore()
 
     # links -------------------------------------------------------------------------------------------------

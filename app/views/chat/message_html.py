@@ -70,9 +70,10 @@ def footer_html(row: MessageRow) -> str:
     return "<br>".join(lines)
 
 
-def message_html(row: MessageRow) -> str:
+def message_html(row: MessageRow, end_marker: str = "") -> str:
+    """``end_marker`` is put right after a streaming reply's text, where the view appends new text."""
     if row.streaming:
-        body = plain_html(row.text) if row.text else f'<p style="color:{PALETTE.muted};">…</p>'
+        body = plain_html(row.text + end_marker)
     elif row.info.role == "user":
         body = plain_html(row.text)
     else:
