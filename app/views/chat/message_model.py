@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from app.services.chat.store import MessageInfo
 from app.views.chat.markdown import Rendered, render_markdown
@@ -35,6 +35,10 @@ class MessageRow:
 
 
 class MessageListModel(QAbstractListModel):
+    # Streamed text changes a row without ``dataChanged``: QListView answers every ``dataChanged`` by laying
+    # out all rows again (1,000 size hints), which is too slow to do on every frame of a stream.
+    row_grew = Signal(int)
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[MessageRow] = []
@@ -101,7 +105,7 @@ class MessageListModel(QAbstractListModel):
         row = self.rows[number]
         row.text += delta
         row.version += 1
-        self._changed(number)
+        self.row_grew.emit(number)
         return number
 
     def set_waiting(self, message_id: int, seconds: int) -> None:
@@ -109,7 +113,7 @@ class MessageListModel(QAbstractListModel):
         if number is not None:
             self.rows[number].waiting = seconds
             self.rows[number].version += 1
-            self._changed(number)
+            self.row_grew.emit(number)
 
     def _changed(self, number: int) -> None:
         index = self.index(number)

@@ -43,6 +43,7 @@ class MessageListView(QListView):
         model.modelReset.connect(self._after_reset)
         model.rowsInserted.connect(lambda *_: self._stick())
         model.dataChanged.connect(self._data_changed)
+        model.row_grew.connect(self._row_grew)
 
     # following the bottom ----------------------------------------------------------------------------------
     def at_bottom(self) -> bool:
@@ -71,12 +72,17 @@ class MessageListView(QListView):
         self._last_relayout = time.perf_counter()
 
     def _data_changed(self, top: QModelIndex, _bottom: QModelIndex, _roles: list[int]) -> None:
-        row = self.message_model.rows[top.row()]
+        # QListView lays every row out again after ``dataChanged``; only the following matters here.
+        self._stick()
+
+    def _row_grew(self, number: int) -> None:
+        """A streaming row changed: repaint it, or lay the list out again when its reserved height grew."""
+        row = self.message_model.rows[number]
         previous = self.delegate.last_size(row.info.id)
         if self.delegate.row_size(row) != previous:
             self.relayout()
         else:
-            self.viewport().update(self.visualRect(top))
+            self.viewport().update(self.visualRect(self.message_model.index(number)))
 
     def _after_reset(self) -> None:
         self._follow = True

@@ -126,7 +126,10 @@ class ChatPage(QWidget):
 
     # plumbing ----------------------------------------------------------------------------------------------
     def spawn(self, name: str, coroutine: Coroutine[Any, Any, Any], *, replace: bool = True) -> None:
-        self.context.tasks.start(name, self._reporting(coroutine), replace=replace)
+        if not replace and self.context.tasks.running(name):
+            coroutine.close()  # the same work is already under way
+            return
+        self.context.tasks.start(name, self._reporting(coroutine))
 
     async def _reporting(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         try:
