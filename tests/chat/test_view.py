@@ -148,3 +148,50 @@ def test_export_and_screenshot_of_code(  # type: ignore[no-untyped-def]
         page._toast.dismiss()
     qtbot.wait(50)
     page.grab().save(str(screenshot_dir / "chat.png"))
+
+
+def test_rate_limit_countdown_then_reply(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    from app.views.chat.message_html import footer_html
+
+    script.retry_after = 2
+    page.params.model.setEditText("rate-limited")
+    send(qtbot, page, "are you there")
+    qtbot.waitUntil(lambda: len(page.model.rows) == 2 and page.model.rows[1].waiting > 0, timeout=10_000)
+    assert "retrying in" in footer_html(page.model.rows[1])
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=15_000)
+    assert page.model.rows[1].text == "You said: are you there"
+
+
+def test_dropped_stream_keeps_text_and_retries(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    page.params.model.setEditText("drop")
+    send(qtbot, page, "one two three four")
+    qtbot.waitUntil(lambda: last_status(page) == "error", timeout=10_000)
+    assert page.model.rows[1].text == "You said: one"
+    assert "dropped" in (page.model.rows[1].info.error or "")
+    page.params.model.setEditText("echo")
+    page.params.flush()
+    qtbot.waitUntil(lambda: page.current is not None and page.current.model == "echo")
+    click_link(qtbot, page, 1, "action:retry")
+    qtbot.waitUntil(lambda: last_status(page) == "complete" and len(page.model.rows) == 2)
+    assert page.model.rows[1].text == "You said: one two three four"
+
+
+def test_delete_undo_and_search(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
+    send(qtbot, page, "amethyst is purple quartz")
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
+    assert page.current is not None
+    session_id = page.current.id
+    qtbot.keyClicks(page.sessions.search, "purple")
+    qtbot.waitUntil(lambda: page.sessions.list.count() == 2)  # the question and the echoed reply
+    assert "[purple]" in page.sessions.list.item(0).text()
+    page.sessions.search.clear()
+    qtbot.waitUntil(lambda: page.sessions.list.count() == 1)
+
+    page.spawn("chat-delete", page.delete_session(session_id))
+    qtbot.waitUntil(lambda: page.sessions.stack.currentWidget() is page.sessions.empty)
+    toast = page._toast
+    assert toast is not None and toast.action_button is not None
+    toast.action_button.click()
+    qtbot.waitUntil(
+        lambda: page.sessions.list.count() == 1 and page.sessions.stack.currentWidget() is page.sessions.list
+    )

@@ -173,10 +173,10 @@ class ChatPage(QWidget):
             return
         sessions = await self.service.list_sessions()
         self.sessions.show_sessions(sessions, self.current.id if self.current else None)
-        if self.current is not None and all(s.id != self.current.id for s in sessions):
+        if self.current is None or all(s.id != self.current.id for s in sessions):
             if sessions:
                 await self.select_session(sessions[0].id)
-            else:
+            elif self.current is not None:
                 self._show_session(None)
 
     async def new_session(self, **fields: Any) -> SessionInfo:
