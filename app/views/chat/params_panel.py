@@ -32,6 +32,7 @@ def _optional_float(minimum: float, maximum: float, step: float) -> QDoubleSpinB
     box.setDecimals(2)
     box.setSpecialValueText("Default")
     box.setValue(minimum - step)
+    box.setToolTip("Scroll or type a value; the lowest value means the provider's default.")
     return box
 
 
@@ -111,7 +112,10 @@ class ParamsPanel(QWidget):
         form.addRow("Max tokens", self.max_tokens)
         form.addRow("Frequency penalty", self.frequency)
         form.addRow("Presence penalty", self.presence)
-        form.addRow(QLabel("Failover"))
+        failover = QLabel("Failover — answers when the model fails with a server error or rate limit")
+        failover.setProperty("role", "muted")
+        failover.setWordWrap(True)
+        form.addRow(failover)
         form.addRow("Provider", self.failover_provider)
         form.addRow("Model", self.failover_model)
         layout.addLayout(form)
