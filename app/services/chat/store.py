@@ -243,7 +243,7 @@ class ChatStore:
                     func.coalesce(func.max(ChatMessage.estimated), False),
                 ).where(ChatMessage.session_id == session_id)
             ).one()
-            return int(row[0]), int(row[1]), float(row[2]), bool(row[3])
+            return int(row[0] or 0), int(row[1] or 0), float(row[2] or 0.0), bool(row[3])
 
     def usage_summary(self, days: int = 30) -> list[UsageRow]:
         since = utcnow() - timedelta(days=days)

@@ -63,7 +63,7 @@ class SessionList(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.itemClicked.connect(self._clicked)
-        self.list.currentItemChanged.connect(lambda item, _old: item is not None and self._clicked(item))
+        self.list.currentItemChanged.connect(self._current_changed)
         self.empty = EmptyState("chat", "No chats yet", "Start a conversation with any model.", None)
         self.no_hits = EmptyState("search", "Nothing found", "No message contains these words.", None)
         self.stack.addWidget(self.list)
@@ -118,6 +118,10 @@ class SessionList(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def _current_changed(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if item is not None:
+            self._clicked(item)
 
     def _clicked(self, item: QListWidgetItem) -> None:
         if self._filling:
