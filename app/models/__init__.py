@@ -1,6 +1,6 @@
 """ORM models of the local cache database. Importing this package registers every table."""
 
 from app.models.base import Base
-from app.models.ui_state import UiState
+from app.models.meta import AppMeta
 
-__all__ = ["Base", "UiState"]
+__all__ = ["AppMeta", "Base"]
