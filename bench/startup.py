@@ -57,5 +57,10 @@ def main() -> dict:
             app_times.append(first_paint_ms(app, environment))
     app_ms = statistics.median(app_times)
     bare_ms = statistics.median(bare_times)
-    return {"name": "startup", "runs": RUNS, "app_ms": round(app_ms, 1), "bare_ms": round(bare_ms, 1),
-            "ratio": round(app_ms / bare_ms, 3)}
+    return {
+        "name": "startup",
+        "runs": RUNS,
+        "app_ms": round(app_ms, 1),
+        "bare_ms": round(bare_ms, 1),
+        "ratio": round(app_ms / bare_ms, 3),
+    }

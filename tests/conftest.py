@@ -56,3 +56,12 @@ def screenshot_dir() -> Path:
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def themed_app(qapp):  # type: ignore[no-untyped-def]
+    """Every view test runs with the real stylesheet, so screenshots look like the app."""
+    from app.views.theme import apply_theme
+
+    apply_theme(qapp)
+    return qapp

@@ -49,9 +49,11 @@ def test_opens_marketplace_first_and_builds_only_that_place(context: AppContext,
 def test_navigation_by_click(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(context)
     for spec in PLACES:
-        with qtbot.waitSignal(window.place_changed, check_params_cb=lambda key, k=spec.key: key == k) if (
-            spec.key != window.current_place
-        ) else qtbot.assertNotEmitted(window.place_changed):
+        with (
+            qtbot.waitSignal(window.place_changed, check_params_cb=lambda key, k=spec.key: key == k)
+            if (spec.key != window.current_place)
+            else qtbot.assertNotEmitted(window.place_changed)
+        ):
             qtbot.mouseClick(window.sidebar.buttons[spec.key], Qt.MouseButton.LeftButton)
         assert window.current_place == spec.key
         assert window.stack.currentWidget() is window.page(spec.key)
@@ -91,7 +93,10 @@ def test_sidebar_close_and_reopen_from_header(context: AppContext, make_window: 
 
 
 def test_sidebar_state_and_last_place_survive_a_restart(
-    paths: Paths, memory_keyring: MemoryKeyring, make_window: MakeWindow, qtbot  # type: ignore[no-untyped-def]
+    paths: Paths,
+    memory_keyring: MemoryKeyring,
+    make_window: MakeWindow,
+    qtbot,  # type: ignore[no-untyped-def]
 ) -> None:
     first = build_context(paths, keyring_backend=memory_keyring, environ={})
     window = make_window(first)
@@ -143,5 +148,3 @@ def test_closing_without_a_tray_quits(context: AppContext, make_window: MakeWind
     window.tray_available = False
     with qtbot.waitSignal(window.quit_requested):
         window.close()
-
-

@@ -4,7 +4,7 @@ import sqlite3
 import pytest
 
 from app.context import AppContext
-from app.log import Redactor, RedactingFilter, configure_logging, read_log_tail
+from app.log import RedactingFilter, Redactor, configure_logging, read_log_tail
 from app.services.secrets import SecretStore, mask
 from tests.fakes.memory_keyring import MemoryKeyring
 

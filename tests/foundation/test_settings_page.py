@@ -48,7 +48,9 @@ def test_add_replace_and_delete_a_key_with_undo(context: AppContext, memory_keyr
     assert row.status.text() == "gsk_…9999"
 
 
-def test_bad_key_input_is_explained_and_nothing_stored(context: AppContext, memory_keyring: MemoryKeyring, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_bad_key_input_is_explained_and_nothing_stored(
+    context: AppContext, memory_keyring: MemoryKeyring, qtbot
+) -> None:  # type: ignore[no-untyped-def]
     page = make_page(context, qtbot)
     row = page.keys.rows["openai"]
     qtbot.mouseClick(row.edit_button, Qt.MouseButton.LeftButton)
