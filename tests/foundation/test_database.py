@@ -7,7 +7,7 @@ from app.models import Base
 from app.models.db import _alembic_config, create_sqlite_engine, current_revisions, head_revisions, migrate, open_engine
 
 
-def test_migrations_from_an_empty_file_create_every_table(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migrations_from_an_empty_file_create_every_table(tmp_path) -> None:
     engine = open_engine(tmp_path / "cache.db")
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
@@ -18,7 +18,7 @@ def test_migrations_from_an_empty_file_create_every_table(tmp_path) -> None:  # 
     engine.dispose()
 
 
-def test_an_older_schema_is_upgraded_and_keeps_its_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_older_schema_is_upgraded_and_keeps_its_rows(tmp_path) -> None:
     path = tmp_path / "cache.db"
     engine = create_sqlite_engine(path)
     command.upgrade(_alembic_config(engine), "0001_foundation")
@@ -32,7 +32,7 @@ def test_an_older_schema_is_upgraded_and_keeps_its_rows(tmp_path) -> None:  # ty
     engine.dispose()
 
 
-def test_the_orm_and_the_migrations_agree(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_orm_and_the_migrations_agree(tmp_path) -> None:
     """Every ORM column exists in the migrated schema (a model changed without a migration fails here)."""
     engine = open_engine(tmp_path / "cache.db")
     inspector = inspect(engine)
@@ -42,7 +42,7 @@ def test_the_orm_and_the_migrations_agree(tmp_path) -> None:  # type: ignore[no-
     engine.dispose()
 
 
-def test_migrating_twice_changes_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migrating_twice_changes_nothing(tmp_path) -> None:
     path = tmp_path / "cache.db"
     open_engine(path).dispose()
     before = "\n".join(sqlite3.connect(path).iterdump())

@@ -20,7 +20,7 @@ def raise_and_capture() -> tuple:  # type: ignore[type-arg]
         return sys.exc_info()
 
 
-def test_unexpected_exception_opens_a_dialog_with_traceback_and_copy(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_exception_opens_a_dialog_with_traceback_and_copy(qtbot) -> None:
     handler = ExceptionHandler(Redactor())
     handler(*raise_and_capture())
     assert len(handler.dialogs) == 1
@@ -37,7 +37,7 @@ def test_unexpected_exception_opens_a_dialog_with_traceback_and_copy(qtbot) -> N
     assert handler.dialogs == []
 
 
-def test_excepthook_is_installed_and_the_app_keeps_running(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_excepthook_is_installed_and_the_app_keeps_running(qtbot, monkeypatch) -> None:
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     handler = ExceptionHandler(Redactor())
     handler.install()
@@ -48,7 +48,7 @@ def test_excepthook_is_installed_and_the_app_keeps_running(qtbot, monkeypatch) -
         dialog.close()
 
 
-def test_a_failing_background_task_is_reported(qtbot, qloop) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_background_task_is_reported(qtbot, qloop) -> None:
     handler = ExceptionHandler(Redactor())
     runner = TaskRunner(report_error=handler.report)
 
@@ -63,7 +63,7 @@ def test_a_failing_background_task_is_reported(qtbot, qloop) -> None:  # type: i
     handler.dialogs[0].close()
 
 
-def test_named_task_replaces_its_predecessor(qtbot, qloop) -> None:  # type: ignore[no-untyped-def]
+def test_named_task_replaces_its_predecessor(qtbot, qloop) -> None:
     runner = TaskRunner()
     finished: list[str] = []
 
@@ -86,7 +86,7 @@ def test_named_task_replaces_its_predecessor(qtbot, qloop) -> None:  # type: ign
 
 
 @pytest.fixture
-def window(context: AppContext, qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(context: AppContext, qtbot) -> MainWindow:
     window = MainWindow(context)
     qtbot.addWidget(window)
     window.show()
@@ -95,7 +95,7 @@ def window(context: AppContext, qtbot) -> MainWindow:  # type: ignore[no-untyped
 
 def test_notifications_fall_back_to_a_toast_that_opens_the_place(
     context: AppContext, window: MainWindow, qtbot
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     tray = TrayController(window, context.notifier, use_tray=False)
     assert tray.tray is None and not window.tray_available
     context.notifier.notify("3 images ready", "Your images are in the gallery.", place="settings")
@@ -108,7 +108,7 @@ def test_notifications_fall_back_to_a_toast_that_opens_the_place(
     assert window.current_place == "settings"
 
 
-def test_tray_menu_shows_hides_and_notifies(context: AppContext, window: MainWindow, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_tray_menu_shows_hides_and_notifies(context: AppContext, window: MainWindow, qtbot, monkeypatch) -> None:
     tray = TrayController(window, context.notifier, use_tray=True)
     assert tray.tray is not None and window.tray_available
     shown: list[tuple[str, str]] = []

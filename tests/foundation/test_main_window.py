@@ -25,7 +25,7 @@ def press_ctrl(window: MainWindow, key: Qt.Key) -> None:
 
 
 @pytest.fixture
-def make_window(qtbot) -> MakeWindow:  # type: ignore[no-untyped-def]
+def make_window(qtbot) -> MakeWindow:
     def make(context: AppContext) -> MainWindow:
         window = MainWindow(context)
         qtbot.addWidget(window)
@@ -46,7 +46,7 @@ def test_opens_marketplace_first_and_builds_only_that_place(context: AppContext,
     assert window.header.credits.text() == "—"
 
 
-def test_navigation_by_click(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_navigation_by_click(context: AppContext, make_window: MakeWindow, qtbot) -> None:
     window = make_window(context)
     for spec in PLACES:
         with (
@@ -61,14 +61,14 @@ def test_navigation_by_click(context: AppContext, make_window: MakeWindow, qtbot
         assert window.sidebar.buttons[spec.key].isChecked()
 
 
-def test_navigation_by_shortcut(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_navigation_by_shortcut(context: AppContext, make_window: MakeWindow, qtbot) -> None:
     window = make_window(context)
     for index, spec in [*enumerate(PLACES, start=1), (1, PLACES[0])]:
         press_ctrl(window, Qt.Key(Qt.Key.Key_0 + index))
         assert window.current_place == spec.key
 
 
-def test_sidebar_collapse_by_button_and_ctrl_b(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sidebar_collapse_by_button_and_ctrl_b(context: AppContext, make_window: MakeWindow, qtbot) -> None:
     window = make_window(context)
     sidebar = window.sidebar
     qtbot.mouseClick(sidebar.toggle_button, Qt.MouseButton.LeftButton)
@@ -81,7 +81,7 @@ def test_sidebar_collapse_by_button_and_ctrl_b(context: AppContext, make_window:
     assert sidebar.brand.isVisible()
 
 
-def test_sidebar_close_and_reopen_from_header(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sidebar_close_and_reopen_from_header(context: AppContext, make_window: MakeWindow, qtbot) -> None:
     window = make_window(context)
     qtbot.mouseClick(window.sidebar.close_button, Qt.MouseButton.LeftButton)
     assert not window.sidebar.isVisible()
@@ -96,7 +96,7 @@ def test_sidebar_state_and_last_place_survive_a_restart(
     paths: Paths,
     memory_keyring: MemoryKeyring,
     make_window: MakeWindow,
-    qtbot,  # type: ignore[no-untyped-def]
+    qtbot,
 ) -> None:
     first = build_context(paths, keyring_backend=memory_keyring, environ={})
     window = make_window(first)
@@ -128,7 +128,7 @@ def test_navigator_switches_place_and_hands_over_the_payload(context: AppContext
     assert settings_page.keys.rows["groq"].editor.isVisible()
 
 
-def test_closing_hides_to_tray_when_enabled(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_closing_hides_to_tray_when_enabled(context: AppContext, make_window: MakeWindow, qtbot) -> None:
     window = make_window(context)
     window.tray_available = True
     event = QCloseEvent()
@@ -143,7 +143,7 @@ def test_closing_hides_to_tray_when_enabled(context: AppContext, make_window: Ma
     assert event.isAccepted()
 
 
-def test_closing_without_a_tray_quits(context: AppContext, make_window: MakeWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_closing_without_a_tray_quits(context: AppContext, make_window: MakeWindow, qtbot) -> None:
     window = make_window(context)
     window.tray_available = False
     with qtbot.waitSignal(window.quit_requested):

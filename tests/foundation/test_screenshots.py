@@ -9,7 +9,7 @@ from app.views.main_window import MainWindow
 from app.views.places import PLACES
 
 
-def test_screenshot_of_every_place(context: AppContext, qtbot, qloop, screenshot_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_screenshot_of_every_place(context: AppContext, qtbot, qloop, screenshot_dir: Path) -> None:
     window = MainWindow(context)
     qtbot.addWidget(window)
     window.resize(1280, 800)

@@ -59,7 +59,7 @@ def test_bearer_tokens_and_taught_secrets_are_redacted() -> None:
     assert "plainpassword42" not in text
 
 
-def test_log_file_never_holds_a_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_log_file_never_holds_a_key(tmp_path) -> None:
     redactor = Redactor()
     path = configure_logging(tmp_path, redactor)
     logger = logging.getLogger("test.secrets")
@@ -82,7 +82,7 @@ def test_redacting_filter_keeps_records_otherwise_intact() -> None:
     assert record.getMessage() == "value abc of 3"
 
 
-def test_keys_are_absent_from_database_settings_and_log(context: AppContext, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_keys_are_absent_from_database_settings_and_log(context: AppContext, tmp_path) -> None:
     log_file = configure_logging(context.paths.data_dir, context.redactor)
     context.secrets.set("provider:openai", OPENAI_KEY)
     context.settings.set("connection.kind", "local")

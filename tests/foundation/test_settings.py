@@ -28,7 +28,7 @@ def test_round_trip_through_the_file(tmp_path: Path) -> None:
 
 def test_set_rejects_wrong_type_and_unknown_choice(tmp_path: Path) -> None:
     settings = Settings.load(tmp_path / "settings.json", environ={})
-    with pytest.raises(ValueError, match="connection.kind"):
+    with pytest.raises(ValueError, match=r"connection\.kind"):
         settings.set("connection.kind", "satellite")
     with pytest.raises(ValueError, match="true or false"):
         settings.set("general.close_to_tray", "maybe")

@@ -12,7 +12,7 @@ from tests.fakes.memory_keyring import MemoryKeyring
 KEY = "gsk_abcdefghijklmnopqrstuvwxyz0123"
 
 
-def make_page(context: AppContext, qtbot) -> SettingsPage:  # type: ignore[no-untyped-def]
+def make_page(context: AppContext, qtbot) -> SettingsPage:
     page = SettingsPage(context)
     qtbot.addWidget(page)
     page.resize(1000, 800)
@@ -20,7 +20,7 @@ def make_page(context: AppContext, qtbot) -> SettingsPage:  # type: ignore[no-un
     return page
 
 
-def test_add_replace_and_delete_a_key_with_undo(context: AppContext, memory_keyring: MemoryKeyring, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_add_replace_and_delete_a_key_with_undo(context: AppContext, memory_keyring: MemoryKeyring, qtbot) -> None:
     page = make_page(context, qtbot)
     row = page.keys.rows["groq"]
     assert row.status.text() == "No key"
@@ -50,7 +50,7 @@ def test_add_replace_and_delete_a_key_with_undo(context: AppContext, memory_keyr
 
 def test_bad_key_input_is_explained_and_nothing_stored(
     context: AppContext, memory_keyring: MemoryKeyring, qtbot
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page = make_page(context, qtbot)
     row = page.keys.rows["openai"]
     qtbot.mouseClick(row.edit_button, Qt.MouseButton.LeftButton)
@@ -64,12 +64,12 @@ def test_bad_key_input_is_explained_and_nothing_stored(
     assert not row.editor.isVisible()
 
 
-def test_keyring_backend_is_named(context: AppContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_keyring_backend_is_named(context: AppContext, qtbot) -> None:
     page = make_page(context, qtbot)
     assert "In-memory keyring (tests)" in page.keys.backend.text()
 
 
-def test_connection_switches_to_cloud_only_with_a_valid_url(context: AppContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_connection_switches_to_cloud_only_with_a_valid_url(context: AppContext, qtbot) -> None:
     page = make_page(context, qtbot)
     section = page.connection
     assert section.local.isChecked() and not section.url.isEnabled()
@@ -95,7 +95,7 @@ def test_validate_api_url() -> None:
     assert "https" in (validate_api_url("http://example.com") or "")
 
 
-def test_accent_and_close_to_tray_are_saved(context: AppContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_accent_and_close_to_tray_are_saved(context: AppContext, qtbot) -> None:
     page = make_page(context, qtbot)
     swatch = next(b for b in page.general.swatches.buttons() if b.toolTip() == "#c026d3")
     qtbot.mouseClick(swatch, Qt.MouseButton.LeftButton)
@@ -107,7 +107,7 @@ def test_accent_and_close_to_tray_are_saved(context: AppContext, qtbot) -> None:
     page.general.set_accent("#9333ea")
 
 
-def test_log_viewer_shows_filters_and_refreshes(context: AppContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_log_viewer_shows_filters_and_refreshes(context: AppContext, qtbot) -> None:
     context.log_file = configure_logging(context.paths.data_dir, context.redactor)
     logging.getLogger("viewer").warning("disk nearly full")
     logging.getLogger("viewer").info("ordinary day")
@@ -126,7 +126,7 @@ def test_log_viewer_shows_filters_and_refreshes(context: AppContext, qtbot) -> N
     assert "ordinary again" in viewer.text.toPlainText()
 
 
-def test_settings_notices_are_shown(paths, memory_keyring, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_settings_notices_are_shown(paths, memory_keyring, qtbot) -> None:
     paths.settings_file.write_text("{broken")
     from app.context import build_context
 
