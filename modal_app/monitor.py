@@ -35,6 +35,7 @@ class JobMonitor:
         self._inline_reads = inline_reads
         self._events: dict[str, asyncio.Event] = {}
         self._watches: dict[str, asyncio.Task[None]] = {}
+        self._waiters: dict[str, int] = {}
         self._closed = False
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
@@ -135,6 +136,10 @@ class JobMonitor:
     def watching(self, job_id: str) -> bool:
         return job_id in self._watches
 
+    def waiting(self, job_id: str) -> int:
+        """How many long-polls are parked on the job right now."""
+        return self._waiters.get(job_id, 0)
+
     async def _watch(self, job_id: str, call_id: str) -> None:
         while True:
             try:
@@ -162,18 +167,31 @@ class JobMonitor:
         job = await self.read(self.jobs.get, job_id, account_id)
         if job is None or job.terminal or wait <= 0:
             return job
-        first_state = job.state
         if not self.watching(job_id) and self.compute.shared_calls and job.call_id:
             self.watch(job_id, job.call_id)  # submitted by another server process
+        self._waiters[job_id] = self._waiters.get(job_id, 0) + 1
+        try:
+            return await self._wait_for_change(job, event, deadline, account_id)
+        finally:
+            self._waiters[job_id] -= 1
+            if not self._waiters[job_id]:
+                del self._waiters[job_id]
+
+    async def _wait_for_change(
+        self, job: JobView, event: asyncio.Event, deadline: float, account_id: str
+    ) -> JobView | None:
+        loop = asyncio.get_running_loop()
+        job_id, first_state = job.id, job.state
+        current: JobView | None = job
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return job
+                return current
             # Jobs watched by another process change without our event; look at the database meanwhile.
             step = remaining if self.watching(job_id) else min(remaining, self.poll_interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=step)
             event = self._event(job_id)
-            job = await self.read(self.jobs.get, job_id, account_id)
-            if job is None or job.state != first_state:
-                return job
+            current = await self.read(self.jobs.get, job_id, account_id)
+            if current is None or current.state != first_state:
+                return current
