@@ -89,7 +89,7 @@ async def test_job_completes_is_charged_and_serves_png(api: httpx.AsyncClient, c
     listing = (await api.get("/v1/images", headers=bearer(token))).json()
     assert [item["id"] for item in listing["jobs"]] == [job["id"]] and listing["next_cursor"] is None
     history = (await api.get("/v1/credits/history", headers=bearer(token))).json()["entries"]
-    assert [(e["amount"], e["reason"], e["reference"]) for e in history][0] == (-2, "image", job["id"])
+    assert next((e["amount"], e["reason"], e["reference"]) for e in history) == (-2, "image", job["id"])
 
 
 async def test_failure_expiry_and_cancel_release_the_reservation(
