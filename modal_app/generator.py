@@ -59,11 +59,16 @@ class ImageGenerator:
     """
 
     def __init__(
-        self, cache_dir: str | None = None, local_folder: str | None = None, device: str | None = None
-    ):
+        self,
+        cache_dir: str | None = None,
+        local_folder: str | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
         self.cache_dir = cache_dir
         self.local_folder = local_folder
         self.device = device
+        self.dtype = dtype  # "bfloat16" | "float32"; default: bfloat16 on CUDA, float32 on CPU
         self._pipelines: dict[str, Any] = {}
 
     def _device(self) -> str:
@@ -82,7 +87,7 @@ class ImageGenerator:
         from diffusers import DiffusionPipeline
 
         device = self._device()
-        dtype = torch.bfloat16 if device == "cuda" else torch.float32
+        dtype = getattr(torch, self.dtype or ("bfloat16" if device == "cuda" else "float32"))
         if self.local_folder:
             pipeline = DiffusionPipeline.from_pretrained(self.local_folder, torch_dtype=dtype)
         else:
@@ -101,9 +106,11 @@ class ImageGenerator:
         self._pipelines[key] = pipeline
         return pipeline
 
-    def load_all(self) -> None:
-        for model_id in MODEL_SOURCES:
-            self.load(model_id)
+    def move_to(self, device: str) -> None:
+        """Move every loaded pipeline (after a memory snapshot restore, onto the GPU)."""
+        self.device = device
+        for pipeline in self._pipelines.values():
+            pipeline.to(device)
 
     def generate(self, request: dict[str, Any]) -> dict[str, Any]:
         import torch

@@ -43,12 +43,16 @@ class ModalImageCompute(ImageCompute):
         self._cls_from_name = cls_from_name or modal.Cls.from_name
         self._call_from_id = call_from_id or modal.FunctionCall.from_id
         self._expired_error = OutputExpiredError
-        self._generator: Any = None
+        self._generators: dict[str, Any] = {}
 
     def _spawn(self, payload: dict[str, Any]) -> str:
-        if self._generator is None:
-            self._generator = self._cls_from_name(self._app_name, self._class_name)()
-        call = self._generator.generate.spawn(payload)
+        model_id = str(payload["model"])
+        generator = self._generators.get(model_id)
+        if generator is None:
+            # One container pool per model: the class is parameterized by model_id.
+            generator = self._cls_from_name(self._app_name, self._class_name)(model_id=model_id)
+            self._generators[model_id] = generator
+        call = generator.generate.spawn(payload)
         return str(call.object_id)
 
     def _poll(self, call_id: str) -> PollResult:

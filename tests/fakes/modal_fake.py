@@ -103,24 +103,27 @@ class FakeCls:
     def __init__(self, cloud: FakeModalCloud, app_name: str, name: str) -> None:
         self._cloud, self._app_name, self._name = cloud, app_name, name
 
-    def __call__(self) -> FakeInstance:
+    def __call__(self, *, model_id: str = "qwen-image-lightning") -> FakeInstance:
         if self._app_name not in self._cloud.deployed_apps or self._name != "ImageGenerator":
             raise NotFoundError(f"Lookup failed for Cls '{self._name}' from the '{self._app_name}' app")
-        return FakeInstance(self._cloud)
+        return FakeInstance(self._cloud, model_id)
 
 
 class FakeInstance:
-    def __init__(self, cloud: FakeModalCloud) -> None:
-        self.generate = FakeMethod(cloud)
+    def __init__(self, cloud: FakeModalCloud, model_id: str) -> None:
+        self.model_id = model_id
+        self.generate = FakeMethod(cloud, model_id)
 
 
 class FakeMethod:
-    def __init__(self, cloud: FakeModalCloud) -> None:
+    def __init__(self, cloud: FakeModalCloud, model_id: str) -> None:
         self._cloud = cloud
+        self._model_id = model_id
 
-    def spawn(self, *args: Any, **kwargs: Any) -> FakeFunctionCall:
-        payload = args[0] if args else kwargs
-        return FakeFunctionCall(self._cloud, self._cloud._spawn(dict(payload)))
+    def spawn(self, request: dict[str, Any]) -> FakeFunctionCall:
+        # The deployed class generates with its own model_id, whatever the request says.
+        payload = {**request, "instance_model_id": self._model_id}
+        return FakeFunctionCall(self._cloud, self._cloud._spawn(payload))
 
 
 class FakeFunctionCall:

@@ -61,9 +61,10 @@ async def test_job_completes_is_charged_and_serves_png(api: httpx.AsyncClient, c
     assert job["state"] == "running" and job["cost"] == 2 and job["width"] > job["height"]
     assert summary(api) == CreditSummary(balance=10, reserved=2)
     [call_id] = cloud.call_ids
-    assert cloud.payload_of(call_id) | {"prompt": "x"} == {
+    assert cloud.payload_of(call_id) == {
         "model": "flux-schnell",
-        "prompt": "x",
+        "instance_model_id": "flux-schnell",
+        "prompt": JOB["prompt"],
         "width": job["width"],
         "height": job["height"],
         "count": 2,
