@@ -28,7 +28,7 @@ gpu_image = (
     modal.Image.debian_slim(python_version="3.11")
     .uv_pip_install(
         "torch==2.8.0",
-        "diffusers>=0.35",
+        "diffusers>=0.42",
         "transformers>=4.56",
         "accelerate>=1.10",
         "peft>=0.17",

@@ -89,12 +89,10 @@ class ImageGenerator:
         device = self._device()
         dtype = getattr(torch, self.dtype or ("bfloat16" if device == "cuda" else "float32"))
         if self.local_folder:
-            pipeline = DiffusionPipeline.from_pretrained(self.local_folder, torch_dtype=dtype)
+            pipeline = DiffusionPipeline.from_pretrained(self.local_folder, dtype=dtype)
         else:
             source = MODEL_SOURCES[model_id]
-            pipeline = DiffusionPipeline.from_pretrained(
-                source.repo, torch_dtype=dtype, cache_dir=self.cache_dir
-            )
+            pipeline = DiffusionPipeline.from_pretrained(source.repo, dtype=dtype, cache_dir=self.cache_dir)
             if source.lora_repo:
                 pipeline.load_lora_weights(
                     source.lora_repo, weight_name=source.lora_file, cache_dir=self.cache_dir
