@@ -42,8 +42,8 @@ def serve(args: argparse.Namespace) -> int:
     if args.billing:
         os.environ["AMETHYST_BILLING"] = args.billing
     # Migrate and create the local account once here, before worker processes race to do it.
-    from modal_app.serving import NO_DELAY_PROTOCOL
     from modal_app.services import build_services
+    from modal_app.serving import NO_DELAY_PROTOCOL
     from modal_app.settings import ServerSettings
 
     services = build_services(ServerSettings.from_env())
