@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,7 +34,8 @@ class JobMonitor:
         self.poll_interval = poll_interval
         # SQLite reads take microseconds and never wait on writers (WAL): run them on the loop.
         self._inline_reads = inline_reads
-        self._events: dict[str, asyncio.Event] = {}
+        # Weak values: an event lives only while some long-poll holds it, so nothing piles up.
+        self._events: weakref.WeakValueDictionary[str, asyncio.Event] = weakref.WeakValueDictionary()
         self._watches: dict[str, asyncio.Task[None]] = {}
         self._waiters: dict[str, int] = {}
         self._closed = False
@@ -161,11 +163,13 @@ class JobMonitor:
 
     async def wait(self, account_id: str, job_id: str, wait: float) -> JobView | None:
         """The job as soon as its state differs from now, or after ``wait`` seconds."""
+        if wait <= 0:
+            return await self.read(self.jobs.get, job_id, account_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         event = self._event(job_id)  # taken before reading, so a change in between is not missed
         job = await self.read(self.jobs.get, job_id, account_id)
-        if job is None or job.terminal or wait <= 0:
+        if job is None or job.terminal:
             return job
         if not self.watching(job_id) and self.compute.shared_calls and job.call_id:
             self.watch(job_id, job.call_id)  # submitted by another server process

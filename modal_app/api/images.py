@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
-from modal_app.api.schemas import ImageJobCreate, ImageJobOut, ImageJobPage, error_body
+from modal_app.api.schemas import ImageJobCreate, ImageJobOut, ImageJobPage, error_body, job_json
 from modal_app.image_models import SIZES, find_model
 from modal_app.jobs import ACTIVE_STATES, TERMINAL_STATES, IdempotencyConflict, ImageRequest
 from modal_app.ledger import InsufficientCredits
@@ -96,11 +96,11 @@ async def get_job(
     auth: AuthDep,
     services: ServicesDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a state change")] = 0,
-) -> ImageJobOut:
+) -> JSONResponse:
     job = await services.monitor.wait(auth.account_id, job_id, wait)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image job")
-    return ImageJobOut.of(job)
+    return JSONResponse(job_json(job))
 
 
 @router.post("/{job_id}/cancel", response_model=ImageJobOut)
