@@ -58,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         http=NO_DELAY_PROTOCOL,
+        timeout_graceful_shutdown=5,  # long-polls are cut; clients poll again after the restart
     )
     return 0
 

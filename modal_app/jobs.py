@@ -209,7 +209,7 @@ class JobStore:
             return None
         return JobView(**row._mapping)
 
-    def list(
+    def list_jobs(
         self, account_id: str, limit: int = 50, cursor: int | None = None, state: str | None = None
     ) -> tuple[list[JobView], int | None]:
         query = select(ImageJob).where(ImageJob.account_id == account_id)

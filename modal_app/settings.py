@@ -61,6 +61,7 @@ class ServerSettings:
             signup_credits=int(env.get("AMETHYST_SIGNUP_CREDITS", "0")),
             modal_app_name=env.get("AMETHYST_MODAL_APP", DEFAULT_MODAL_APP),
             local_image_model=env.get("AMETHYST_LOCAL_IMAGE_MODEL") or None,
+            poll_interval=float(env.get("AMETHYST_POLL_INTERVAL", "0.2")),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
         )

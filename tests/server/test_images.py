@@ -237,3 +237,18 @@ async def test_local_compute_without_a_model_releases_the_reservation(settings_f
             job = (await client.get(f"/v1/images/{job['id']}?wait=25", headers=bearer(token))).json()
         assert job["state"] == "failed" and job["error"] == NO_LOCAL_MODEL and job["cost"] == 2
         assert summary(client) == CreditSummary(balance=4, reserved=0)
+
+
+async def test_job_list_pages_and_filters(api: httpx.AsyncClient, cloud: FakeModalCloud) -> None:
+    token = await sign_up(api)
+    grant(api, "ada@example.com", 10)
+    ids = [(await api.post("/v1/images", json=JOB, headers=bearer(token))).json()["id"] for _ in range(3)]
+    cloud.complete(cloud.call_ids[0])
+    await api.get(f"/v1/images/{ids[0]}?wait=30", headers=bearer(token))
+    first = (await api.get("/v1/images?limit=2", headers=bearer(token))).json()
+    rest = (await api.get(f"/v1/images?limit=2&cursor={first['next_cursor']}", headers=bearer(token))).json()
+    assert [job["id"] for job in first["jobs"] + rest["jobs"]] == ids[::-1]
+    assert rest["next_cursor"] is None
+    completed = (await api.get("/v1/images?state=completed", headers=bearer(token))).json()["jobs"]
+    assert [job["id"] for job in completed] == [ids[0]]
+    assert (await api.get("/v1/images?state=bogus", headers=bearer(token))).status_code == 422
