@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from modal_app.local import LocalStudio
 from modal_app.store.models import ApiToken
@@ -74,3 +75,18 @@ async def test_local_studio_has_one_local_account_with_billing_off(tmp_path: Pat
     async with running(again_app) as client:
         me_again = (await client.get("/v1/me", headers=bearer(token))).json()
         assert me_again["account"]["id"] == me["account"]["id"]
+
+
+def test_local_studio_serves_on_loopback(tmp_path: Path) -> None:
+    studio = LocalStudio(tmp_path / "local")
+    base_url = studio.serve()
+    try:
+        token = studio.token
+        assert token is not None
+        with httpx.Client(base_url=base_url) as client:
+            me = client.get("/v1/me", headers=bearer(token)).json()
+        assert me["account"]["local"] is True and me["billing_enabled"] is False
+    finally:
+        studio.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base_url}/v1/health")
