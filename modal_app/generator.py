@@ -7,6 +7,7 @@ named by AMETHYST_LOCAL_IMAGE_MODEL). torch and diffusers are imported inside fu
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,28 @@ class ModelSource:
     repo: str
     lora_repo: str | None = None
     lora_file: str | None = None
+    # FlowMatchEulerDiscreteScheduler settings the distilled weights expect (None: the repo's own).
+    scheduler_config: dict[str, Any] | None = None
     call_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+# The Lightning LoRA was distilled with a fixed shift of 3 and exponential time shifting.
+_LIGHTNING_SCHEDULER: dict[str, Any] = {
+    "num_train_timesteps": 1000,
+    "shift": 1.0,
+    "use_dynamic_shifting": True,
+    "base_shift": math.log(3),
+    "max_shift": math.log(3),
+    "base_image_seq_len": 256,
+    "max_image_seq_len": 8192,
+    "time_shift_type": "exponential",
+    "shift_terminal": None,
+    "invert_sigmas": False,
+    "stochastic_sampling": False,
+    "use_karras_sigmas": False,
+    "use_exponential_sigmas": False,
+    "use_beta_sigmas": False,
+}
 
 
 # Keyed by the ids of modal_app.image_models.IMAGE_MODELS (a test checks they match).
@@ -29,7 +51,8 @@ MODEL_SOURCES: dict[str, ModelSource] = {
         repo="Qwen/Qwen-Image",
         lora_repo="lightx2v/Qwen-Image-Lightning",
         lora_file="Qwen-Image-Lightning-4steps-V1.0.safetensors",
-        call_kwargs={"true_cfg_scale": 1.0},
+        scheduler_config=_LIGHTNING_SCHEDULER,
+        call_kwargs={"true_cfg_scale": 1.0, "negative_prompt": " "},
     ),
     "flux-schnell": ModelSource(
         repo="black-forest-labs/FLUX.1-schnell",
@@ -92,7 +115,14 @@ class ImageGenerator:
             pipeline = DiffusionPipeline.from_pretrained(self.local_folder, dtype=dtype)
         else:
             source = MODEL_SOURCES[model_id]
-            pipeline = DiffusionPipeline.from_pretrained(source.repo, dtype=dtype, cache_dir=self.cache_dir)
+            extra: dict[str, Any] = {}
+            if source.scheduler_config is not None:
+                from diffusers import FlowMatchEulerDiscreteScheduler
+
+                extra["scheduler"] = FlowMatchEulerDiscreteScheduler.from_config(source.scheduler_config)
+            pipeline = DiffusionPipeline.from_pretrained(
+                source.repo, dtype=dtype, cache_dir=self.cache_dir, **extra
+            )
             if source.lora_repo:
                 pipeline.load_lora_weights(
                     source.lora_repo, weight_name=source.lora_file, cache_dir=self.cache_dir
