@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,6 @@ class ServerSettings:
     poll_interval: float = 0.2
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:
