@@ -16,22 +16,31 @@ from typing import Any, TypeVar
 
 from modal_app.compute.base import ComputeError, Failed, ImageCompute, Pending
 from modal_app.jobs import ImageRequest, JobStore, JobView
+from modal_app.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 RESTART_MESSAGE = "the server stopped before the job reached the image worker; please submit it again"
+TIMEOUT_MESSAGE = "the image worker took too long; the job was stopped and its credits released"
 POLL_ERROR_BACKOFF = 2.0
 
 
 class JobMonitor:
     def __init__(
-        self, jobs: JobStore, compute: ImageCompute, poll_interval: float = 0.2, inline_reads: bool = True
+        self,
+        jobs: JobStore,
+        compute: ImageCompute,
+        poll_interval: float = 0.2,
+        inline_reads: bool = True,
+        job_timeout: float = 3600.0,
     ) -> None:
         self.jobs = jobs
         self.compute = compute
         self.poll_interval = poll_interval
+        # A call still running after this many seconds is cancelled, so credits are never held forever.
+        self.job_timeout = job_timeout
         # SQLite reads take microseconds and never wait on writers (WAL): run them on the loop.
         self._inline_reads = inline_reads
         # Weak values: an event lives only while some long-poll holds it, so nothing piles up.
@@ -156,6 +165,11 @@ class JobMonitor:
             job = await self.read(self.jobs.get, job_id)
             if job is None or job.terminal:  # cancelled here or finished by another server process
                 self.changed(job_id)
+                return
+            if (utcnow() - job.created_at).total_seconds() > self.job_timeout:
+                with contextlib.suppress(Exception):
+                    await self.compute.cancel(call_id)
+                await self._finish(job_id, Failed(TIMEOUT_MESSAGE))
                 return
             await asyncio.sleep(self.poll_interval)
 

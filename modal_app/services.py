@@ -52,6 +52,7 @@ def build_services(settings: ServerSettings) -> Services:
         jobs,
         compute,
         poll_interval=settings.poll_interval,
+        job_timeout=settings.job_timeout,
         inline_reads=settings.database_url.startswith("sqlite"),
     )
     services = Services(settings, store, accounts, Ledger(store), jobs, compute, monitor)

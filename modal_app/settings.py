@@ -29,6 +29,7 @@ class ServerSettings:
     modal_app_name: str = DEFAULT_MODAL_APP
     local_image_model: str | None = None
     poll_interval: float = 0.2
+    job_timeout: float = 3600.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
 
@@ -61,6 +62,7 @@ class ServerSettings:
             modal_app_name=env.get("AMETHYST_MODAL_APP", DEFAULT_MODAL_APP),
             local_image_model=env.get("AMETHYST_LOCAL_IMAGE_MODEL") or None,
             poll_interval=float(env.get("AMETHYST_POLL_INTERVAL", "0.2")),
+            job_timeout=float(env.get("AMETHYST_JOB_TIMEOUT", "3600")),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
         )

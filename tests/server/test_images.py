@@ -252,3 +252,19 @@ async def test_job_list_pages_and_filters(api: httpx.AsyncClient, cloud: FakeMod
     completed = (await api.get("/v1/images?state=completed", headers=bearer(token))).json()["jobs"]
     assert [job["id"] for job in completed] == [ids[0]]
     assert (await api.get("/v1/images?state=bogus", headers=bearer(token))).status_code == 422
+
+
+async def test_a_job_that_never_ends_is_stopped_and_released(settings_factory, cloud: FakeModalCloud) -> None:  # type: ignore[no-untyped-def]
+    from modal_app.api import create_app
+    from modal_app.monitor import TIMEOUT_MESSAGE
+    from tests.server.conftest import running
+
+    async with running(create_app(settings_factory(job_timeout=0.2))) as client:
+        token = await sign_up(client)
+        grant(client, "ada@example.com", 2)
+        job = (await client.post("/v1/images", json=JOB, headers=bearer(token))).json()
+        while job["state"] in ("queued", "running"):
+            job = (await client.get(f"/v1/images/{job['id']}?wait=25", headers=bearer(token))).json()
+        assert job["state"] == "failed" and job["error"] == TIMEOUT_MESSAGE
+        assert cloud.state_of(cloud.call_ids[0]) == "cancelled"
+        assert summary(client) == CreditSummary(balance=2, reserved=0)
