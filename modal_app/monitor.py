@@ -35,17 +35,21 @@ class JobMonitor:
         poll_interval: float = 0.2,
         inline_reads: bool = True,
         job_timeout: float = 3600.0,
+        submit_grace: float = 60.0,
     ) -> None:
         self.jobs = jobs
         self.compute = compute
         self.poll_interval = poll_interval
         # A call still running after this many seconds is cancelled, so credits are never held forever.
         self.job_timeout = job_timeout
+        # A queued job younger than this may still be on its way to the compute in another server process.
+        self.submit_grace = submit_grace
         # SQLite reads take microseconds and never wait on writers (WAL): run them on the loop.
         self._inline_reads = inline_reads
         # Weak values: an event lives only while some long-poll holds it, so nothing piles up.
         self._events: weakref.WeakValueDictionary[str, asyncio.Event] = weakref.WeakValueDictionary()
         self._watches: dict[str, asyncio.Task[None]] = {}
+        self._adoptions: set[asyncio.Task[None]] = set()
         self._waiters: dict[str, int] = {}
         self._closed = False
 
@@ -76,16 +80,40 @@ class JobMonitor:
         """Resume watching every unfinished job (after a restart); returns how many were resumed."""
         resumed = 0
         for job in await self._write(self.jobs.unfinished):
-            if job.call_id is None:
-                await self._write(self.jobs.finish, job.id, Failed(RESTART_MESSAGE))
+            if job.call_id is not None:
+                self.watch(job.id, job.call_id)
+            elif self._age(job) > self.submit_grace:
+                await self._finish(job.id, Failed(RESTART_MESSAGE))
                 continue
-            self.watch(job.id, job.call_id)
+            else:
+                task = asyncio.get_running_loop().create_task(self._adopt(job.id), name=f"adopt-{job.id}")
+                self._adoptions.add(task)
+                task.add_done_callback(self._adoptions.discard)
             resumed += 1
         return resumed
 
+    @staticmethod
+    def _age(job: JobView) -> float:
+        return (utcnow() - job.created_at).total_seconds()
+
+    async def _adopt(self, job_id: str) -> None:
+        """Wait for a young queued job to get its call id (from the process submitting it), or fail it."""
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            job = await self.read(self.jobs.get, job_id)
+            if job is None or job.terminal:
+                return
+            if job.call_id is not None:
+                if self.compute.shared_calls:
+                    self.watch(job_id, job.call_id)
+                return
+            if self._age(job) > self.submit_grace:
+                await self._finish(job_id, Failed(RESTART_MESSAGE))
+                return
+
     async def close(self) -> None:
         self._closed = True
-        tasks = list(self._watches.values())
+        tasks = [*self._watches.values(), *self._adoptions]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -166,7 +194,7 @@ class JobMonitor:
             if job is None or job.terminal:  # cancelled here or finished by another server process
                 self.changed(job_id)
                 return
-            if (utcnow() - job.created_at).total_seconds() > self.job_timeout:
+            if self._age(job) > self.job_timeout:
                 with contextlib.suppress(Exception):
                     await self.compute.cancel(call_id)
                 await self._finish(job_id, Failed(TIMEOUT_MESSAGE))

@@ -30,6 +30,7 @@ class ServerSettings:
     local_image_model: str | None = None
     poll_interval: float = 0.2
     job_timeout: float = 3600.0
+    submit_grace: float = 60.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
 

@@ -68,7 +68,7 @@ def test_whole_job_over_loopback(
 def test_jobs_survive_a_restart_and_are_charged_once(
     settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud
 ) -> None:
-    settings = settings_factory()
+    settings = settings_factory(submit_grace=0.5)
     first = create_app(settings)
     with live_server(first) as url, httpx.Client(base_url=url, timeout=30) as client:
         headers = _sign_up(client, "ada@example.com")
@@ -103,7 +103,8 @@ def test_jobs_survive_a_restart_and_are_charged_once(
         cloud.complete(calls[2])
         third = client.get(f"/v1/images/{ids[2]}", params={"wait": 30}, headers=headers).json()
         assert third["state"] == "completed"
-        assert client.get(f"/v1/images/{orphan.id}", headers=headers).json()["state"] == "failed"
+        orphan_state = client.get(f"/v1/images/{orphan.id}", params={"wait": 30}, headers=headers).json()
+        assert orphan_state["state"] == "failed"
         credits = client.get("/v1/credits", headers=headers).json()
     # 3 jobs of 2 credits reserved; two charged, one failed and one orphan released.
     assert credits == {"balance": 6, "reserved": 0, "available": 6, "billing_enabled": True}

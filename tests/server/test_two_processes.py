@@ -42,3 +42,30 @@ async def test_second_instance_long_poll_wakes_and_the_job_is_charged_once(
         assert services.ledger.summary(account_id) == CreditSummary(balance=3, reserved=0)
         with services.store.reads() as session:
             assert session.query(LedgerEntry).filter_by(reference=job_id).count() == 1
+
+
+async def test_a_starting_instance_adopts_a_job_another_is_submitting(
+    settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud
+) -> None:
+    from modal_app.jobs import ImageRequest
+
+    async with running(create_app(settings_factory())) as first:
+        token = await sign_up(first)
+        grant(first, "ada@example.com", 5)
+        services = first._transport.app.state.services  # type: ignore[attr-defined]
+        account_id = services.accounts.find_by_email("ada@example.com").id
+        # The first instance has stored the job but not yet handed it to Modal when the second starts.
+        job, _ = services.jobs.create(account_id, ImageRequest(model="flux-schnell", prompt="in flight"))
+        async with running(create_app(settings_factory())) as second:
+            assert (await second.get(f"/v1/images/{job.id}", headers=bearer(token))).json()[
+                "state"
+            ] == "queued"
+            call_id = cloud.cls_from_name("amethyst-studio", "ImageGenerator")(model_id="flux-schnell")
+            call_id = call_id.generate.spawn(job.generation_request().as_dict()).object_id
+            assert services.jobs.mark_running(job.id, call_id)
+            cloud.complete(call_id)
+            done = (await second.get(f"/v1/images/{job.id}?wait=30", headers=bearer(token))).json()
+            while done["state"] == "running":
+                done = (await second.get(f"/v1/images/{job.id}?wait=30", headers=bearer(token))).json()
+            assert done["state"] == "completed" and done["charged"] is True
+        assert services.ledger.summary(account_id) == CreditSummary(balance=4, reserved=0)
