@@ -27,9 +27,10 @@ data_volume = modal.Volume.from_name("amethyst-studio-data", create_if_missing=T
 gpu_image = (
     modal.Image.debian_slim(python_version="3.11")
     .uv_pip_install(
-        "torch==2.8.0",
-        "diffusers>=0.42",
-        "transformers>=4.56",
+        # The versions the generator is tested with (tests/server/test_generator.py, CPU build there).
+        "torch==2.13.0",
+        "diffusers==0.42.1",
+        "transformers==5.23.0",
         "accelerate>=1.10",
         "peft>=0.17",
         "sentencepiece",
@@ -44,15 +45,14 @@ gpu_image = (
 api_image = (
     modal.Image.debian_slim(python_version="3.11")
     .uv_pip_install(
-        "fastapi>=0.110",
-        "uvicorn>=0.29",
-        "sqlalchemy>=2.0",
-        "alembic>=1.13",
-        "argon2-cffi>=23",
+        "fastapi==0.165.0",
+        "sqlalchemy==2.1.9",
+        "alembic==1.20.1",
+        "argon2-cffi==25.1.0",
         "psycopg[binary]>=3.2",
-        "pydantic>=2.6",
-        "pillow>=10",
-        "stripe>=16",
+        "pydantic==2.14.3",
+        "pillow==13.0.0",
+        "stripe==16.1.0",
     )
     .add_local_python_source("modal_app")
 )
