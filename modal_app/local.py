@@ -26,11 +26,15 @@ from modal_app.api import create_app
 from modal_app.services import build_services
 from modal_app.settings import ServerSettings
 
+LOCAL_POLL_INTERVAL = 0.05
+
 
 class LocalStudio:
     def __init__(self, data_dir: Path, local_image_model: str | None = None, **overrides: Any) -> None:
         self.data_dir = data_dir
         model = local_image_model or os.environ.get("AMETHYST_LOCAL_IMAGE_MODEL") or None
+        # Polling a local worker is a dictionary lookup, so look often: finished jobs show up sooner.
+        overrides.setdefault("poll_interval", LOCAL_POLL_INTERVAL)
         self.settings = ServerSettings.for_data_dir(
             data_dir,
             compute=overrides.pop("compute", "local"),
