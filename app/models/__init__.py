@@ -2,6 +2,6 @@
 
 from app.models.base import Base
 from app.models.chat import ChatMessage, ChatSession
-from app.models.ui_state import UiState
+from app.models.meta import AppMeta
 
-__all__ = ["Base", "ChatMessage", "ChatSession", "UiState"]
+__all__ = ["AppMeta", "Base", "ChatMessage", "ChatSession"]
