@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Coroutine
@@ -126,6 +127,12 @@ class ChatPage(QWidget):
 
     # plumbing ----------------------------------------------------------------------------------------------
     def spawn(self, name: str, coroutine: Coroutine[Any, Any, Any], *, replace: bool = True) -> None:
+        try:
+            asyncio.get_running_loop()  # qasync's loop, running while Qt runs
+        except RuntimeError:
+            log.warning("no asyncio loop is running; %s was not started", name)
+            coroutine.close()
+            return
         if not replace and self.context.tasks.running(name):
             coroutine.close()  # the same work is already under way
             return
