@@ -87,6 +87,7 @@ class ChatPage(QWidget):
         splitter.addWidget(middle)
         splitter.addWidget(self.params)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 700, 300])
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(1)
         layout = QHBoxLayout(self)

@@ -45,8 +45,8 @@ class ParamsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChatParams")
-        self.setMinimumWidth(260)
-        self.setMaximumWidth(340)
+        self.setMinimumWidth(280)
+        self.setMaximumWidth(330)
         self._loading = False
         self._extra_models: dict[str, list[str]] = {}
         layout = QVBoxLayout(self)
@@ -63,7 +63,8 @@ class ParamsPanel(QWidget):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.key_warning = QLabel("This provider needs an API key.")
+        self.key_warning = QLabel("Needs an API key.")
+        self.key_warning.setWordWrap(True)
         self.key_warning.setProperty("role", "error")
         self.add_key = QPushButton("Add key")
         self.add_key.setProperty("kind", "primary")
@@ -79,7 +80,8 @@ class ParamsPanel(QWidget):
         self.refresh_button = QPushButton("List models")
         self.refresh_button.setProperty("kind", "ghost")
         self.refresh_button.clicked.connect(lambda: self.refresh_models_requested.emit(self.provider_id()))
-        self.detect_button = QPushButton("Detect local servers")
+        self.detect_button = QPushButton("Find local servers")
+        self.detect_button.setToolTip("Look for Ollama, LM Studio, llama.cpp and vLLM on this computer")
         self.detect_button.setProperty("kind", "ghost")
         self.detect_button.clicked.connect(self.detect_requested)
         model_buttons.addWidget(self.refresh_button)

@@ -37,8 +37,8 @@ class SessionList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChatSessions")
-        self.setMinimumWidth(220)
-        self.setMaximumWidth(320)
+        self.setMinimumWidth(200)
+        self.setMaximumWidth(300)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 6, 12)
         layout.setSpacing(8)
@@ -47,7 +47,7 @@ class SessionList(QWidget):
         self.new_button.clicked.connect(self.new_requested)
         layout.addWidget(self.new_button)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search all messages  (Ctrl+K)")
+        self.search.setPlaceholderText("Search… (Ctrl+K)")
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=200)
@@ -66,6 +66,8 @@ class SessionList(QWidget):
         self.list.currentItemChanged.connect(self._current_changed)
         self.empty = EmptyState("chat", "No chats yet", "Start a conversation with any model.", None)
         self.no_hits = EmptyState("search", "Nothing found", "No message contains these words.", None)
+        for empty in (self.empty, self.no_hits):
+            empty.body_label.setMinimumWidth(0)  # the column is narrower than the default empty state
         self.stack.addWidget(self.list)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.no_hits)
