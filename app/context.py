@@ -69,7 +69,7 @@ class AppContext:
         from app.services.providers.factory import ProviderPool
 
         # Prices come from the Marketplace catalog (``CatalogService.price_for``) when it is part of the app.
-        prices: Any = getattr(self, "catalog", None) if hasattr(type(self), "catalog") else None
+        prices: Any = getattr(self, "catalog", None)
         if prices is None or not hasattr(prices, "price_for"):
             prices = NoPrices()
         pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))

@@ -135,6 +135,8 @@ class ReplyRun:
             tokens_out = await service.db(service.estimator.count, content)
             estimated = True
         provider_id, model = self.used
+        # Off the UI thread: the first price lookup may load the catalog.
+        cost = await service.db(cost_of, service.prices, provider_id, model, tokens_in, tokens_out)
         final = await service.db(
             service.store.update_message,
             self.writer.message_id,
@@ -145,7 +147,7 @@ class ReplyRun:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             estimated=estimated,
-            cost=cost_of(service.prices, provider_id, model, tokens_in, tokens_out),
+            cost=cost,
             error=error,
             note=self.note,
         )

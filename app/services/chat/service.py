@@ -74,6 +74,7 @@ class ChatService(QObject):
         self._opened = False
         self._closed = False
         self._warm: set[str] = set()
+        self._warming: set[str] = set()
 
     # plumbing ------------------------------------------------------------------------------------------
     async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -115,15 +116,22 @@ class ChatService(QObject):
             task.cancel()
         self._executor.shutdown(wait=True)
 
-    async def warm_up(self, provider_id: str) -> None:
-        """Builds the provider's client off the UI thread, so the first message does not stall the UI."""
+    def warm_up(self, provider_id: str) -> asyncio.Future[None] | None:
+        """Builds the provider's client on the database thread, so the first message does not stall the UI.
+        Returns the pending work, or None when it is done or already under way."""
+        if self._closed or provider_id in self._warm or provider_id in self._warming:
+            return None
+        self._warming.add(provider_id)
 
         def build() -> None:
-            with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
-                self.provider_factory(provider_id).warm_up()
-                self._warm.add(provider_id)
+            try:
+                with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
+                    self.provider_factory(provider_id).warm_up()
+                    self._warm.add(provider_id)
+            finally:
+                self._warming.discard(provider_id)
 
-        await self.db(build)
+        return asyncio.get_running_loop().run_in_executor(self._executor, build)
 
     def is_warm(self, provider_id: str) -> bool:
         return provider_id in self._warm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import Coroutine
@@ -21,6 +22,7 @@ from app.views.chat.composer import Composer
 from app.views.chat.files import SessionFiles
 from app.views.chat.message_model import MessageListModel, MessageRow
 from app.views.chat.message_view import MessageListView
+from app.views.chat.model_sources import ModelSources
 from app.views.chat.params_panel import ParamsPanel
 from app.views.chat.session_list import SessionList
 from app.views.widgets.empty_state import EmptyState
@@ -37,6 +39,7 @@ class ChatPage(QWidget):
         self.current: SessionInfo | None = None
         self.model = MessageListModel(self)
         self.files = SessionFiles(self)
+        self.sources = ModelSources(self)
         self._toast: Toast | None = None
 
         self.sessions = SessionList()
@@ -117,8 +120,10 @@ class ChatPage(QWidget):
         self.sessions.usage_requested.connect(self.files.show_usage)
         self.params.changed.connect(self._params_changed)
         self.params.add_key_requested.connect(self.open_key_settings)
-        self.params.detect_requested.connect(lambda: self.spawn("chat-detect", self._detect()))
-        self.params.refresh_models_requested.connect(lambda pid: self.spawn("chat-models", self._list_models(pid)))
+        self.params.detect_requested.connect(lambda: self.spawn("chat-detect", self.sources.detect()))
+        self.params.refresh_models_requested.connect(
+            lambda pid: self.spawn("chat-models", self.sources.list_models(pid))
+        )
         self.params.provider.currentIndexChanged.connect(lambda _i: self._update_key_state())
         self.params_button.toggled.connect(self.params.setVisible)
         self.clear_button.clicked.connect(self._clear)
@@ -170,6 +175,7 @@ class ChatPage(QWidget):
         else:
             self.sessions.show_sessions([], None)
             self._show_session(None)
+        await self.sources.load_catalog_models()
         if interrupted:
             self.toast(
                 f"{interrupted} reply was cut off when Amethyst last closed",
@@ -262,8 +268,8 @@ class ChatPage(QWidget):
 
     def _update_key_state(self) -> None:
         info = provider(self.params.provider_id())
-        if not self.service.is_warm(info.id):
-            self.spawn(f"chat-warm-up-{info.id}", self.service.warm_up(info.id), replace=False)
+        with contextlib.suppress(RuntimeError):  # no event loop (widget tests without one)
+            self.service.warm_up(info.id)
         missing = not has_key(info, self.context.secrets)
         self.params.show_key_needed(missing)
         self.composer.set_hint(f"{info.name} needs an API key: use “Add key”." if missing else "")
@@ -373,33 +379,12 @@ class ChatPage(QWidget):
 
         self.spawn("chat-select", go())
 
-    async def _detect(self) -> None:
-        from app.services.providers.local import detect_local_servers
-
-        self.params.status.setText("Looking for local servers…")
-        servers = await detect_local_servers()
-        for server in servers:
-            self.params.add_models(server.provider_id, list(server.models))
-        found = ", ".join(f"{s.name} ({len(s.models)} models)" for s in servers)
-        self.params.status.setText(
-            f"Found {found}." if servers else "No local server answered on ports 11434, 1234, 8080 or 8000."
-        )
-
-    async def _list_models(self, provider_id: str) -> None:
-        from app.services.providers.base import ProviderError
-
-        self.params.status.setText("Listing models…")
-        try:
-            models = await self.service.provider_factory(provider_id).list_models()
-        except ProviderError as error:
-            self.params.status.setText(error.message)
-            return
-        self.params.add_models(provider_id, models)
-        self.params.status.setText(f"{len(models)} models listed.")
-
     def activate(self, payload: dict[str, Any]) -> None:
-        """``{"model_id": "openai/gpt-4o"}`` (optionally with ``provider`` and ``model``) opens a new chat."""
-        provider_id, model = payload.get("provider"), payload.get("model")
+        """``{"model_id": "openai/gpt-4o"}``, optionally with ``provider`` and ``model`` (or ``provider_model``),
+        opens a new chat with that model."""
+        # The Marketplace sends the catalog id plus the first provider serving it (``provider_model``).
+        provider_id = payload.get("provider")
+        model = payload.get("model") or payload.get("provider_model")
         model_id = str(payload.get("model_id") or "")
         if not (provider_id and model) and model_id:
             maker, _, name = model_id.partition("/")
