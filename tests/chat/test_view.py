@@ -43,7 +43,9 @@ def send(qtbot, page: ChatPage, text: str) -> None:  # type: ignore[no-untyped-d
 
 
 def last_status(page: ChatPage) -> str:
-    return page.model.rows[-1].info.status if page.model.rows else ""
+    """The status of the last reply ("" until a reply exists)."""
+    rows = page.model.rows
+    return rows[-1].info.status if rows and rows[-1].info.role == "assistant" else ""
 
 
 def click_link(qtbot, page: ChatPage, row_number: int, href: str) -> None:  # type: ignore[no-untyped-def]
@@ -234,3 +236,37 @@ def test_list_and_detect_models(qtbot, page: ChatPage) -> None:  # type: ignore[
     assert page.params.model.findText("malformed") >= 0
     page.params.detect_button.click()
     qtbot.waitUntil(lambda: "Found" in page.params.status.text() or "No local server" in page.params.status.text())
+
+
+def test_rejected_key_links_to_settings(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
+    page.context.secrets.set("provider:custom", "sk-wrong-key")
+    send(qtbot, page, "hello")
+    qtbot.waitUntil(lambda: last_status(page) == "error", timeout=10_000)
+    assert "rejected the API key" in (page.model.rows[1].info.error or "")
+    with qtbot.waitSignal(page.context.navigator.requested) as opened:
+        click_link(qtbot, page, 1, "action:add-key")
+    assert opened.args == ["settings", {"section": "keys", "provider": "custom"}]
+
+
+def test_import_and_usage_summary(qtbot, page: ChatPage, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.views.chat.usage_dialog import UsageDialog
+
+    send(qtbot, page, "remember this")
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
+    assert page.current is not None
+    exported = tmp_path / "saved.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(exported), ""))
+    page.files.export(page.current.id, "json")
+    qtbot.waitUntil(exported.exists)
+    first = page.current.id
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(exported), ""))
+    page.sessions.import_button.click()
+    qtbot.waitUntil(lambda: page.current is not None and page.current.id != first)
+    assert [row.text for row in page.model.rows] == ["remember this", "You said: remember this"]
+    assert page.sessions.list.count() == 2
+
+    page.sessions.usage_button.click()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in page.findChildren(UsageDialog)))
+    dialog = next(d for d in page.findChildren(UsageDialog) if d.isVisible())
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "custom"
+    dialog.close()
