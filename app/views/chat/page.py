@@ -9,8 +9,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from app.context import AppContext
@@ -62,6 +62,9 @@ class ChatPage(QWidget):
         self.composer = Composer()
         self._build_layout()
         self._connect()
+        # Esc stops the reply wherever the focus is in this place (the input box handles it too).
+        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        stop.activated.connect(self.stop)
         self.spawn("chat-open", self._open())
 
     # layout ------------------------------------------------------------------------------------------------
