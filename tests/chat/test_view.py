@@ -270,3 +270,20 @@ def test_import_and_usage_summary(qtbot, page: ChatPage, tmp_path: Path, monkeyp
     dialog = next(d for d in page.findChildren(UsageDialog) if d.isVisible())
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "custom"
     dialog.close()
+
+
+def test_custom_server_url_is_set_in_the_panel(qtbot, page: ChatPage, openai_server: ServerThread) -> None:  # type: ignore[no-untyped-def]
+    page.context.settings.set("chat.custom_base_url", "")
+    page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
+    assert not page.params.custom_url.isVisibleTo(page)
+    page.params.provider.setCurrentIndex(page.params.provider.findData("custom"))
+    assert page.params.custom_url.isVisibleTo(page)
+    page.params.custom_url.setText("localhost:1234")
+    page.params.custom_url.editingFinished.emit()
+    assert page.context.settings.get("chat.custom_base_url") == ""  # refused, with a message
+    page.params.custom_url.setText(f"{openai_server.url}/v1")
+    page.params.custom_url.editingFinished.emit()
+    assert page.context.settings.get("chat.custom_base_url") == f"{openai_server.url}/v1"
+    page.params.model.setEditText("echo")
+    send(qtbot, page, "through the custom server")
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)

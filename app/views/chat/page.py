@@ -9,8 +9,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from app.context import AppContext
@@ -20,7 +20,8 @@ from app.services.providers.factory import has_key
 from app.services.providers.registry import PROVIDERS, provider
 from app.views.chat.composer import Composer
 from app.views.chat.files import SessionFiles
-from app.views.chat.message_model import MessageListModel, MessageRow
+from app.views.chat.links import follow_link
+from app.views.chat.message_model import MessageListModel
 from app.views.chat.message_view import MessageListView
 from app.views.chat.model_sources import ModelSources
 from app.views.chat.params_panel import ParamsPanel
@@ -123,6 +124,7 @@ class ChatPage(QWidget):
         self.sessions.usage_requested.connect(self.files.show_usage)
         self.params.changed.connect(self._params_changed)
         self.params.add_key_requested.connect(self.open_key_settings)
+        self.params.custom_url_changed.connect(self._custom_url_changed)
         self.params.detect_requested.connect(lambda: self.spawn("chat-detect", self.sources.detect()))
         self.params.refresh_models_requested.connect(
             lambda pid: self.spawn("chat-models", self.sources.list_models(pid))
@@ -132,7 +134,7 @@ class ChatPage(QWidget):
         self.clear_button.clicked.connect(self._clear)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
-        self.view.delegate.link_activated.connect(self._link)
+        self.view.delegate.link_activated.connect(lambda row, href: follow_link(self, row, href))
 
     # plumbing ----------------------------------------------------------------------------------------------
     def spawn(self, name: str, coroutine: Coroutine[Any, Any, Any], *, replace: bool = True) -> None:
@@ -269,8 +271,15 @@ class ChatPage(QWidget):
         if self.current is not None:
             self.spawn(f"chat-params-{self.current.id}", self.service.update_session(self.current.id, **fields))
 
+    def _custom_url_changed(self, url: str) -> None:
+        if url and not url.startswith(("http://", "https://")):
+            self.toast("The server URL must start with http:// or https://")
+            return
+        self.context.settings.set("chat.custom_base_url", url)
+
     def _update_key_state(self) -> None:
         info = provider(self.params.provider_id())
+        self.params.show_custom_url(str(self.context.settings.get("chat.custom_base_url")))
         with contextlib.suppress(RuntimeError):  # no event loop (widget tests without one)
             self.service.warm_up(info.id)
         missing = not has_key(info, self.context.secrets)
@@ -342,28 +351,6 @@ class ChatPage(QWidget):
     def _clear(self) -> None:
         if self.current is not None and self.model.rowCount():
             self.files.confirm_clear(self.current.id)
-
-    def _link(self, row: MessageRow, href: str) -> None:
-        session_id = row.info.session_id
-        if href.startswith("copy-code:"):
-            blocks = row.rendered().code_blocks
-            number = int(href.split(":", 1)[1])
-            if number < len(blocks):
-                QGuiApplication.clipboard().setText(blocks[number])
-                self.toast("Code copied")
-        elif href == "action:copy":
-            QGuiApplication.clipboard().setText(row.text)
-            self.toast("Message copied")
-        elif href == "action:edit":
-            self.composer.begin_edit(row.info.id, row.text)
-        elif href in ("action:regenerate", "action:retry"):
-            self.service.run(session_id, self.service.regenerate(session_id))
-        elif href == "action:continue":
-            self.service.run(session_id, self.service.continue_reply(row.info.id))
-        elif href == "action:add-key":
-            self.open_key_settings(row.info.provider)
-        elif href.startswith(("http://", "https://")):
-            QDesktopServices.openUrl(QUrl(href))
 
     # search, models and navigation -------------------------------------------------------------------------
     async def _search(self, text: str) -> None:

@@ -41,6 +41,7 @@ class ParamsPanel(QWidget):
     add_key_requested = Signal(str)  # provider id
     detect_requested = Signal()
     refresh_models_requested = Signal(str)  # provider id
+    custom_url_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +77,10 @@ class ParamsPanel(QWidget):
         self.key_box.setLayout(key_row)
         key_row.setContentsMargins(0, 0, 0, 0)
         self.key_box.hide()
+        self.custom_url = QLineEdit()
+        self.custom_url.setPlaceholderText("http://host:port/v1")
+        self.custom_url.setToolTip("Base URL of any OpenAI-compatible server (kept in the settings)")
+        self.custom_url.editingFinished.connect(lambda: self.custom_url_changed.emit(self.custom_url.text().strip()))
         model_buttons = QHBoxLayout()
         self.refresh_button = QPushButton("List models")
         self.refresh_button.setProperty("kind", "ghost")
@@ -106,6 +111,8 @@ class ParamsPanel(QWidget):
 
         form.addRow("Provider", self.provider)
         form.addRow("Model", self.model)
+        form.addRow("Server URL", self.custom_url)
+        self._form = form
         form.addRow(self.key_box)
         form.addRow(model_buttons)
         form.addRow("System prompt", self.system_prompt)
@@ -142,6 +149,13 @@ class ParamsPanel(QWidget):
 
     def model_id(self) -> str:
         return self.model.currentText().strip()
+
+    def show_custom_url(self, url: str) -> None:
+        """The server URL row is shown for the custom provider only."""
+        visible = self.provider_id() == "custom"
+        self._form.setRowVisible(self.custom_url, visible)
+        if visible and not self.custom_url.hasFocus():
+            self.custom_url.setText(url)
 
     def show_key_needed(self, needed: bool) -> None:
         self.key_box.setVisible(needed)
