@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
 from sqlalchemy import Engine
@@ -21,9 +22,13 @@ from app.models.db import open_database
 from app.paths import Paths
 from app.services.navigation import Navigator
 from app.services.notifications import Notifier
+from app.services.providers.registry import keyed_providers
 from app.services.secrets import SecretStore
 from app.services.ui_state import UiStateStore
 from app.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from app.services.catalog import CatalogService
 
 
 @dataclass
@@ -42,6 +47,21 @@ class AppContext:
     @cached_property
     def ui_state(self) -> UiStateStore:
         return UiStateStore(self.sessions)
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        from app.services.catalog import CatalogService  # imported on first use: keeps start-up fast
+
+        return CatalogService(
+            self.sessions,
+            refresh_url=lambda: self.settings.get("catalog.refresh_url"),
+            refresh_timeout=lambda: self.settings.get("catalog.refresh_timeout"),
+            configured_providers=self._configured_providers,
+        )
+
+    def _configured_providers(self) -> list[str]:
+        """Providers whose key the person has stored: recommendations prefer models they can run now."""
+        return [info.id for info in keyed_providers() if self.secrets.has(info.secret_name)]
 
     def close(self) -> None:
         self.tasks.cancel_all()
