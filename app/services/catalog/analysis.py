@@ -272,7 +272,7 @@ def analyze_query(text: str) -> QueryAnalysis:
     lowered = " ".join(text.lower().split())
     needs = {need for need, words in _NEED_WORDS.items() if _has(lowered, words)}
 
-    if _has(lowered, _IMAGE_OUT):
+    if _has(lowered, _IMAGE_OUT) or "image-editing" in needs:
         kind = "image"
         needs = {need for need in needs if need in ("image-editing", "text-rendering")} | {"image-generation"}
         if "image-editing" in needs:
@@ -293,7 +293,9 @@ def analyze_query(text: str) -> QueryAnalysis:
     if complexity == "complex" and kind in ("chat", "code"):
         needs.add("reasoning")
 
-    domain = next((name for name, words in _DOMAINS if _has(lowered, words)), "general")
+    domain = (
+        "images" if kind == "image" else next((name for name, words in _DOMAINS if _has(lowered, words)), "general")
+    )
     min_context = _context_needed(lowered, "long-context" in needs) if kind != "image" else 0
     if min_context >= 100_000:
         needs.add("long-context")

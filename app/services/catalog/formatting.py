@@ -64,9 +64,7 @@ def price_examples(entry: CatalogEntry) -> list[str]:
     price = entry.pricing
     if entry.kind == "image":
         if price.per_image is None:
-            return [
-                "Paid in Amethyst Studio credits" if entry.studio_model else price.note or "No public price"
-            ]
+            return ["Paid in Amethyst Studio credits" if entry.studio_model else price.note or "No public price"]
         return [
             f"1 image ≈ {format_usd(price.per_image)}",
             f"10 images ≈ {format_usd(price.per_image * 10)}",

@@ -97,7 +97,8 @@ def _cost_points(price: float | None, low: float, high: float) -> float:
         return 5.0  # no public price: neither rewarded nor ruled out
     if price == 0 or high <= low:
         return 15.0
-    return 15.0 * (math.log(high) - math.log(max(price, low))) / (math.log(high) - math.log(low))
+    share = (math.log(high) - math.log(min(max(price, low), high))) / (math.log(high) - math.log(low))
+    return round(15.0 * share, 2)
 
 
 def _context_points(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
@@ -105,7 +106,7 @@ def _context_points(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
         return 10.0
     wanted = analysis.min_context or (DEFAULT_CONTEXT if entry.kind != "embedding" else 8_000)
     have = entry.context_window or 0
-    return 10.0 if have >= wanted else 10.0 * have / wanted
+    return 10.0 if have >= wanted else round(10.0 * have / wanted, 2)
 
 
 def _preferred_way(entry: CatalogEntry, preferred: frozenset[str], analysis: QueryAnalysis) -> str | None:
@@ -135,7 +136,7 @@ def score_entry(
     points: dict[str, float] = {}
     reasons: list[str] = []
 
-    points["capability"] = 20.0 * len(met) / len(needs) if needs else 20.0
+    points["capability"] = round(20.0 * len(met) / len(needs), 2) if needs else 20.0
     if met:
         reasons.append("has " + _join([_need_word(need) for need in met]))
     if missing:
@@ -162,13 +163,11 @@ def score_entry(
     points["context"] = _context_points(entry, analysis)
     if entry.context_window and entry.kind != "image":
         fits = "fits" if points["context"] >= 10.0 else "is short for"
-        target = (
-            f" {fits} your {format_tokens(analysis.min_context)}-token task" if analysis.min_context else ""
-        )
+        target = f" {fits} your {format_tokens(analysis.min_context)}-token task" if analysis.min_context else ""
         reasons.append(f"{format_tokens(entry.context_window)} context{target}")
 
     used = usage.get(entry.id, 0)
-    points["popularity"] = 10.0 * used / most_used if most_used else 0.0
+    points["popularity"] = round(10.0 * used / most_used, 2) if most_used else 0.0
     if used:
         reasons.append(f"used {used} time{'s' if used != 1 else ''}")
 
@@ -179,9 +178,7 @@ def score_entry(
     return points, reasons
 
 
-def _summary(
-    rec_entry: CatalogEntry, points: dict[str, float], best: dict[str, float], analysis: QueryAnalysis
-) -> str:
+def _summary(rec_entry: CatalogEntry, points: dict[str, float], best: dict[str, float], analysis: QueryAnalysis) -> str:
     if points["cost"] >= best["cost"] and rec_entry.reference_price is not None:
         lead = "free" if rec_entry.reference_price == 0 else "cheapest"
     elif points["rating"] >= best["rating"] and points["rating"] > 7.5:
@@ -192,20 +189,14 @@ def _summary(
         lead = "best-fitting"
     else:
         lead = "a solid"
-    noun = {"image": "image model", "embedding": "embedding model", "code": "coding model"}.get(
-        rec_entry.kind, "model"
-    )
+    noun = {"image": "image model", "embedding": "embedding model", "code": "coding model"}.get(rec_entry.kind, "model")
     features = [
         _need_word(need)
         for need in _needs(analysis)
         if need not in ("long-context", "image-generation", "embeddings")
         and has_need(rec_entry, need, analysis.min_context)
     ]
-    if (
-        rec_entry.context_window
-        and rec_entry.kind in ("chat", "code")
-        and (analysis.min_context or not features)
-    ):
+    if rec_entry.context_window and rec_entry.kind in ("chat", "code") and (analysis.min_context or not features):
         features.append(f"a {format_tokens(rec_entry.context_window)} context")
     text = f"{lead} {noun}"
     return f"{text} with {_join(features)}" if features else text

@@ -69,24 +69,16 @@ async def fetch_listing(url: str, *, timeout: float, attempts: int = 2) -> Any:
                     f"The model listing at {url} did not answer within {timeout:g} seconds."
                 ) from None
             except httpx.HTTPError as error:
-                last_error = CatalogRefreshError(
-                    f"The model listing at {url} could not be reached ({error})."
-                )
+                last_error = CatalogRefreshError(f"The model listing at {url} could not be reached ({error}).")
             else:
                 if response.status_code < 500:
                     if response.status_code != 200:
-                        raise CatalogRefreshError(
-                            f"The model listing at {url} answered HTTP {response.status_code}."
-                        )
+                        raise CatalogRefreshError(f"The model listing at {url} answered HTTP {response.status_code}.")
                     try:
                         return response.json()
                     except ValueError:
-                        raise CatalogRefreshError(
-                            f"The model listing at {url} did not answer with JSON."
-                        ) from None
-                last_error = CatalogRefreshError(
-                    f"The model listing at {url} answered HTTP {response.status_code}."
-                )
+                        raise CatalogRefreshError(f"The model listing at {url} did not answer with JSON.") from None
+                last_error = CatalogRefreshError(f"The model listing at {url} answered HTTP {response.status_code}.")
             if attempt + 1 < attempts:
                 await asyncio.sleep(0.5 * 2**attempt)
     assert last_error is not None
@@ -154,9 +146,7 @@ def entry_from_listing(item: dict[str, Any]) -> CatalogEntry:
         capabilities.append("long-context")
     created = item.get("created")
     released = (
-        dt.datetime.fromtimestamp(created, dt.UTC).date()
-        if isinstance(created, int | float)
-        else dt.date.today()
+        dt.datetime.fromtimestamp(created, dt.UTC).date() if isinstance(created, int | float) else dt.date.today()
     )
     price_in, price_out = _per_million(pricing.get("prompt")), _per_million(pricing.get("completion"))
     return CatalogEntry(
@@ -229,9 +219,7 @@ def merge(base: list[CatalogEntry], listed: list[CatalogEntry]) -> tuple[list[Ca
         price = current.pricing
         paid = price.input and price.output and current.kind in ("chat", "code")
         if paid and item.pricing.input and item.pricing.output:
-            changes["pricing"] = price.model_copy(
-                update={"input": item.pricing.input, "output": item.pricing.output}
-            )
+            changes["pricing"] = price.model_copy(update={"input": item.pricing.input, "output": item.pricing.output})
         if changes:
             merged[position] = current.model_copy(update=changes)
             updated += 1

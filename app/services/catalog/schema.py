@@ -35,9 +35,7 @@ class Serving(BaseModel):
     @model_validator(mode="after")
     def _known_provider(self) -> Serving:
         if self.base_url is None and self.provider not in PROVIDER_IDS:
-            raise ValueError(
-                f"provider {self.provider!r} is not one of Amethyst's providers; give a base_url for it"
-            )
+            raise ValueError(f"provider {self.provider!r} is not one of Amethyst's providers; give a base_url for it")
         if self.base_url is not None and not self.base_url.startswith(("https://", "http://")):
             raise ValueError("base_url must start with http:// or https://")
         return self

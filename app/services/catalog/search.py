@@ -135,12 +135,8 @@ class CatalogIndex:
 
     def _rank_live_orders(self) -> None:
         ratings, usage = self.ratings, self.usage
-        by_use = sorted(
-            self._rows, key=lambda r: (-usage.get(r.entry.id, 0), -ratings.get(r.entry.id, 0), r.order)
-        )
-        by_stars = sorted(
-            self._rows, key=lambda r: (-ratings.get(r.entry.id, 0), -usage.get(r.entry.id, 0), r.order)
-        )
+        by_use = sorted(self._rows, key=lambda r: (-usage.get(r.entry.id, 0), -ratings.get(r.entry.id, 0), r.order))
+        by_stars = sorted(self._rows, key=lambda r: (-ratings.get(r.entry.id, 0), -usage.get(r.entry.id, 0), r.order))
         for rank, row in enumerate(by_use):
             row.popularity_rank = rank
         for rank, row in enumerate(by_stars):

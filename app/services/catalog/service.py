@@ -70,9 +70,7 @@ class CatalogService:
     def _install(self, loaded: LoadedCatalog) -> None:
         self._loaded = loaded
         self._index = CatalogIndex(loaded.entries, self._store.ratings(), self._store.usage())
-        self._by_served = {
-            (way.provider, way.model): entry.id for entry in loaded.entries for way in entry.served_by
-        }
+        self._by_served = {(way.provider, way.model): entry.id for entry in loaded.entries for way in entry.served_by}
 
     @property
     def index(self) -> CatalogIndex:

@@ -23,11 +23,11 @@ class CatalogStore:
 
     def ratings(self) -> dict[str, int]:
         with self._sessions() as session:
-            return dict(session.execute(select(ModelRating.model_id, ModelRating.stars)).tuples().all())
+            return dict(session.execute(select(ModelRating.model_id, ModelRating.stars)).all())
 
     def usage(self) -> dict[str, int]:
         with self._sessions() as session:
-            return dict(session.execute(select(ModelUsage.model_id, ModelUsage.count)).tuples().all())
+            return dict(session.execute(select(ModelUsage.model_id, ModelUsage.count)).all())
 
     def set_rating(self, model_id: str, stars: int | None) -> None:
         """Stores 1–5 stars; ``None`` removes the rating."""
