@@ -38,7 +38,7 @@ class ListingServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.requests += 1
                 if server.mode == "slow":
                     time.sleep(1.5)

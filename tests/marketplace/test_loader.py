@@ -53,7 +53,7 @@ def test_repeated_ids_are_rejected(tmp_path: Path, catalog_data: dict[str, Any])
 def test_broken_json_says_where(tmp_path: Path) -> None:
     path = tmp_path / "models.json"
     path.write_text('{"as_of": "2025-10-20", "models": [', encoding="utf-8")
-    with pytest.raises(CatalogFormatError, match="not valid JSON: .* line 1"):
+    with pytest.raises(CatalogFormatError, match=r"not valid JSON: .* line 1"):
         read_catalog_file(path)
 
 
