@@ -1,0 +1,354 @@
+"""The Marketplace place: search, filters, the card grid, details, compare, recommendations, refresh."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.services.catalog import SORT_LABELS, CatalogEntry, CatalogQuery, CatalogRefreshError
+from app.views.marketplace.card_delegate import CARD_SIZE, CardDelegate
+from app.views.marketplace.card_model import CatalogListModel, EntryRole
+from app.views.marketplace.compare_dialog import CompareDialog
+from app.views.marketplace.detail_panel import DetailPanel
+from app.views.marketplace.filter_panel import FilterPanel
+from app.views.marketplace.recommend_box import RecommendBox
+from app.views.theme import PALETTE
+from app.views.widgets.empty_state import EmptyState
+from app.views.widgets.icons import icon
+
+log = logging.getLogger(__name__)
+
+SEARCH_DEBOUNCE_MS = 90  # a search takes < 5 ms at 10,000 models; this only skips letters typed in a burst
+MAX_COMPARED = 3
+
+
+class MarketplacePage(QWidget):
+    results_changed = Signal(int)  # how many models the current query shows
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.catalog = context.catalog
+        self._query = CatalogQuery()
+        accent = context.settings.get("appearance.accent") or PALETTE.accent
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("marketplaceSearch")
+        self.search_box.setPlaceholderText("Search models, providers, capabilities…   Ctrl+K")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icon("search", PALETTE.muted), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_box.setMinimumWidth(260)
+        self.sort_combo = QComboBox()
+        self.sort_combo.setObjectName("sortCombo")
+        for key, label in SORT_LABELS.items():
+            self.sort_combo.addItem(label, key)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("compareButton")
+        self.compare_button.setIcon(icon("compare", PALETTE.text))
+        self.compare_button.setToolTip("Ctrl+click two or three cards, then compare them side by side")
+        self.refresh_button = QPushButton("Refresh catalog")
+        self.refresh_button.setObjectName("refreshButton")
+        self.refresh_button.setProperty("kind", "ghost")
+        self.refresh_button.setIcon(icon("refresh", PALETTE.muted))
+        self.refresh_button.setToolTip("Merge the latest models and prices from the online listing")
+        toolbar = QHBoxLayout()
+        toolbar.setSpacing(8)
+        toolbar.addWidget(self.search_box, 1)
+        sort_label = QLabel("Sort")
+        sort_label.setProperty("role", "muted")
+        toolbar.addWidget(sort_label)
+        toolbar.addWidget(self.sort_combo)
+        toolbar.addWidget(self.compare_button)
+        toolbar.addWidget(self.refresh_button)
+
+        self.notice = QLabel()
+        self.notice.setObjectName("catalogNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+
+        index = self.catalog.index
+        self.filters = FilterPanel(index.providers(), index.capabilities())
+        self.recommend_box = RecommendBox()
+
+        self.result_count = QLabel()
+        self.result_count.setObjectName("resultCount")
+        self.result_count.setProperty("role", "muted")
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setObjectName("clearFilters")
+        self.clear_button.setProperty("kind", "link")
+        self.as_of = QLabel()
+        self.as_of.setProperty("role", "muted")
+        self.as_of.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.as_of.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.result_count)
+        count_row.addWidget(self.clear_button)
+        count_row.addStretch(1)
+        count_row.addWidget(self.as_of, 1)
+
+        self.model = CatalogListModel(self.catalog, self)
+        self.grid = QListView()
+        self.grid.setObjectName("modelGrid")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setGridSize(CARD_SIZE)
+        self.grid.setWrapping(True)
+        self.grid.setSpacing(0)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setBatchSize(200)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.grid.setMouseTracking(True)
+        self.grid.setStyleSheet(
+            f"QListView#modelGrid {{ background: {PALETTE.base}; border: none; }}"
+            " QListView#modelGrid::item, QListView#modelGrid::item:hover,"
+            " QListView#modelGrid::item:selected { background: transparent; border: none; }"
+        )
+        self.grid.setModel(self.model)
+        self.grid.setItemDelegate(CardDelegate(accent, self.grid))
+        self.empty = EmptyState(
+            "search",
+            "No model matches",
+            "Try fewer words, or clear the filters to see the whole catalog.",
+            "Clear filters",
+        )
+        self.empty.body_label.setMinimumWidth(220)  # the grid column may be narrow; the words wrap
+        self.results = QStackedWidget()
+        self.results.addWidget(self.grid)
+        self.results.addWidget(self.empty)
+
+        self.detail = DetailPanel()
+
+        centre = QVBoxLayout()
+        centre.setSpacing(10)
+        centre.addWidget(self.recommend_box)
+        centre.addLayout(count_row)
+        centre.addWidget(self.results, 1)
+        body = QHBoxLayout()
+        body.setSpacing(14)
+        body.addWidget(self.filters)
+        body.addLayout(centre, 1)
+        body.addWidget(self.detail)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(12)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.notice)
+        layout.addLayout(body, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_search)
+        self.search_box.textChanged.connect(lambda _text: self._debounce.start())
+        self.search_box.returnPressed.connect(self.run_search)
+        self.sort_combo.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.filters.changed.connect(self.run_search)
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.empty.action_clicked.connect(self.clear_filters)
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_compare_button())
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.detail.use_requested.connect(self.use_model)
+        self.detail.rating_changed.connect(self._rate)
+        self.detail.compare_requested.connect(lambda _model_id: self.compare_selected())
+        self.recommend_box.requested.connect(self._recommend)
+        self.recommend_box.model_chosen.connect(self.show_model)
+        self.refresh_button.clicked.connect(self._refresh_clicked)
+        self.catalog.on_change(self._catalog_changed)
+
+        self._show_catalog_state()
+        self.run_search()
+
+    # --- place protocol ------------------------------------------------------------------------------------
+    def activate(self, payload: dict[str, Any]) -> None:
+        if payload.get("query"):
+            self.search_box.setText(str(payload["query"]))
+            self.run_search()
+        if payload.get("model_id"):
+            self.show_model(str(payload["model_id"]))
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def shutdown(self) -> None:
+        self.catalog.remove_listener(self._catalog_changed)
+        self.context.tasks.cancel("catalog-refresh")
+
+    # --- searching -----------------------------------------------------------------------------------------
+    def current_query(self) -> CatalogQuery:
+        base = CatalogQuery(text=self.search_box.text(), sort=self.sort_combo.currentData())
+        return self.filters.apply_to(base)
+
+    def run_search(self) -> None:
+        """Runs the query now: a few milliseconds even for 10,000 models, so it stays on this thread."""
+        self._debounce.stop()
+        query = self.current_query()
+        self._query = query
+        current = self.detail.entry.id if self.detail.entry else None
+        found = self.catalog.search(query)
+        self.model.set_entries(found)
+        total = len(self.catalog.index)
+        shown = f"{len(found):,} model{'s' if len(found) != 1 else ''}"
+        self.result_count.setText(shown if len(found) == total else f"{shown} of {total:,}")
+        self.clear_button.setVisible(query.has_filters or bool(query.text.strip()))
+        self.results.setCurrentWidget(self.grid if found else self.empty)
+        if current is not None and (row := self.model.row_of(current)) is not None:
+            self.grid.selectionModel().setCurrentIndex(
+                self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+        self._update_compare_button()
+        self.results_changed.emit(len(found))
+
+    def clear_filters(self) -> None:
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.filters.clear()  # emits changed once, which searches
+
+    def show_model(self, model_id: str) -> None:
+        """Selects the model's card, widening the search when the filters hide it."""
+        entry = self.catalog.get(model_id)
+        if entry is None:
+            return
+        if self.model.row_of(entry.id) is None:
+            self.clear_filters()
+        row = self.model.row_of(entry.id)
+        if row is None:
+            return
+        index = self.model.index(row)
+        self.grid.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.grid.scrollTo(index)
+
+    # --- selection, details, actions -----------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry: CatalogEntry | None = current.data(EntryRole) if current.isValid() else None
+        if entry is None:
+            self.detail.show_entry(None)
+            return
+        self.detail.show_entry(entry, self.catalog.rating(entry.id) or 0, self.catalog.usage_count(entry.id))
+
+    def selected_entries(self) -> list[CatalogEntry]:
+        rows = sorted(index.row() for index in self.grid.selectionModel().selectedIndexes())
+        return [entry for row in rows if (entry := self.model.entry(row)) is not None]
+
+    def _update_compare_button(self) -> None:
+        count = len(self.grid.selectionModel().selectedIndexes())
+        self.compare_button.setText(f"Compare ({count})" if count > 1 else "Compare")
+        self.compare_button.setEnabled(2 <= count <= MAX_COMPARED)
+        self.compare_button.setProperty("kind", "primary" if 2 <= count <= MAX_COMPARED else "")
+        self.compare_button.style().unpolish(self.compare_button)
+        self.compare_button.style().polish(self.compare_button)
+
+    def compare_selected(self) -> CompareDialog | None:
+        entries = self.selected_entries()
+        if not 2 <= len(entries) <= MAX_COMPARED:
+            self._say("Ctrl+click two or three cards to compare them side by side.")
+            return None
+        dialog = CompareDialog(entries, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def use_model(self, place: str, model_id: str) -> None:
+        entry = self.catalog.get(model_id)
+        if entry is None:
+            return
+        payload: dict[str, Any] = {"model_id": entry.id}
+        if place == "chat" and entry.served_by:
+            payload.update(provider=entry.served_by[0].provider, provider_model=entry.served_by[0].model)
+        if place == "studio" and entry.studio_model:
+            payload["studio_model"] = entry.studio_model
+        self.catalog.record_use(entry.id)
+        self.context.navigator.open(place, payload)
+
+    def _rate(self, model_id: str, stars: int) -> None:
+        self.catalog.rate(model_id, stars or None)
+        if self._query.min_rating or self._query.sort == "rating":
+            self.run_search()
+
+    def _recommend(self, text: str) -> None:
+        self.recommend_box.show_results(self.catalog.recommend(text))
+
+    def _catalog_changed(self, what: str, model_id: str | None) -> None:
+        if what == "catalog":
+            index = self.catalog.index
+            self.filters.set_options(index.providers(), index.capabilities())
+            self._show_catalog_state()
+            self.run_search()
+            return
+        if model_id is None:
+            return
+        self.model.refresh_model(model_id)
+        if self.detail.entry is not None and self.detail.entry.id == model_id:
+            self.detail.set_stars(self.catalog.rating(model_id) or 0)
+            self.detail.set_used(self.catalog.usage_count(model_id))
+
+    # --- catalog state and refresh -------------------------------------------------------------------------
+    def _show_catalog_state(self) -> None:
+        loaded = self.catalog.loaded
+        date = loaded.as_of.strftime("%-d %b %Y") if loaded.as_of else "unknown date"
+        source = "merged with the online listing" if loaded.origin == "merged" else "built in"
+        self.as_of.setText(f"Prices as of {date} · {source}")
+        if loaded.problem:
+            fallback = (
+                "Showing the last good copy." if loaded.entries else "No good copy is stored yet, so the list is empty."
+            )
+            self._say(f"The catalog file has a problem: {loaded.problem} {fallback}", error=True)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setProperty("role", "error" if error else "muted")
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+        self.notice.setVisible(bool(text))
+
+    def _refresh_clicked(self) -> None:
+        if self.context.tasks.running("catalog-refresh"):
+            self.context.tasks.cancel("catalog-refresh")
+            return
+        self.context.tasks.start("catalog-refresh", self.refresh())
+
+    async def refresh(self) -> None:
+        self.refresh_button.setText("Cancel refresh")
+        self._say("Fetching the latest model listing…")
+        try:
+            result = await self.catalog.refresh()
+        except CatalogRefreshError as error:
+            self._say(f"{error} The catalog you see is unchanged.", error=True)
+        except asyncio.CancelledError:
+            self._say("Refresh cancelled. The catalog you see is unchanged.")
+            raise
+        except Exception:  # reported, never silent
+            log.exception("catalog refresh failed")
+            self._say("The catalog could not be refreshed; see the log. The catalog you see is unchanged.", error=True)
+        else:
+            self._say(
+                f"Catalog refreshed: {result.updated} models updated, {result.added} added"
+                + (f", {result.skipped} listing entries skipped." if result.skipped else ".")
+            )
+        finally:
+            self.refresh_button.setText("Refresh catalog")
+
+    def sizeHint(self) -> QSize:
+        return QSize(1200, 780)
