@@ -2,6 +2,6 @@
 
 from app.models.base import Base
 from app.models.catalog import CatalogSnapshot, ModelRating, ModelUsage
-from app.models.ui_state import UiState
+from app.models.meta import AppMeta
 
-__all__ = ["Base", "CatalogSnapshot", "ModelRating", "ModelUsage", "UiState"]
+__all__ = ["AppMeta", "Base", "CatalogSnapshot", "ModelRating", "ModelUsage"]
