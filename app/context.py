@@ -67,7 +67,7 @@ class AppContext:
         from app.services.catalog import CatalogService  # imported on first use: keeps start-up fast
 
         return CatalogService(
-            self.sessions,
+            lambda: self.sessions,  # the database opens when the catalog first loads, maybe off the UI thread
             refresh_url=lambda: self.settings.get("catalog.refresh_url"),
             refresh_timeout=lambda: self.settings.get("catalog.refresh_timeout"),
             configured_providers=self._configured_providers,
@@ -81,6 +81,8 @@ class AppContext:
 
     def close(self) -> None:
         self.tasks.cancel_all()
+        if "catalog" in self.__dict__:
+            self.catalog.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,7 +45,7 @@ class TokenPrice(NamedTuple):
 class CatalogService:
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: sessionmaker[Session] | Callable[[], sessionmaker[Session]],
         *,
         catalog_path: Path | None = None,
         refresh_url: Callable[[], str] = lambda: DEFAULT_REFRESH_URL,
@@ -59,13 +61,40 @@ class CatalogService:
         self._index: CatalogIndex | None = None
         self._by_served: dict[tuple[str, str], str] = {}
         self._listeners: list[Listener] = []
+        self._load_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
 
     # --- loading -------------------------------------------------------------------------------------------
     def _ensure(self) -> CatalogIndex:
         if self._index is None:
-            self._install(load_catalog(self._path, self._store))
+            with self._load_lock:  # the Marketplace may be loading it on a worker thread right now
+                if self._index is None:
+                    self._install(load_catalog(self._path, self._store))
         assert self._index is not None
         return self._index
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._index is not None
+
+    def load(self) -> LoadedCatalog:
+        """Reads the catalog and the person's marks now (opening the database); safe on a worker thread."""
+        self._ensure()
+        return self.loaded
+
+    async def load_async(self) -> LoadedCatalog:
+        """``load`` on the catalog's worker thread, so the UI thread never waits for the file or database."""
+        return await asyncio.wrap_future(self._worker().submit(self.load))
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog")
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     def _install(self, loaded: LoadedCatalog) -> None:
         self._loaded = loaded
@@ -175,8 +204,7 @@ class CatalogService:
         """
         url = self._refresh_url() or DEFAULT_REFRESH_URL
         payload = await fetch_listing(url, timeout=self._refresh_timeout())
-        loop = asyncio.get_running_loop()
-        loaded, result = await loop.run_in_executor(None, self._merge_and_store, payload, url)
+        loaded, result = await asyncio.wrap_future(self._worker().submit(self._merge_and_store, payload, url))
         self._install(loaded)
         self._changed("catalog")
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,8 +19,17 @@ class Snapshot:
 
 
 class CatalogStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+    """Opens the database only when first asked (``sessions`` may be a factory), so it can happen off the UI."""
+
+    def __init__(self, sessions: sessionmaker[Session] | Callable[[], sessionmaker[Session]]) -> None:
+        self._factory = (lambda: sessions) if isinstance(sessions, sessionmaker) else sessions
+        self._opened: sessionmaker[Session] | None = None
+
+    @property
+    def _sessions(self) -> sessionmaker[Session]:
+        if self._opened is None:
+            self._opened = self._factory()
+        return self._opened
 
     def ratings(self) -> dict[str, int]:
         with self._sessions() as session:

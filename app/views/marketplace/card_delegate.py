@@ -39,9 +39,10 @@ class CardDelegate(QStyledItemDelegate):
     def __init__(self, accent: str = PALETTE.accent, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.accent = QColor(accent)
+        self.card_size = CARD_SIZE  # the grid widens it to share the row's leftover width
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return CARD_SIZE
+        return self.card_size
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

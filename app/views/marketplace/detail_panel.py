@@ -66,7 +66,7 @@ class StarRating(QWidget):
         empty = icon("star", PALETTE.muted)
         for number, button in enumerate(self.buttons, start=1):
             button.setIcon(filled if number <= stars else empty)
-        self.caption.setText(f"You rated it {stars}/5" if stars else "Click to rate")
+        self.caption.setText(f"Rated {stars}/5" if stars else "Click to rate")
 
     def _clicked(self, number: int) -> None:
         stars = 0 if number == self._stars else number
@@ -95,7 +95,7 @@ class DetailPanel(QScrollArea):
         self.setObjectName("MarketplaceDetail")
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedWidth(310)
+        self.setFixedWidth(320)
         self.entry: CatalogEntry | None = None
 
         card = QFrame()
@@ -107,7 +107,7 @@ class DetailPanel(QScrollArea):
 
         self.body = QWidget()
         layout = QVBoxLayout(self.body)
-        layout.setContentsMargins(18, 16, 18, 16)
+        layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(10)
         self.provider_label = QLabel()
         self.provider_label.setProperty("role", "muted")

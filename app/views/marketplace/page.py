@@ -8,12 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.context import AppContext
 from app.services.catalog import SORT_LABELS, CatalogEntry, CatalogQuery, CatalogRefreshError
-from app.views.marketplace.card_delegate import CARD_SIZE, CardDelegate
+from app.views.marketplace.card_grid import CardGrid
 from app.views.marketplace.card_model import CatalogListModel, EntryRole
 from app.views.marketplace.compare_dialog import CompareDialog
 from app.views.marketplace.detail_panel import DetailPanel
@@ -83,8 +81,7 @@ class MarketplacePage(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
 
-        index = self.catalog.index
-        self.filters = FilterPanel(index.providers(), index.capabilities())
+        self.filters = FilterPanel([], [])  # filled once the catalog has loaded
         self.recommend_box = RecommendBox()
 
         self.result_count = QLabel()
@@ -104,27 +101,8 @@ class MarketplacePage(QWidget):
         count_row.addWidget(self.as_of, 1)
 
         self.model = CatalogListModel(self.catalog, self)
-        self.grid = QListView()
-        self.grid.setObjectName("modelGrid")
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setGridSize(CARD_SIZE)
-        self.grid.setWrapping(True)
-        self.grid.setSpacing(0)
-        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
-        self.grid.setBatchSize(200)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.grid.setMouseTracking(True)
-        self.grid.setStyleSheet(
-            f"QListView#modelGrid {{ background: {PALETTE.base}; border: none; }}"
-            " QListView#modelGrid::item, QListView#modelGrid::item:hover,"
-            " QListView#modelGrid::item:selected { background: transparent; border: none; }"
-        )
+        self.grid = CardGrid(accent)
         self.grid.setModel(self.model)
-        self.grid.setItemDelegate(CardDelegate(accent, self.grid))
         self.empty = EmptyState(
             "search",
             "No model matches",
@@ -175,12 +153,47 @@ class MarketplacePage(QWidget):
         self.recommend_box.model_chosen.connect(self.show_model)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         self.catalog.on_change(self._catalog_changed)
+        self._pending_activation: dict[str, Any] | None = None
+        self._ready = False
+        self._start_loading()
 
+    # --- loading -------------------------------------------------------------------------------------------
+    def _start_loading(self) -> None:
+        """Reads the catalog (and opens the cache database) on a worker thread when an event loop runs."""
+        if self.catalog.is_loaded:
+            self._loaded()
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._loaded()  # no event loop (a script or a plain test): load right here
+            return
+        self.result_count.setText("Loading the catalog…")
+        self.context.tasks.start("catalog-load", self._load_in_background(), replace=False)
+
+    async def _load_in_background(self) -> None:
+        await self.catalog.load_async()
+        self._loaded()
+
+    def _loaded(self) -> None:
+        index = self.catalog.index
+        self.filters.set_options(index.providers(), index.capabilities())
         self._show_catalog_state()
+        self._ready = True
         self.run_search()
+        if self._pending_activation is not None:
+            payload, self._pending_activation = self._pending_activation, None
+            self.activate(payload)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready and self._pending_activation is None
 
     # --- place protocol ------------------------------------------------------------------------------------
     def activate(self, payload: dict[str, Any]) -> None:
+        if not self._ready:
+            self._pending_activation = dict(payload)
+            return
         if payload.get("query"):
             self.search_box.setText(str(payload["query"]))
             self.run_search()
@@ -194,6 +207,7 @@ class MarketplacePage(QWidget):
     def shutdown(self) -> None:
         self.catalog.remove_listener(self._catalog_changed)
         self.context.tasks.cancel("catalog-refresh")
+        self.context.tasks.cancel("catalog-load")
 
     # --- searching -----------------------------------------------------------------------------------------
     def current_query(self) -> CatalogQuery:
@@ -203,6 +217,8 @@ class MarketplacePage(QWidget):
     def run_search(self) -> None:
         """Runs the query now: a few milliseconds even for 10,000 models, so it stays on this thread."""
         self._debounce.stop()
+        if not self._ready:
+            return  # searched as soon as the catalog arrives
         query = self.current_query()
         self._query = query
         current = self.detail.entry.id if self.detail.entry else None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
-    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -17,11 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.catalog import Recommendation
-from app.services.catalog.recommend import MAX_SCORE
+from app.services.catalog.recommend import MAX_SCORE, WEIGHTS
 from app.views.theme import PALETTE
 from app.views.widgets.icons import icon
 
-STACK_BELOW_WIDTH = 660
 PART_NAMES = {
     "capability": "fit",
     "rating": "rating",
@@ -42,41 +42,42 @@ class RecommendationCard(QFrame):
         self.model_id = recommendation.entry.id
         self.setObjectName("RecommendationCard")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Show this model")
-        # the three cards share whatever width there is; their words wrap instead of widening the page
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setStyleSheet(
             f"#RecommendationCard {{ background: {PALETTE.surface_alt}; border: 1px solid {PALETTE.border};"
             f" border-radius: 10px; }} #RecommendationCard:hover {{ border-color: {PALETTE.accent}; }}"
             " #RecommendationCard QLabel { background: transparent; }"
         )
+        self.setToolTip(
+            "Show this model\n"
+            + ", ".join(
+                f"{PART_NAMES[part]} {points:.0f}/{WEIGHTS[part]}" for part, points in recommendation.points.items()
+            )
+        )
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(4)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(2)
         top = QHBoxLayout()
         name = QLabel(f"{rank}. {recommendation.entry.name}")
         name.setProperty("role", "subtitle")
-        name.setWordWrap(True)
+        provider = QLabel(recommendation.entry.provider)
+        provider.setProperty("role", "muted")
         score = QLabel(f"{recommendation.score}/{MAX_SCORE}")
         score.setObjectName("score")
         score.setProperty("role", "badge")
-        top.addWidget(name, 1)
+        top.addWidget(name)
+        top.addWidget(provider)
+        top.addStretch(1)
         top.addWidget(score)
         layout.addLayout(top)
-        summary = QLabel(recommendation.summary[:1].upper() + recommendation.summary[1:])
-        summary.setWordWrap(True)
-        layout.addWidget(summary)
-        reasons = QLabel(" · ".join(recommendation.reasons))
+        summary = recommendation.summary[:1].upper() + recommendation.summary[1:]
+        reasons = QLabel(
+            f'<span style="color:{PALETTE.text}">{html.escape(summary)}</span>'
+            f'<span style="color:{PALETTE.muted}"> — {html.escape(" · ".join(recommendation.reasons))}</span>'
+        )
         reasons.setObjectName("reasons")
-        reasons.setProperty("role", "muted")
         reasons.setWordWrap(True)
+        reasons.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(reasons)
-        parts = QLabel("  ".join(f"{PART_NAMES[part]} {points:.0f}" for part, points in recommendation.points.items()))
-        parts.setProperty("role", "muted")
-        parts.setWordWrap(True)
-        parts.setStyleSheet("font-size: 8pt;")
-        layout.addWidget(parts)
-        layout.addStretch(1)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -126,16 +127,10 @@ class RecommendBox(QFrame):
         self.message.setProperty("role", "muted")
         self.message.hide()
         layout.addWidget(self.message)
-        self.results = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.results.setSpacing(10)
+        self.results = QVBoxLayout()
+        self.results.setSpacing(6)
         layout.addLayout(self.results)
         self.cards: list[RecommendationCard] = []
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Side by side when there is room, one under another when the place is narrow."""
-        wide = event.size().width() >= STACK_BELOW_WIDTH
-        self.results.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
-        super().resizeEvent(event)
 
     def _ask(self) -> None:
         text = self.task.text().strip()
@@ -154,7 +149,7 @@ class RecommendBox(QFrame):
         for rank, recommendation in enumerate(recommendations, start=1):
             card = RecommendationCard(rank, recommendation)
             card.clicked.connect(self.model_chosen)
-            self.results.addWidget(card, 1)
+            self.results.addWidget(card)
             self.cards.append(card)
         self.close_results.show()
 
