@@ -234,7 +234,7 @@ class DetailPanel(QScrollArea):
             "Per image": format_rate(price.per_image) if price.per_image is not None else "—",
             "Dimensions": f"{entry.embedding_dimensions:,}" if entry.embedding_dimensions else "—",
             "Modalities": f"{', '.join(entry.input_modalities)} → {', '.join(entry.output_modalities)}",
-            "Released": entry.release_date.strftime("%-d %B %Y"),
+            "Released": f"{entry.release_date.day} {entry.release_date:%B %Y}",
             "Weights": "Open — you can download and run it" if entry.open_weights else "Closed (API only)",
             "Used": f"{used} time{'s' if used != 1 else ''} in Chat or Studio" if used else "Not used yet",
         }

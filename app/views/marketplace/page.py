@@ -323,7 +323,7 @@ class MarketplacePage(QWidget):
     # --- catalog state and refresh -------------------------------------------------------------------------
     def _show_catalog_state(self) -> None:
         loaded = self.catalog.loaded
-        date = loaded.as_of.strftime("%-d %b %Y") if loaded.as_of else "unknown date"
+        date = f"{loaded.as_of.day} {loaded.as_of:%b %Y}" if loaded.as_of else "an unknown date"
         source = "merged with the online listing" if loaded.origin == "merged" else "built in"
         self.as_of.setText(f"Prices as of {date} · {source}")
         if loaded.problem:
