@@ -214,7 +214,7 @@ def test_refresh_button_merges_the_listing(
     qtbot.waitUntil(lambda: "Catalog refreshed" in page.notice.text(), timeout=10_000)
     assert page.model.rowCount() == before + 2
     assert "2 models updated, 2 added" in page.notice.text()
-    assert "merged" in page.as_of.text()
+    assert "refreshed online" in page.as_of.text() and listing_server.url in page.as_of.toolTip()
     assert page.filters.providers.findItems(
         "Nousresearch", Qt.MatchFlag.MatchExactly
     ) or page.filters.providers.findItems("Nous", Qt.MatchFlag.MatchExactly)

@@ -74,7 +74,7 @@ class StarRating(QWidget):
         self.rated.emit(stars)
 
 
-def _fact(grid: QGridLayout, row: int, label: str) -> QLabel:
+def _fact(grid: QGridLayout, row: int, label: str) -> tuple[QLabel, QLabel]:
     name = QLabel(label)
     name.setProperty("role", "muted")
     value = QLabel()
@@ -82,7 +82,7 @@ def _fact(grid: QGridLayout, row: int, label: str) -> QLabel:
     value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
     grid.addWidget(value, row, 1)
-    return value
+    return name, value
 
 
 class DetailPanel(QScrollArea):
@@ -171,7 +171,9 @@ class DetailPanel(QScrollArea):
             "Weights",
             "Used",
         )
-        self.facts = {label: _fact(grid, row, label) for row, label in enumerate(labels)}
+        pairs = {label: _fact(grid, row, label) for row, label in enumerate(labels)}
+        self.fact_names = {label: pair[0] for label, pair in pairs.items()}
+        self.facts = {label: pair[1] for label, pair in pairs.items()}
         layout.addLayout(grid)
 
         layout.addWidget(self._section("Capabilities"))
@@ -240,6 +242,9 @@ class DetailPanel(QScrollArea):
         }
         for label, value in values.items():
             self.facts[label].setText(value)
+            applies = value != "—"  # rows that do not apply to this kind of model are left out
+            self.facts[label].setVisible(applies)
+            self.fact_names[label].setVisible(applies)
         self.capabilities.setText(" · ".join(entry.capabilities) or "—")
         self.examples.setText("\n".join(price_examples(entry)))
         self.price_note.setText(price.note)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -93,7 +92,6 @@ class MarketplacePage(QWidget):
         self.as_of = QLabel()
         self.as_of.setProperty("role", "muted")
         self.as_of.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.as_of.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         count_row = QHBoxLayout()
         count_row.addWidget(self.result_count)
         count_row.addWidget(self.clear_button)
@@ -324,8 +322,11 @@ class MarketplacePage(QWidget):
     def _show_catalog_state(self) -> None:
         loaded = self.catalog.loaded
         date = f"{loaded.as_of.day} {loaded.as_of:%b %Y}" if loaded.as_of else "an unknown date"
-        source = "merged with the online listing" if loaded.origin == "merged" else "built in"
-        self.as_of.setText(f"Prices as of {date} · {source}")
+        refreshed = " (refreshed online)" if loaded.origin == "merged" else ""
+        self.as_of.setText(f"Prices as of {date}{refreshed}")
+        self.as_of.setToolTip(
+            f"Merged with {loaded.refreshed_from}" if loaded.refreshed_from else "The catalog that ships with Amethyst"
+        )
         if loaded.problem:
             fallback = (
                 "Showing the last good copy." if loaded.entries else "No good copy is stored yet, so the list is empty."
