@@ -243,3 +243,11 @@ def test_a_bad_catalog_file_is_reported_on_the_page(qtbot, qloop, context: AppCo
     assert widget.notice.isVisible() or "problem" in widget.notice.text()
     assert "not valid JSON" in widget.notice.text()
     assert widget.results.currentWidget() is widget.empty
+
+
+def test_enter_on_a_card_uses_it(qtbot, page: MarketplacePage, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    click_card(qtbot, page, "gpt-4o")
+    with qtbot.waitSignal(context.navigator.requested) as used:
+        qtbot.keyClick(page.grid, Qt.Key.Key_Return)
+    assert used.args[0] == "chat" and used.args[1]["model_id"] == "gpt-4o"
+    assert context.catalog.usage_count("gpt-4o") == 1

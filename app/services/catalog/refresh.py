@@ -149,26 +149,28 @@ def entry_from_listing(item: dict[str, Any]) -> CatalogEntry:
         dt.datetime.fromtimestamp(created, dt.UTC).date() if isinstance(created, int | float) else dt.date.today()
     )
     price_in, price_out = _per_million(pricing.get("prompt")), _per_million(pricing.get("completion"))
-    return CatalogEntry(
-        id=listing_id,
-        provider=provider,
-        name=short_name.strip(),
-        description=str(item.get("description") or "")[:600],
-        kind=kind,
-        input_modalities=inputs,
-        output_modalities=outputs,
-        capabilities=tuple(capabilities),
-        context_window=context if isinstance(context, int) and context > 0 else None,
-        max_output_tokens=top.get("max_completion_tokens") or None,
-        pricing=Pricing(
-            input=price_in,
-            output=price_out,
-            note="Price as listed by OpenRouter." if kind != "image" else "Priced per token on OpenRouter.",
-        ),
-        open_weights=bool(item.get("hugging_face_id")),
-        release_date=released,
-        source_url=f"https://openrouter.ai/{listing_id}",
-        served_by=(Serving(provider="openrouter", model=listing_id),),
+    return CatalogEntry.model_validate(
+        {
+            "id": listing_id,
+            "provider": provider,
+            "name": short_name.strip(),
+            "description": str(item.get("description") or "")[:600],
+            "kind": kind,
+            "input_modalities": inputs,
+            "output_modalities": outputs,
+            "capabilities": tuple(capabilities),
+            "context_window": context if isinstance(context, int) and context > 0 else None,
+            "max_output_tokens": top.get("max_completion_tokens") or None,
+            "pricing": Pricing(
+                input=price_in,
+                output=price_out,
+                note="Price as listed by OpenRouter." if kind != "image" else "Priced per token on OpenRouter.",
+            ),
+            "open_weights": bool(item.get("hugging_face_id")),
+            "release_date": released,
+            "source_url": f"https://openrouter.ai/{listing_id}",
+            "served_by": (Serving(provider="openrouter", model=listing_id),),
+        }
     )
 
 

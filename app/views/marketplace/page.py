@@ -144,6 +144,7 @@ class MarketplacePage(QWidget):
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_compare_button())
         self.compare_button.clicked.connect(self.compare_selected)
+        self.grid.activated.connect(self._card_activated)  # Enter or double-click: the card's main action
         self.detail.use_requested.connect(self.use_model)
         self.detail.rating_changed.connect(self._rate)
         self.detail.compare_requested.connect(lambda _model_id: self.compare_selected())
@@ -261,6 +262,12 @@ class MarketplacePage(QWidget):
             self.detail.show_entry(None)
             return
         self.detail.show_entry(entry, self.catalog.rating(entry.id) or 0, self.catalog.usage_count(entry.id))
+
+    def _card_activated(self, index: QModelIndex) -> None:
+        entry: CatalogEntry | None = index.data(EntryRole)
+        if entry is None or entry.kind == "embedding":
+            return
+        self.use_model("studio" if entry.kind == "image" else "chat", entry.id)
 
     def selected_entries(self) -> list[CatalogEntry]:
         rows = sorted(index.row() for index in self.grid.selectionModel().selectedIndexes())
