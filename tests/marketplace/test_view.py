@@ -251,3 +251,16 @@ def test_enter_on_a_card_uses_it(qtbot, page: MarketplacePage, context: AppConte
         qtbot.keyClick(page.grid, Qt.Key.Key_Return)
     assert used.args[0] == "chat" and used.args[1]["model_id"] == "gpt-4o"
     assert context.catalog.usage_count("gpt-4o") == 1
+
+
+def test_a_slow_refresh_can_be_cancelled(
+    qtbot, page: MarketplacePage, context: AppContext, listing_server: ListingServer
+) -> None:  # type: ignore[no-untyped-def]
+    context.settings.set("catalog.refresh_url", listing_server.url)
+    listing_server.mode = "slow"
+    qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.refresh_button.text() == "Cancel refresh")
+    qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in page.notice.text())
+    assert page.refresh_button.text() == "Refresh catalog"
+    assert context.catalog.loaded.origin == "file"
