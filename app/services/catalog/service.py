@@ -97,9 +97,16 @@ class CatalogService:
             self._executor = None
 
     def _install(self, loaded: LoadedCatalog) -> None:
-        self._loaded = loaded
-        self._index = CatalogIndex(loaded.entries, self._store.ratings(), self._store.usage())
-        self._by_served = {(way.provider, way.model): entry.id for entry in loaded.entries for way in entry.served_by}
+        self._use(*self._prepare(loaded))
+
+    def _prepare(self, loaded: LoadedCatalog) -> tuple[LoadedCatalog, CatalogIndex, dict[tuple[str, str], str]]:
+        """The index and lookups for ``loaded``; pure work that may run on the worker thread."""
+        index = CatalogIndex(loaded.entries, self._store.ratings(), self._store.usage())
+        by_served = {(way.provider, way.model): entry.id for entry in loaded.entries for way in entry.served_by}
+        return loaded, index, by_served
+
+    def _use(self, loaded: LoadedCatalog, index: CatalogIndex, by_served: dict[tuple[str, str], str]) -> None:
+        self._loaded, self._index, self._by_served = loaded, index, by_served
 
     @property
     def index(self) -> CatalogIndex:
@@ -204,12 +211,14 @@ class CatalogService:
         """
         url = self._refresh_url() or DEFAULT_REFRESH_URL
         payload = await fetch_listing(url, timeout=self._refresh_timeout())
-        loaded, result = await asyncio.wrap_future(self._worker().submit(self._merge_and_store, payload, url))
-        self._install(loaded)
+        prepared, result = await asyncio.wrap_future(self._worker().submit(self._merge_and_store, payload, url))
+        self._use(*prepared)
         self._changed("catalog")
         return result
 
-    def _merge_and_store(self, payload: object, url: str) -> tuple[LoadedCatalog, RefreshResult]:
+    def _merge_and_store(
+        self, payload: object, url: str
+    ) -> tuple[tuple[LoadedCatalog, CatalogIndex, dict[tuple[str, str], str]], RefreshResult]:
         listed, skipped = parse_listing(payload)
         try:
             base = read_catalog_file(self._path)
@@ -222,4 +231,4 @@ class CatalogService:
         catalog = CatalogFile(as_of=dt.date.today(), note=f"Merged with {url}", models=merged)
         self._store.save_snapshot(MERGED, merged_payload(catalog, base_as_of), url)
         loaded = LoadedCatalog(tuple(merged), catalog.as_of, "merged", None, refreshed_from=url)
-        return loaded, RefreshResult(url, len(listed) + skipped, updated, added, skipped, len(merged))
+        return self._prepare(loaded), RefreshResult(url, len(listed) + skipped, updated, added, skipped, len(merged))
