@@ -264,3 +264,16 @@ def test_a_slow_refresh_can_be_cancelled(
     qtbot.waitUntil(lambda: "cancelled" in page.notice.text())
     assert page.refresh_button.text() == "Refresh catalog"
     assert context.catalog.loaded.origin == "file"
+
+
+def test_a_narrow_place_folds_the_filters_behind_a_button(qtbot, page: MarketplacePage) -> None:  # type: ignore[no-untyped-def]
+    assert page.filters.isVisible() and not page.filters_toggle.isVisible()
+    page.resize(900, 700)
+    qtbot.waitUntil(lambda: page.filters_toggle.isVisible())
+    assert not page.filters.isVisible() and page.detail.isVisible()
+    assert page.minimumSizeHint().width() <= 760  # fits beside the expanded sidebar in a 960-pixel window
+    qtbot.mouseClick(page.filters_toggle, Qt.MouseButton.LeftButton)
+    assert page.filters.isVisible() and not page.detail.isVisible()
+    page.resize(1400, 900)
+    qtbot.waitUntil(lambda: not page.filters_toggle.isVisible())
+    assert page.filters.isVisible() and page.detail.isVisible()

@@ -27,6 +27,7 @@ class CardGrid(QListView):
         self.verticalScrollBar().setSingleStep(24)
         # always there, so the viewport's width (and the column count) does not change when it appears
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # cards wrap, never scroll sideways
         self.setMouseTracking(True)
         self.setStyleSheet(
             f"QListView#modelGrid {{ background: {PALETTE.base}; border: none; }}"

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -32,6 +33,7 @@ from app.views.widgets.icons import icon
 
 log = logging.getLogger(__name__)
 
+COMPACT_BELOW = 1060
 SEARCH_DEBOUNCE_MS = 90  # a search takes < 5 ms at 10,000 models; this only skips letters typed in a burst
 MAX_COMPARED = 3
 
@@ -51,9 +53,11 @@ class MarketplacePage(QWidget):
         self.search_box.setPlaceholderText("Search models, providers, capabilities…   Ctrl+K")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search", PALETTE.muted), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(260)
+        self.search_box.setMinimumWidth(180)
         self.sort_combo = QComboBox()
         self.sort_combo.setObjectName("sortCombo")
+        self.sort_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sort_combo.setMinimumContentsLength(12)
         for key, label in SORT_LABELS.items():
             self.sort_combo.addItem(label, key)
         self.compare_button = QPushButton("Compare")
@@ -67,10 +71,16 @@ class MarketplacePage(QWidget):
         self.refresh_button.setToolTip("Merge the latest models and prices from the online listing")
         toolbar = QHBoxLayout()
         toolbar.setSpacing(8)
+        self.filters_toggle = QPushButton("Filters")
+        self.filters_toggle.setObjectName("filtersToggle")
+        self.filters_toggle.setCheckable(True)
+        self.filters_toggle.setToolTip("Show the filters (the details panel makes room for them)")
+        self.filters_toggle.setVisible(False)
+        toolbar.addWidget(self.filters_toggle)
         toolbar.addWidget(self.search_box, 1)
-        sort_label = QLabel("Sort")
-        sort_label.setProperty("role", "muted")
-        toolbar.addWidget(sort_label)
+        self.sort_label = QLabel("Sort")
+        self.sort_label.setProperty("role", "muted")
+        toolbar.addWidget(self.sort_label)
         toolbar.addWidget(self.sort_combo)
         toolbar.addWidget(self.compare_button)
         toolbar.addWidget(self.refresh_button)
@@ -152,6 +162,8 @@ class MarketplacePage(QWidget):
         self.recommend_box.model_chosen.connect(self.show_model)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         self.catalog.on_change(self._catalog_changed)
+        self.filters_toggle.toggled.connect(lambda _on: self._arrange_panels())
+        self._compact = False
         self._pending_activation: dict[str, Any] | None = None
         self._ready = False
         self._start_loading()
@@ -354,7 +366,7 @@ class MarketplacePage(QWidget):
         self.context.tasks.start("catalog-refresh", self.refresh())
 
     async def refresh(self) -> None:
-        self.refresh_button.setText("Cancel refresh")
+        self.refresh_button.setText("Cancel" if self._compact else "Cancel refresh")
         self._say("Fetching the latest model listing…")
         try:
             result = await self.catalog.refresh()
@@ -372,7 +384,31 @@ class MarketplacePage(QWidget):
                 + (f", {result.skipped} listing entries skipped." if result.skipped else ".")
             )
         finally:
-            self.refresh_button.setText("Refresh catalog")
+            self.refresh_button.setText("" if self._compact else "Refresh catalog")
+
+    # --- narrow windows ------------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Below COMPACT_BELOW pixels the filters fold behind a "Filters" button, so nothing is cramped."""
+        compact = event.size().width() < COMPACT_BELOW
+        if compact != self._compact:
+            self._compact = compact
+            self.filters_toggle.setVisible(compact)
+            self.sort_label.setVisible(not compact)
+            self._set_refresh_text()
+            self._arrange_panels()
+        super().resizeEvent(event)
+
+    def _set_refresh_text(self) -> None:
+        busy = self.context.tasks.running("catalog-refresh")
+        text = (
+            ("Cancel" if self._compact else "Cancel refresh") if busy else ("" if self._compact else "Refresh catalog")
+        )
+        self.refresh_button.setText(text)
+
+    def _arrange_panels(self) -> None:
+        filters_open = not self._compact or self.filters_toggle.isChecked()
+        self.filters.setVisible(filters_open)
+        self.detail.setVisible(not (self._compact and filters_open))
 
     def sizeHint(self) -> QSize:
         return QSize(1200, 780)

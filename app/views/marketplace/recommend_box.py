@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -118,10 +118,10 @@ class RecommendBox(QFrame):
         row.addWidget(self.close_results)
         heading = QHBoxLayout()
         heading.addWidget(title)
-        hint = QLabel("The three best models for it, scored out of 75, with reasons.")
-        hint.setProperty("role", "muted")
-        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        heading.addWidget(hint, 1)
+        self.hint = QLabel("The three best models for it, scored out of 75, with reasons.")
+        self.hint.setProperty("role", "muted")
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        heading.addWidget(self.hint, 1)
         layout.addLayout(heading)
         layout.addLayout(row)
         self.message = QLabel()
@@ -132,6 +132,10 @@ class RecommendBox(QFrame):
         self.results.setSpacing(6)
         layout.addLayout(self.results)
         self.cards: list[RecommendationCard] = []
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.hint.setVisible(event.size().width() >= 600)  # a clipped sentence reads worse than none
+        super().resizeEvent(event)
 
     def _ask(self) -> None:
         text = self.task.text().strip()
