@@ -277,3 +277,15 @@ def test_a_narrow_place_folds_the_filters_behind_a_button(qtbot, page: Marketpla
     page.resize(1400, 900)
     qtbot.waitUntil(lambda: not page.filters_toggle.isVisible())
     assert page.filters.isVisible() and page.detail.isVisible()
+
+
+def test_a_page_closed_while_loading_lets_go_of_the_catalog(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    widget = MarketplacePage(context)
+    assert context.tasks.running("catalog-load") or context.catalog.is_loaded
+    gone: list[bool] = []
+    widget.destroyed.connect(lambda: gone.append(True))
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone))
+    assert not context.tasks.running("catalog-load") or context.catalog.is_loaded
+    context.catalog.rate("o3", 4)  # no listener left that points at the deleted page
+    assert context.catalog.rating("o3") == 4

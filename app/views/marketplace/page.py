@@ -162,6 +162,9 @@ class MarketplacePage(QWidget):
         self.recommend_box.model_chosen.connect(self.show_model)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         self.catalog.on_change(self._catalog_changed)
+        # a page closed before the window's shutdown still lets go of the catalog and its background work
+        catalog, tasks, listener = self.catalog, context.tasks, self._catalog_changed
+        self.destroyed.connect(lambda: (catalog.remove_listener(listener), tasks.cancel("catalog-load")))
         self.filters_toggle.toggled.connect(lambda _on: self._arrange_panels())
         self._compact = False
         self._pending_activation: dict[str, Any] | None = None
