@@ -72,3 +72,12 @@ def test_recommendations_prefer_providers_with_a_stored_key(context: AppContext)
     recs = context.catalog.recommend("quick chat replies")
     assert any("runs with your Groq key" in rec.reasons for rec in recs)
     assert all(rec.points["provider"] in (0, 5) for rec in recs)
+
+
+def test_model_lists_for_chat_and_studio(context: AppContext) -> None:
+    chat = context.catalog.chat_models()
+    assert chat and all(entry.kind in ("chat", "code") and entry.served_by for entry in chat)
+    assert "text-embedding-3-small" not in {entry.id for entry in chat}
+    images = context.catalog.image_models()
+    assert {images[0].studio_model, images[1].studio_model} == {"flux-schnell", "qwen-image-lightning"}
+    assert all(entry.kind == "image" for entry in images)

@@ -158,6 +158,15 @@ class CatalogService:
         found = self._by_served.get((provider_id, model))
         return self._ensure().get(found) if found else None
 
+    def chat_models(self) -> list[CatalogEntry]:
+        """Models Chat can run: chat and code models that at least one Amethyst provider serves."""
+        return [entry for entry in self.all() if entry.kind in ("chat", "code") and entry.served_by]
+
+    def image_models(self) -> list[CatalogEntry]:
+        """Image models, those Studio runs itself (``studio_model``) first."""
+        images = [entry for entry in self.all() if entry.kind == "image"]
+        return sorted(images, key=lambda entry: entry.studio_model is None)
+
     def search(self, query: CatalogQuery) -> list[CatalogEntry]:
         return self._ensure().search(query)
 
