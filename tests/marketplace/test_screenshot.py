@@ -41,3 +41,17 @@ def test_marketplace_in_the_window(qtbot, qloop, context: AppContext, screenshot
     path = screenshot_dir / "marketplace.png"
     assert image.save(str(path))
     assert path.stat().st_size > 20_000
+
+
+def test_use_in_chat_switches_the_window_to_chat(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.open_place("marketplace", {"model_id": "gpt-4o-mini"})
+    page = window.page("marketplace")
+    assert isinstance(page, MarketplacePage)
+    qtbot.waitUntil(lambda: page.ready and page.detail.entry is not None)
+    page.detail.use_chat.click()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.page("chat"))
+    assert context.catalog.usage_count("gpt-4o-mini") == 1
