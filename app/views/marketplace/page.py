@@ -9,10 +9,8 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -20,16 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.services.catalog import SORT_LABELS, CatalogEntry, CatalogQuery, CatalogRefreshError
+from app.services.catalog import CatalogEntry, CatalogQuery, CatalogRefreshError
 from app.views.marketplace.card_grid import CardGrid
 from app.views.marketplace.card_model import CatalogListModel, EntryRole
 from app.views.marketplace.compare_dialog import CompareDialog
 from app.views.marketplace.detail_panel import DetailPanel
 from app.views.marketplace.filter_panel import FilterPanel
 from app.views.marketplace.recommend_box import RecommendBox
+from app.views.marketplace.toolbar import MarketplaceToolbar
 from app.views.theme import PALETTE
 from app.views.widgets.empty_state import EmptyState
-from app.views.widgets.icons import icon
 
 log = logging.getLogger(__name__)
 
@@ -48,42 +46,12 @@ class MarketplacePage(QWidget):
         self._query = CatalogQuery()
         accent = context.settings.get("appearance.accent") or PALETTE.accent
 
-        self.search_box = QLineEdit()
-        self.search_box.setObjectName("marketplaceSearch")
-        self.search_box.setPlaceholderText("Search models, providers, capabilities…   Ctrl+K")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(icon("search", PALETTE.muted), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.setMinimumWidth(180)
-        self.sort_combo = QComboBox()
-        self.sort_combo.setObjectName("sortCombo")
-        self.sort_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.sort_combo.setMinimumContentsLength(12)
-        for key, label in SORT_LABELS.items():
-            self.sort_combo.addItem(label, key)
-        self.compare_button = QPushButton("Compare")
-        self.compare_button.setObjectName("compareButton")
-        self.compare_button.setIcon(icon("compare", PALETTE.text))
-        self.compare_button.setToolTip("Ctrl+click two or three cards, then compare them side by side")
-        self.refresh_button = QPushButton("Refresh catalog")
-        self.refresh_button.setObjectName("refreshButton")
-        self.refresh_button.setProperty("kind", "ghost")
-        self.refresh_button.setIcon(icon("refresh", PALETTE.muted))
-        self.refresh_button.setToolTip("Merge the latest models and prices from the online listing")
-        toolbar = QHBoxLayout()
-        toolbar.setSpacing(8)
-        self.filters_toggle = QPushButton("Filters")
-        self.filters_toggle.setObjectName("filtersToggle")
-        self.filters_toggle.setCheckable(True)
-        self.filters_toggle.setToolTip("Show the filters (the details panel makes room for them)")
-        self.filters_toggle.setVisible(False)
-        toolbar.addWidget(self.filters_toggle)
-        toolbar.addWidget(self.search_box, 1)
-        self.sort_label = QLabel("Sort")
-        self.sort_label.setProperty("role", "muted")
-        toolbar.addWidget(self.sort_label)
-        toolbar.addWidget(self.sort_combo)
-        toolbar.addWidget(self.compare_button)
-        toolbar.addWidget(self.refresh_button)
+        self.toolbar = MarketplaceToolbar()
+        self.search_box = self.toolbar.search_box
+        self.sort_combo = self.toolbar.sort_combo
+        self.compare_button = self.toolbar.compare_button
+        self.refresh_button = self.toolbar.refresh_button
+        self.filters_toggle = self.toolbar.filters_toggle
 
         self.notice = QLabel()
         self.notice.setObjectName("catalogNotice")
@@ -137,7 +105,7 @@ class MarketplacePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 14)
         layout.setSpacing(12)
-        layout.addLayout(toolbar)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.notice)
         layout.addLayout(body, 1)
 
@@ -289,12 +257,7 @@ class MarketplacePage(QWidget):
         return [entry for row in rows if (entry := self.model.entry(row)) is not None]
 
     def _update_compare_button(self) -> None:
-        count = len(self.grid.selectionModel().selectedIndexes())
-        self.compare_button.setText(f"Compare ({count})" if count > 1 else "Compare")
-        self.compare_button.setEnabled(2 <= count <= MAX_COMPARED)
-        self.compare_button.setProperty("kind", "primary" if 2 <= count <= MAX_COMPARED else "")
-        self.compare_button.style().unpolish(self.compare_button)
-        self.compare_button.style().polish(self.compare_button)
+        self.toolbar.set_compare_count(len(self.grid.selectionModel().selectedIndexes()), MAX_COMPARED)
 
     def compare_selected(self) -> CompareDialog | None:
         entries = self.selected_entries()
@@ -369,7 +332,7 @@ class MarketplacePage(QWidget):
         self.context.tasks.start("catalog-refresh", self.refresh())
 
     async def refresh(self) -> None:
-        self.refresh_button.setText("Cancel" if self._compact else "Cancel refresh")
+        self.toolbar.set_refreshing(True)
         self._say("Fetching the latest model listing…")
         try:
             result = await self.catalog.refresh()
@@ -387,7 +350,7 @@ class MarketplacePage(QWidget):
                 + (f", {result.skipped} listing entries skipped." if result.skipped else ".")
             )
         finally:
-            self.refresh_button.setText("" if self._compact else "Refresh catalog")
+            self.toolbar.set_refreshing(False)
 
     # --- narrow windows ------------------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -395,18 +358,9 @@ class MarketplacePage(QWidget):
         compact = event.size().width() < COMPACT_BELOW
         if compact != self._compact:
             self._compact = compact
-            self.filters_toggle.setVisible(compact)
-            self.sort_label.setVisible(not compact)
-            self._set_refresh_text()
+            self.toolbar.set_compact(compact)
             self._arrange_panels()
         super().resizeEvent(event)
-
-    def _set_refresh_text(self) -> None:
-        busy = self.context.tasks.running("catalog-refresh")
-        text = (
-            ("Cancel" if self._compact else "Cancel refresh") if busy else ("" if self._compact else "Refresh catalog")
-        )
-        self.refresh_button.setText(text)
 
     def _arrange_panels(self) -> None:
         filters_open = not self._compact or self.filters_toggle.isChecked()
