@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from app.services.catalog import CatalogService
     from app.services.chat.service import ChatService
     from app.services.secrets import SecretStore
 
@@ -63,22 +64,37 @@ class AppContext:
         return SecretStore(self.redactor, backend=self.keyring_backend)
 
     @cached_property
+    def catalog(self) -> CatalogService:
+        from app.services.catalog import CatalogService  # imported on first use: keeps start-up fast
+
+        return CatalogService(
+            lambda: self.sessions,  # the database opens when the catalog first loads, maybe off the UI thread
+            refresh_url=lambda: self.settings.get("catalog.refresh_url"),
+            refresh_timeout=lambda: self.settings.get("catalog.refresh_timeout"),
+            configured_providers=self._configured_providers,
+        )
+
+    def _configured_providers(self) -> list[str]:
+        """Providers whose key the person has stored: recommendations prefer models they can run now."""
+        from app.services.providers.registry import keyed_providers
+
+        return [info.id for info in keyed_providers() if self.secrets.has(info.secret_name)]
+
+    @cached_property
     def chat(self) -> ChatService:
-        from app.services.chat.pricing import NoPrices
         from app.services.chat.service import ChatService
         from app.services.providers.factory import ProviderPool
 
-        # Prices come from the Marketplace catalog (``CatalogService.price_for``) when it is part of the app.
-        prices: Any = getattr(self, "catalog", None)
-        if prices is None or not hasattr(prices, "price_for"):
-            prices = NoPrices()
+        # Costs come from the Marketplace catalog's prices (CatalogService.price_for).
         pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
-        return ChatService(self.sessions, pool, prices=prices)
+        return ChatService(self.sessions, pool, prices=self.catalog)
 
     def close(self) -> None:
         if "chat" in self.__dict__:
             self.chat.shutdown()
         self.tasks.cancel_all()
+        if "catalog" in self.__dict__:
+            self.catalog.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 
