@@ -249,3 +249,17 @@ async def test_usage_summary_groups_by_provider_and_model(service: ChatService) 
     assert by_key[("openai", "echo")].messages == 2
     assert by_key[("openai", "echo")].cost > 0
     assert by_key[("anthropic", "echo")].messages == 1
+
+
+async def test_cost_from_the_catalog_prices(context: AppContext, openai_server: ServerThread) -> None:
+    """The Marketplace catalog (real models.json) prices replies: gpt-4.1-mini costs $0.40 / $1.60 per 1M."""
+    from tests.chat.helpers import fake_factory
+
+    svc = ChatService(context.sessions, fake_factory(openai_server), prices=context.catalog)
+    try:
+        session = await svc.create_session(provider="openai", model="gpt-4.1-mini")
+        reply = await svc.send(session.id, "price me")
+        assert (reply.tokens_in, reply.tokens_out) == (11, 4)
+        assert reply.cost == pytest.approx((11 * 0.4 + 4 * 1.6) / 1_000_000)
+    finally:
+        svc.shutdown()

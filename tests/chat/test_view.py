@@ -199,34 +199,18 @@ def test_delete_undo_and_search(qtbot, page: ChatPage) -> None:  # type: ignore[
     )
 
 
-class FakeServing:
-    def __init__(self, provider: str, model: str) -> None:
-        self.provider, self.model = provider, model
-
-
-class FakeEntry:
-    def __init__(self, model_id: str, served_by: tuple[FakeServing, ...]) -> None:
-        self.id, self.served_by = model_id, served_by
-
-
-class FakeCatalog:
-    """The two methods of the Marketplace's CatalogService that Chat uses."""
-
-    def chat_models(self) -> list[FakeEntry]:
-        return [FakeEntry("meta/llama-3.3-70b", (FakeServing("groq", "llama-3.3-70b-versatile"),))]
-
-    def price_for(self, model_id: str) -> tuple[float, float] | None:
-        return (1.0, 2.0) if model_id == "custom/echo" else None
-
-
 def test_catalog_models_and_marketplace_payload(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
-    page.context.catalog = FakeCatalog()  # type: ignore[attr-defined]
-    page.spawn("chat-catalog", page.sources.load_catalog_models())
-    page.params.provider.setCurrentIndex(page.params.provider.findData("groq"))
-    qtbot.waitUntil(lambda: page.params.model.findText("llama-3.3-70b-versatile") >= 0)
-    page.activate({"model_id": "meta/llama-3.3-70b", "provider": "groq", "provider_model": "llama-3.3-70b-versatile"})
-    qtbot.waitUntil(lambda: page.current is not None and page.current.model == "llama-3.3-70b-versatile")
-    assert page.current is not None and page.current.provider == "groq"
+    """The real catalog (resources/catalog/models.json) fills the picker; "Use in Chat" payloads open chats."""
+    page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
+    qtbot.waitUntil(lambda: page.params.model.findText("gpt-4.1-mini") >= 0)
+    page.activate({"model_id": "gpt-4.1-mini", "provider": "openai", "provider_model": "gpt-4.1-mini"})
+    qtbot.waitUntil(lambda: page.current is not None and page.current.model == "gpt-4.1-mini")
+    assert page.current is not None and page.current.provider == "openai"
+    page.activate({"model_id": "gpt-5-nano"})  # no provider given: the catalog's serving list answers
+    qtbot.waitUntil(lambda: page.current is not None and page.current.model == "gpt-5-nano")
+    assert page.current is not None and page.current.provider == "openai"
+    page.activate({"model_id": "anthropic/claude-sonnet-4-0"})
+    qtbot.waitUntil(lambda: page.current is not None and page.current.provider == "anthropic")
 
 
 def test_list_and_detect_models(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from app.services.providers.base import ProviderError
 from app.services.providers.local import detect_local_servers
+from app.services.providers.registry import PROVIDERS
 
 if TYPE_CHECKING:
     from app.views.chat.page import ChatPage
@@ -35,6 +36,23 @@ class ModelSources:
             return
         for provider_id, models in served.items():
             self.page.params.add_models(provider_id, models)
+
+    def serving(self, model_id: str) -> tuple[str, str]:
+        """(provider, model) that runs a catalog model: its first serving provider in the catalog, else
+        ``maker/name`` when the maker is a provider, else OpenRouter, which serves most open models."""
+        catalog = getattr(self.page.context, "catalog", None)
+        try:
+            entry = catalog.get(model_id) if catalog is not None and hasattr(catalog, "get") else None
+        except Exception:  # an unreadable catalog must not stop Chat from opening
+            log.exception("catalog lookup of %s failed", model_id)
+            entry = None
+        served = getattr(entry, "served_by", ()) if entry is not None else ()
+        if served:
+            return str(served[0].provider), str(served[0].model)
+        maker, _, name = model_id.partition("/")
+        if name and maker in {info.id for info in PROVIDERS}:
+            return maker, name
+        return "openrouter", model_id
 
     async def detect(self) -> None:
         params = self.page.params

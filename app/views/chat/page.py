@@ -17,7 +17,7 @@ from app.context import AppContext
 from app.services.chat.service import ChatService
 from app.services.chat.store import MessageInfo, SessionInfo
 from app.services.providers.factory import has_key
-from app.services.providers.registry import PROVIDERS, provider
+from app.services.providers.registry import provider
 from app.views.chat.composer import Composer
 from app.views.chat.files import SessionFiles
 from app.views.chat.links import follow_link
@@ -377,8 +377,6 @@ class ChatPage(QWidget):
         model = payload.get("model") or payload.get("provider_model")
         model_id = str(payload.get("model_id") or "")
         if not (provider_id and model) and model_id:
-            maker, _, name = model_id.partition("/")
-            known = {info.id for info in PROVIDERS}
-            provider_id, model = (maker, name) if maker in known and name else ("openrouter", model_id)
+            provider_id, model = self.sources.serving(model_id)
         if provider_id and model:
             self.spawn("chat-new", self.new_session(provider=str(provider_id), model=str(model)))
