@@ -263,3 +263,18 @@ async def test_cost_from_the_catalog_prices(context: AppContext, openai_server: 
         assert reply.cost == pytest.approx((11 * 0.4 + 4 * 1.6) / 1_000_000)
     finally:
         svc.shutdown()
+
+
+async def test_unexpected_failure_ends_as_an_error_message(context: AppContext) -> None:
+    def broken(_provider_id: str):  # type: ignore[no-untyped-def]
+        raise RuntimeError("keyring exploded")
+
+    svc = ChatService(context.sessions, broken)
+    try:
+        session = await svc.create_session(provider="openai", model="echo")
+        reply = await svc.send(session.id, "hello")
+        assert reply.status == MessageStatus.ERROR
+        assert "keyring exploded" in (reply.error or "")
+        assert not svc.is_streaming(session.id)
+    finally:
+        svc.shutdown()

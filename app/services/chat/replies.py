@@ -63,6 +63,9 @@ class ReplyRun:
             raise
         except ProviderError as error:
             final = await self._finish(None, MessageStatus.ERROR, error=error.message)
+        except Exception as error:  # a bug or an unexpected library error: shown on the message, not a crash
+            log.exception("chat reply failed unexpectedly")
+            final = await self._finish(None, MessageStatus.ERROR, error=f"Unexpected error: {error}")
         service.streaming_changed.emit(session_id, False)
         service.session_changed.emit(session_id)
         return final
