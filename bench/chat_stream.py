@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -142,6 +143,7 @@ def main() -> dict[str, Any]:
             "max_cpu_stall_ms": round(cpu[-1], 2),
             "p99_cpu_stall_ms": round(cpu[int(len(cpu) * 0.99) - 1], 2),
             "load_average": round(os.getloadavg()[0], 2),
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "stream_s": round(elapsed, 2),
             "status": reply.info.status,
         }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+from types import ModuleType
 
-import anthropic
-import openai
 import pydantic
 
 from app.services.providers.base import (
@@ -21,8 +21,15 @@ from app.services.providers.base import (
     parse_retry_after,
 )
 
-_STATUS_ERRORS = (openai.APIStatusError, anthropic.APIStatusError)
-_CONNECTION_ERRORS = (openai.APIConnectionError, anthropic.APIConnectionError)
+
+def _loaded_sdks() -> list[ModuleType]:
+    """The SDKs imported so far: each is imported only when its first provider is built (anthropic and
+    openai cost ~60 MB of memory each), and an SDK that is not loaded cannot have raised anything."""
+    return [sys.modules[name] for name in ("openai", "anthropic") if name in sys.modules]
+
+
+def _classes(attribute: str) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(sdk, attribute) for sdk in _loaded_sdks())
 
 
 def _is_transport_error(error: BaseException) -> bool:
@@ -34,21 +41,23 @@ def map_error(error: BaseException, provider_name: str, *, streaming: bool) -> P
     """The typed error for an SDK exception; ``streaming`` says whether reply text had begun to arrive."""
     if isinstance(error, ProviderError):
         return error
-    if isinstance(error, _STATUS_ERRORS):
-        status = error.status_code
+    status_errors, connection_errors = _classes("APIStatusError"), _classes("APIConnectionError")
+    if isinstance(error, status_errors):
+        status = int(getattr(error, "status_code", 0))
         if status == 401:
             return KeyRejected(provider_name, error_detail(error))
         if status == 429:
-            return RateLimited(provider_name, parse_retry_after(error.response.headers))
+            response = getattr(error, "response", None)
+            return RateLimited(provider_name, parse_retry_after(getattr(response, "headers", None)))
         if status >= 500:
             return ServerError(provider_name, status, error_detail(error))
         if status == 200:  # an ``error`` event inside a stream that had started
             return ServerError(provider_name, None, error_detail(error))
         return RequestRejected(provider_name, status, error_detail(error))
-    if isinstance(error, openai.APIError | anthropic.APIError) and not isinstance(error, _CONNECTION_ERRORS):
+    if isinstance(error, _classes("APIError")) and not isinstance(error, connection_errors):
         # openai raises a bare APIError for an ``{"error": …}`` object inside the stream
         return ServerError(provider_name, None, error_detail(error))
-    if isinstance(error, _CONNECTION_ERRORS) or _is_transport_error(error):
+    if isinstance(error, connection_errors) or _is_transport_error(error):
         if streaming:
             return DroppedStream(provider_name)
         return ConnectionFailed(provider_name, str(error.__cause__ or error)[:200])

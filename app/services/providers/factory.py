@@ -6,9 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from app.services.providers.anthropic_provider import AnthropicProvider
 from app.services.providers.base import ChatProvider, MissingKey, ProviderError
-from app.services.providers.openai_compatible import OpenAICompatibleProvider
 from app.services.providers.registry import ProviderInfo, base_url_for, provider
 
 
@@ -37,8 +35,13 @@ def build_provider(
     url = base_url or base_url_for(info, custom_base_url)
     if not url:
         raise ProviderError(f"{info.name} has no address yet. Set it in Settings → Chat.")
+    # Each SDK is imported when its first provider is built: they are large (~60 MB each).
     if info.protocol == "anthropic":
+        from app.services.providers.anthropic_provider import AnthropicProvider
+
         return AnthropicProvider(info.name, url, key)
+    from app.services.providers.openai_compatible import OpenAICompatibleProvider
+
     return OpenAICompatibleProvider(info.name, url, key)
 
 
