@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,15 @@ def _history(count: int) -> list[dict[str, Any]]:
     return rows
 
 
+GOOD_KEY = "sk-test-good"  # the key tests/fakes/chat_servers.py accepts (not imported: it loads FastAPI)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _start_server(port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.chat_servers", str(port), str(TOKENS), str(1 / RATE)],
@@ -81,12 +91,11 @@ def main() -> dict[str, Any]:
     from app.paths import Paths
     from app.views.chat.page import ChatPage
     from app.views.theme import apply_theme
-    from tests.fakes.chat_servers import GOOD_KEY, free_port
     from tests.fakes.memory_keyring import MemoryKeyring
 
     app = QApplication.instance() or QApplication([])
     apply_theme(app)  # type: ignore[arg-type]
-    port = free_port()
+    port = _free_port()
     server = _start_server(port)
     folder = tempfile.TemporaryDirectory(prefix="amethyst-bench-")
     context = build_context(Paths.resolve(Path(folder.name)), keyring_backend=MemoryKeyring(), environ={})
