@@ -20,8 +20,8 @@ KEY_PATTERNS = (
     r"hf_[A-Za-z0-9]{20,}",
     r"(?:sk|pk|rk|whsec)_(?:test|live)_[A-Za-z0-9]{10,}",
     r"e2b_[A-Za-z0-9]{20,}",
-    r"(?i)(?<=bearer )[A-Za-z0-9._~+/\-]{12,}=*",
-    r"(?i)(?<=api[_-]key=)[^\s&\"']{8,}",
+    r"(?<=[Bb]earer )[A-Za-z0-9._~+/\-]{12,}=*",
+    r"(?<=api[_-]key=)[^\s&\"']{8,}",
 )
 
 
