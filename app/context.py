@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
 from sqlalchemy import Engine
@@ -24,6 +25,11 @@ from app.services.notifications import Notifier
 from app.services.secrets import SecretStore
 from app.services.ui_state import UiStateStore
 from app.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from app.services.gallery import GalleryService
+    from app.services.studio.connection import StudioConnection
+    from app.services.studio.jobs import JobQueue
 
 
 @dataclass
@@ -42,6 +48,24 @@ class AppContext:
     @cached_property
     def ui_state(self) -> UiStateStore:
         return UiStateStore(self.sessions)
+
+    @cached_property
+    def gallery(self) -> GalleryService:
+        from app.services.gallery import GalleryService
+
+        return GalleryService(self.sessions, self.paths.folder("gallery"), self.paths.folder("thumbnails"))
+
+    @cached_property
+    def studio(self) -> StudioConnection:
+        from app.services.studio.connection import StudioConnection
+
+        return StudioConnection(self.settings, self.secrets, self.paths.folder("studio-api"))
+
+    @cached_property
+    def studio_jobs(self) -> JobQueue:
+        from app.services.studio.jobs import JobQueue
+
+        return JobQueue(self.studio, self.gallery, self.sessions, self.notifier)
 
     def close(self) -> None:
         self.tasks.cancel_all()
