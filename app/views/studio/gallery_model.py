@@ -18,7 +18,7 @@ class GalleryListModel(QAbstractListModel):
         self._records: list[GalleryRecord] = []
         self._rows_by_path: dict[str, int] = {}
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._records)
 
     def data(
