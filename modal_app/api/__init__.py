@@ -1,0 +1,39 @@
+"""The Studio API: ``create_app(settings)`` builds the FastAPI app with its services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from modal_app.api import accounts, credits, image_models, images, plans
+from modal_app.api.schemas import Health
+from modal_app.services import Services, build_services
+from modal_app.settings import ServerSettings
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: ServerSettings, services: Services | None = None) -> FastAPI:
+    """The app for these settings; the database is opened and migrated here, jobs resume at start-up."""
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = FastAPI(title="Amethyst Studio API", version=API_VERSION, lifespan=lifespan)
+    app.state.services = services
+    for module in (accounts, credits, plans, image_models, images):
+        app.include_router(module.router)
+
+    @app.get("/v1/health", response_model=Health, tags=["health"])
+    async def health() -> Health:
+        return Health(status="ok")
+
+    return app

@@ -1,0 +1,90 @@
+"""Sign-up, sign-in, sign-out, tokens and /v1/me."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from modal_app.accounts import AccountError, EmailTaken
+from modal_app.api.deps import AuthDep, ServicesDep
+from modal_app.api.schemas import (
+    AccountOut,
+    Credentials,
+    MeOut,
+    PlanOut,
+    SessionOut,
+    SignIn,
+    TokenList,
+    TokenOut,
+    utc,
+)
+from modal_app.plans import find_plan
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
+async def sign_up(body: Credentials, services: ServicesDep) -> SessionOut:
+    try:
+        account = await asyncio.to_thread(services.accounts.sign_up, body.email, body.password)
+    except EmailTaken as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    if services.settings.signup_credits > 0:
+        await asyncio.to_thread(
+            services.ledger.grant,
+            account.id,
+            services.settings.signup_credits,
+            "welcome",
+            None,
+            f"welcome:{account.id}",
+        )
+    token, _ = await asyncio.to_thread(services.accounts.issue_token, account.id, "sign-up")
+    return SessionOut(account=AccountOut.of(account), token=token)
+
+
+@router.post("/sessions", response_model=SessionOut)
+async def sign_in(body: SignIn, services: ServicesDep) -> SessionOut:
+    try:
+        account = await asyncio.to_thread(services.accounts.verify_password, body.email, body.password)
+    except AccountError as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
+    token, _ = await asyncio.to_thread(services.accounts.issue_token, account.id, body.label or "sign-in")
+    return SessionOut(account=AccountOut.of(account), token=token)
+
+
+@router.delete("/sessions/current", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out(auth: AuthDep, services: ServicesDep) -> Response:
+    await asyncio.to_thread(services.accounts.revoke, auth.account_id, auth.token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/tokens", response_model=TokenList)
+async def list_tokens(auth: AuthDep, services: ServicesDep) -> TokenList:
+    tokens = await services.monitor.read(services.accounts.tokens, auth.account_id)
+    return TokenList(
+        tokens=[
+            TokenOut(id=t.id, label=t.label, created_at=utc(t.created_at), current=t.id == auth.token_id)  # type: ignore[arg-type]
+            for t in tokens
+        ]
+    )
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_token(token_id: str, auth: AuthDep, services: ServicesDep) -> Response:
+    if not await asyncio.to_thread(services.accounts.revoke, auth.account_id, token_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such token")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(auth: AuthDep, services: ServicesDep) -> MeOut:
+    account = await services.monitor.read(services.accounts.get, auth.account_id)
+    if account is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this account no longer exists")
+    plan = find_plan(account.plan)
+    return MeOut(
+        account=AccountOut.of(account),
+        plan=PlanOut(**plan.as_dict()),
+        billing_enabled=services.settings.billing_enabled,
+    )

@@ -1,0 +1,262 @@
+"""Image jobs in the database: create with a reservation, move through states, finish exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from modal_app.compute.base import Done, Failed, GenerationRequest
+from modal_app.image_models import dimensions, find_model, image_cost
+from modal_app.ledger import reserve_in, settle_in
+from modal_app.store.db import Store
+from modal_app.store.models import ImageJob, JobImage, new_id, utcnow
+
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
+ACTIVE_STATES = (QUEUED, RUNNING)
+TERMINAL_STATES = frozenset({COMPLETED, FAILED, CANCELLED})
+MAX_SEED = 2**32 - 1
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with a different request."""
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """A validated request (the API checks it against the image-model table)."""
+
+    model: str
+    prompt: str
+    size: str = "1K"
+    aspect_ratio: str = "1:1"
+    count: int = 1
+    seed: int | None = None
+
+    def fingerprint(self) -> str:
+        payload = json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: str
+    account_id: str
+    state: str
+    model: str
+    prompt: str
+    size: str
+    aspect_ratio: str
+    width: int
+    height: int
+    count: int
+    seed: int
+    steps: int
+    cost: int
+    charged: bool
+    call_id: str | None
+    error: str | None
+    image_count: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    seq: int = field(default=0, compare=False)
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    def generation_request(self) -> GenerationRequest:
+        return GenerationRequest(
+            model=self.model,
+            prompt=self.prompt,
+            width=self.width,
+            height=self.height,
+            count=self.count,
+            seed=self.seed,
+            steps=self.steps,
+        )
+
+
+class JobStore:
+    def __init__(self, store: Store, billing_enabled: bool) -> None:
+        self._store = store
+        self.billing_enabled = billing_enabled
+
+    def create(
+        self, account_id: str, request: ImageRequest, idempotency_key: str | None = None
+    ) -> tuple[JobView, bool]:
+        """Insert the job and reserve its cost in one transaction; (job, created). Raises
+        InsufficientCredits or IdempotencyConflict."""
+        model = find_model(request.model)
+        if model is None:
+            raise KeyError(request.model)
+        fingerprint = request.fingerprint()
+        width, height = dimensions(request.size, request.aspect_ratio)
+        cost = image_cost(request.model, request.size, request.count) if self.billing_enabled else 0
+        try:
+            with self._store.writes.begin() as session:
+                if idempotency_key is not None:
+                    existing = session.scalar(
+                        select(ImageJob).where(
+                            ImageJob.account_id == account_id, ImageJob.idempotency_key == idempotency_key
+                        )
+                    )
+                    if existing is not None:
+                        if existing.request_hash != fingerprint:
+                            raise IdempotencyConflict(idempotency_key)
+                        return _view(existing), False
+                job = ImageJob(
+                    id=new_id(),
+                    account_id=account_id,
+                    idempotency_key=idempotency_key,
+                    request_hash=fingerprint,
+                    model=request.model,
+                    prompt=request.prompt,
+                    size=request.size,
+                    aspect_ratio=request.aspect_ratio,
+                    width=width,
+                    height=height,
+                    count=request.count,
+                    seed=request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1),
+                    steps=model.steps,
+                    cost=cost,
+                    state=QUEUED,
+                    charged=False,
+                    image_count=0,
+                )
+                if self.billing_enabled:
+                    reserve_in(session, account_id, job.id, cost)
+                session.add(job)
+                session.flush()
+                return _view(job), True
+        except IntegrityError:
+            # A concurrent request with the same key won the insert (Postgres); answer with its job.
+            if idempotency_key is None:
+                raise
+            found = self.by_key(account_id, idempotency_key)
+            if found is None:
+                raise
+            return found, False
+
+    def by_key(self, account_id: str, idempotency_key: str) -> JobView | None:
+        with self._store.reads() as session:
+            row = session.scalar(
+                select(ImageJob).where(
+                    ImageJob.account_id == account_id, ImageJob.idempotency_key == idempotency_key
+                )
+            )
+            return None if row is None else _view(row)
+
+    def mark_running(self, job_id: str, call_id: str) -> bool:
+        with self._store.writes.begin() as session:
+            result = session.execute(
+                update(ImageJob)
+                .where(ImageJob.id == job_id, ImageJob.state == QUEUED)
+                .values(state=RUNNING, call_id=call_id, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def finish(self, job_id: str, outcome: Done | Failed | None) -> bool:
+        """Move an active job to its end state (None = cancelled) and settle its reservation.
+        Returns True only for the single call that made the change."""
+        if isinstance(outcome, Done):
+            state, error = COMPLETED, None
+        elif isinstance(outcome, Failed):
+            state, error = FAILED, outcome.message
+        else:
+            state, error = CANCELLED, None
+        now = utcnow()
+        with self._store.writes.begin() as session:
+            result = session.execute(
+                update(ImageJob)
+                .where(ImageJob.id == job_id, ImageJob.state.in_(ACTIVE_STATES))
+                .values(
+                    state=state,
+                    error=error,
+                    updated_at=now,
+                    finished_at=now,
+                    image_count=len(outcome.images) if isinstance(outcome, Done) else 0,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            if isinstance(outcome, Done):
+                for index, png in enumerate(outcome.images):
+                    session.add(JobImage(job_id=job_id, index=index, png=png))
+            charged = settle_in(session, job_id, charge=isinstance(outcome, Done))
+            if charged and isinstance(outcome, Done):
+                session.execute(
+                    update(ImageJob)
+                    .where(ImageJob.id == job_id)
+                    .values(charged=True)
+                    .execution_options(synchronize_session=False)
+                )
+        return True
+
+    def get(self, job_id: str, account_id: str | None = None) -> JobView | None:
+        with self._store.reads() as session:
+            row = session.scalar(select(ImageJob).where(ImageJob.id == job_id))
+        if row is None or (account_id is not None and row.account_id != account_id):
+            return None
+        return _view(row)
+
+    def list(
+        self, account_id: str, limit: int = 50, cursor: int | None = None, state: str | None = None
+    ) -> tuple[list[JobView], int | None]:
+        query = select(ImageJob).where(ImageJob.account_id == account_id)
+        if cursor is not None:
+            query = query.where(ImageJob.seq < cursor)
+        if state is not None:
+            query = query.where(ImageJob.state == state)
+        with self._store.reads() as session:
+            rows = session.scalars(query.order_by(ImageJob.seq.desc()).limit(limit + 1)).all()
+        jobs = [_view(row) for row in rows[:limit]]
+        return jobs, (jobs[-1].seq if len(rows) > limit else None)
+
+    def unfinished(self) -> list[JobView]:
+        with self._store.reads() as session:
+            rows = session.scalars(select(ImageJob).where(ImageJob.state.in_(ACTIVE_STATES))).all()
+        return [_view(row) for row in rows]
+
+    def image(self, account_id: str, job_id: str, index: int) -> bytes | None:
+        with self._store.reads() as session:
+            row = session.execute(
+                select(JobImage.png)
+                .join(ImageJob, ImageJob.id == JobImage.job_id)
+                .where(JobImage.job_id == job_id, JobImage.index == index, ImageJob.account_id == account_id)
+            ).first()
+        return None if row is None else bytes(row[0])
+
+
+def _view(row: ImageJob) -> JobView:
+    return JobView(
+        id=row.id,
+        account_id=row.account_id,
+        state=row.state,
+        model=row.model,
+        prompt=row.prompt,
+        size=row.size,
+        aspect_ratio=row.aspect_ratio,
+        width=row.width,
+        height=row.height,
+        count=row.count,
+        seed=row.seed,
+        steps=row.steps,
+        cost=row.cost,
+        charged=row.charged,
+        call_id=row.call_id,
+        error=row.error,
+        image_count=row.image_count,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        finished_at=row.finished_at,
+        seq=row.seq,
+    )

@@ -1,0 +1,154 @@
+"""The credits ledger: append-only entries, a derived balance, and reservations for jobs in flight.
+
+Exactly-once settlement rests on the database, not on timing: a reservation leaves ``held`` with a guarded
+UPDATE (only one writer can see rowcount 1) and the charge entry has a unique idempotency key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from modal_app.store.db import Store
+from modal_app.store.models import Account, LedgerEntry, Reservation, utcnow
+
+HELD, CHARGED, RELEASED = "held", "charged", "released"
+
+
+class InsufficientCredits(Exception):
+    def __init__(self, needed: int, available: int) -> None:
+        super().__init__(f"not enough credits: {needed} needed, {available} available")
+        self.needed = needed
+        self.available = available
+
+
+@dataclass(frozen=True)
+class CreditSummary:
+    balance: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.reserved
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    amount: int
+    reason: str
+    reference: str | None
+    created_at: datetime
+
+
+class Ledger:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def grant(
+        self,
+        account_id: str,
+        amount: int,
+        reason: str,
+        reference: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Entry:
+        """Add credits (or take them, with a negative amount). Repeating a key returns the first entry."""
+        key = idempotency_key or f"grant:{uuid.uuid4().hex}"
+        try:
+            with self._store.writes.begin() as session:
+                existing = session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+                if existing is None:
+                    if session.get(Account, account_id) is None:
+                        raise KeyError(f"no account {account_id}")
+                    existing = LedgerEntry(
+                        account_id=account_id,
+                        amount=amount,
+                        reason=reason,
+                        reference=reference,
+                        idempotency_key=key,
+                    )
+                    session.add(existing)
+                    session.flush()
+                return _entry(existing)
+        except IntegrityError:
+            with self._store.reads() as session:
+                row = session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+                assert row is not None
+                return _entry(row)
+
+    def summary(self, account_id: str) -> CreditSummary:
+        with self._store.reads() as session:
+            return summary_in(session, account_id)
+
+    def history(
+        self, account_id: str, limit: int = 50, cursor: int | None = None
+    ) -> tuple[list[Entry], int | None]:
+        """Entries newest first; the second value is the cursor of the next page (None at the end)."""
+        query = select(LedgerEntry).where(LedgerEntry.account_id == account_id)
+        if cursor is not None:
+            query = query.where(LedgerEntry.id < cursor)
+        with self._store.reads() as session:
+            rows = session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)).all()
+        entries = [_entry(row) for row in rows[:limit]]
+        next_cursor = entries[-1].id if len(rows) > limit else None
+        return entries, next_cursor
+
+
+def summary_in(session: Session, account_id: str) -> CreditSummary:
+    balance = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account_id == account_id)
+    )
+    reserved = session.scalar(
+        select(func.coalesce(func.sum(Reservation.amount), 0)).where(
+            Reservation.account_id == account_id, Reservation.state == HELD
+        )
+    )
+    return CreditSummary(balance=int(balance or 0), reserved=int(reserved or 0))
+
+
+def reserve_in(session: Session, account_id: str, job_id: str, amount: int) -> None:
+    """Hold ``amount`` for the job inside a write transaction, or raise InsufficientCredits."""
+    # Postgres: serialize reservations of one account. SQLite: the write transaction is IMMEDIATE already.
+    session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    available = summary_in(session, account_id).available
+    if available < amount:
+        raise InsufficientCredits(needed=amount, available=available)
+    session.add(Reservation(account_id=account_id, job_id=job_id, amount=amount, state=HELD))
+
+
+def settle_in(session: Session, job_id: str, charge: bool) -> bool:
+    """Turn the job's held reservation into a charge or release it; True only for the one call that did."""
+    reservation = session.scalar(select(Reservation).where(Reservation.job_id == job_id))
+    if reservation is None or reservation.state != HELD:
+        return False
+    result = session.execute(
+        update(Reservation)
+        .where(Reservation.job_id == job_id, Reservation.state == HELD)
+        .values(state=CHARGED if charge else RELEASED, settled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if charge and reservation.amount:
+        session.add(
+            LedgerEntry(
+                account_id=reservation.account_id,
+                amount=-reservation.amount,
+                reason="image",
+                reference=job_id,
+                idempotency_key=f"charge:{job_id}",
+            )
+        )
+    return True
+
+
+def _entry(row: LedgerEntry) -> Entry:
+    return Entry(
+        id=row.id, amount=row.amount, reason=row.reason, reference=row.reference, created_at=row.created_at
+    )

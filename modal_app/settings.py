@@ -1,0 +1,66 @@
+"""Server settings: one dataclass handed to ``create_app``; ``from_env`` reads the documented variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modal_app.compute.base import ImageCompute
+
+DEFAULT_MODAL_APP = "amethyst-studio"
+LOCAL_TOKEN_FILE = "local-token"
+
+
+@dataclass
+class ServerSettings:
+    database_url: str
+    data_dir: Path | None = None
+    # "local", "modal", or an ImageCompute object (tests inject fakes this way).
+    compute: str | ImageCompute = "local"
+    billing_enabled: bool = True
+    # Create the single local account at start-up and write its token to <data_dir>/local-token.
+    local_account: bool = False
+    token_secret: str = ""
+    signup_credits: int = 0
+    modal_app_name: str = DEFAULT_MODAL_APP
+    local_image_model: str | None = None
+    poll_interval: float = 0.2
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(database_url=f"sqlite:///{data_dir / 'studio.db'}", data_dir=data_dir, **overrides)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, data_dir: Path | None = None
+    ) -> ServerSettings:
+        env = os.environ if environ is None else environ
+        folder = data_dir or Path(env.get("AMETHYST_STUDIO_DATA", "studio-data"))
+        compute = env.get("AMETHYST_COMPUTE", "local")
+        billing_default = "off" if compute == "local" else "on"
+        billing = env.get("AMETHYST_BILLING", billing_default).strip().lower() in {"on", "1", "true", "yes"}
+        database_url = env.get("DATABASE_URL")
+        if database_url is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            database_url = f"sqlite:///{folder / 'studio.db'}"
+        return cls(
+            database_url=database_url,
+            data_dir=folder,
+            compute=compute,
+            billing_enabled=billing,
+            local_account=not billing,
+            token_secret=env.get("AMETHYST_TOKEN_SECRET", ""),
+            signup_credits=int(env.get("AMETHYST_SIGNUP_CREDITS", "0")),
+            modal_app_name=env.get("AMETHYST_MODAL_APP", DEFAULT_MODAL_APP),
+            local_image_model=env.get("AMETHYST_LOCAL_IMAGE_MODEL") or None,
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
+        )

@@ -1,0 +1,1 @@
+"""The server database: ORM tables and opening/migrating the store."""
