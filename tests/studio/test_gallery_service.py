@@ -23,8 +23,16 @@ def gallery(context: AppContext):  # type: ignore[no-untyped-def]
 
 
 def meta(prompt: str, model: str = "flux-schnell", seed: int = 7) -> ImageMetadata:
-    return ImageMetadata(prompt=prompt, negative_prompt="blurry", model=model, size="1K", aspect="1:1",
-                         seed=seed, cost=2, job_id="job-1")
+    return ImageMetadata(
+        prompt=prompt,
+        negative_prompt="blurry",
+        model=model,
+        size="1K",
+        aspect="1:1",
+        seed=seed,
+        cost=2,
+        job_id="job-1",
+    )
 
 
 async def test_generated_image_keeps_metadata_in_png_and_database(gallery: GalleryService) -> None:

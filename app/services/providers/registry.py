@@ -25,30 +25,86 @@ class ProviderInfo:
 
 
 PROVIDERS: tuple[ProviderInfo, ...] = (
-    ProviderInfo("openai", "OpenAI", "openai", "https://api.openai.com/v1",
-                 keys_page="https://platform.openai.com/api-keys"),
-    ProviderInfo("anthropic", "Anthropic", "anthropic", "https://api.anthropic.com",
-                 keys_page="https://console.anthropic.com/settings/keys"),
-    ProviderInfo("google", "Google Gemini", "openai", "https://generativelanguage.googleapis.com/v1beta/openai/",
-                 keys_page="https://aistudio.google.com/apikey"),
-    ProviderInfo("groq", "Groq", "openai", "https://api.groq.com/openai/v1",
-                 keys_page="https://console.groq.com/keys"),
-    ProviderInfo("deepseek", "DeepSeek", "openai", "https://api.deepseek.com/v1",
-                 keys_page="https://platform.deepseek.com/api_keys"),
-    ProviderInfo("mistral", "Mistral", "openai", "https://api.mistral.ai/v1",
-                 keys_page="https://console.mistral.ai/api-keys"),
-    ProviderInfo("openrouter", "OpenRouter", "openai", "https://openrouter.ai/api/v1",
-                 keys_page="https://openrouter.ai/keys"),
-    ProviderInfo("together", "Together AI", "openai", "https://api.together.xyz/v1",
-                 keys_page="https://api.together.ai/settings/api-keys"),
-    ProviderInfo("cohere", "Cohere", "openai", "https://api.cohere.ai/compatibility/v1",
-                 keys_page="https://dashboard.cohere.com/api-keys"),
-    ProviderInfo("huggingface", "Hugging Face", "openai", "https://router.huggingface.co/v1",
-                 keys_page="https://huggingface.co/settings/tokens"),
-    ProviderInfo("ollama", "Ollama (local)", "openai", "http://127.0.0.1:11434/v1", needs_key=False, local=True),
-    ProviderInfo("lmstudio", "LM Studio (local)", "openai", "http://127.0.0.1:1234/v1", needs_key=False, local=True),
-    ProviderInfo("llamacpp", "llama.cpp server (local)", "openai", "http://127.0.0.1:8080/v1",
-                 needs_key=False, local=True),
+    ProviderInfo(
+        "openai",
+        "OpenAI",
+        "openai",
+        "https://api.openai.com/v1",
+        keys_page="https://platform.openai.com/api-keys",
+    ),
+    ProviderInfo(
+        "anthropic",
+        "Anthropic",
+        "anthropic",
+        "https://api.anthropic.com",
+        keys_page="https://console.anthropic.com/settings/keys",
+    ),
+    ProviderInfo(
+        "google",
+        "Google Gemini",
+        "openai",
+        "https://generativelanguage.googleapis.com/v1beta/openai/",
+        keys_page="https://aistudio.google.com/apikey",
+    ),
+    ProviderInfo(
+        "groq", "Groq", "openai", "https://api.groq.com/openai/v1", keys_page="https://console.groq.com/keys"
+    ),
+    ProviderInfo(
+        "deepseek",
+        "DeepSeek",
+        "openai",
+        "https://api.deepseek.com/v1",
+        keys_page="https://platform.deepseek.com/api_keys",
+    ),
+    ProviderInfo(
+        "mistral",
+        "Mistral",
+        "openai",
+        "https://api.mistral.ai/v1",
+        keys_page="https://console.mistral.ai/api-keys",
+    ),
+    ProviderInfo(
+        "openrouter",
+        "OpenRouter",
+        "openai",
+        "https://openrouter.ai/api/v1",
+        keys_page="https://openrouter.ai/keys",
+    ),
+    ProviderInfo(
+        "together",
+        "Together AI",
+        "openai",
+        "https://api.together.xyz/v1",
+        keys_page="https://api.together.ai/settings/api-keys",
+    ),
+    ProviderInfo(
+        "cohere",
+        "Cohere",
+        "openai",
+        "https://api.cohere.ai/compatibility/v1",
+        keys_page="https://dashboard.cohere.com/api-keys",
+    ),
+    ProviderInfo(
+        "huggingface",
+        "Hugging Face",
+        "openai",
+        "https://router.huggingface.co/v1",
+        keys_page="https://huggingface.co/settings/tokens",
+    ),
+    ProviderInfo(
+        "ollama", "Ollama (local)", "openai", "http://127.0.0.1:11434/v1", needs_key=False, local=True
+    ),
+    ProviderInfo(
+        "lmstudio", "LM Studio (local)", "openai", "http://127.0.0.1:1234/v1", needs_key=False, local=True
+    ),
+    ProviderInfo(
+        "llamacpp",
+        "llama.cpp server (local)",
+        "openai",
+        "http://127.0.0.1:8080/v1",
+        needs_key=False,
+        local=True,
+    ),
     ProviderInfo("vllm", "vLLM (local)", "openai", "http://127.0.0.1:8000/v1", needs_key=False, local=True),
 )
 

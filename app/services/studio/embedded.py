@@ -58,7 +58,12 @@ class EmbeddedServer:
         sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", access_log=False, timeout_keep_alive=30
+            self.app,
+            log_level="warning",
+            lifespan="on",
+            access_log=False,
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=1,  # long polls in flight must not hold up quitting
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, args=(sock,), name="studio-api", daemon=True)

@@ -295,8 +295,8 @@ class JobQueue(QObject):
 
 
 def _image_seed(seed: int | None, index: int) -> int | None:
-    """The seed of image ``index`` of a batch: the server seeds image n with seed + n."""
-    return None if seed is None else seed + index
+    """The batch's seed: the generator draws all images of a job from one seeded generator."""
+    return seed
 
 
 def _short(text: str, limit: int = 90) -> str:
