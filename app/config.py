@@ -41,7 +41,16 @@ class Setting:
         if self.type is bool:
             if isinstance(raw, bool):
                 value: Any = raw
-            elif isinstance(raw, str) and raw.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            elif isinstance(raw, str) and raw.lower() in {
+                "1",
+                "true",
+                "yes",
+                "on",
+                "0",
+                "false",
+                "no",
+                "off",
+            }:
                 value = raw.lower() in {"1", "true", "yes", "on"}
             else:
                 raise ValueError(f"{self.key}: expected true or false, got {raw!r}")
@@ -73,10 +82,23 @@ class Setting:
 ACCENTS = ("#9333ea", "#a855f7", "#7c3aed", "#c026d3", "#6366f1")
 
 REGISTRY: tuple[Setting, ...] = (
-    Setting("connection.kind", str, "local", "Connection", "Connection", choices=("local", "cloud"),
-            help="Local runs the Studio API on this computer; Cloud talks to a hosted Studio API."),
-    Setting("connection.cloud_url", str, "", "Studio API URL", "Connection",
-            help="The address of a hosted Studio API, e.g. https://you--amethyst-api.modal.run"),
+    Setting(
+        "connection.kind",
+        str,
+        "local",
+        "Connection",
+        "Connection",
+        choices=("local", "cloud"),
+        help="Local runs the Studio API on this computer; Cloud talks to a hosted Studio API.",
+    ),
+    Setting(
+        "connection.cloud_url",
+        str,
+        "",
+        "Studio API URL",
+        "Connection",
+        help="The address of a hosted Studio API, e.g. https://you--amethyst-api.modal.run",
+    ),
     Setting("appearance.accent", str, ACCENTS[0], "Accent colour", "Appearance", choices=ACCENTS),
     Setting("general.close_to_tray", bool, True, "Closing the window keeps Amethyst in the tray", "General"),
 )

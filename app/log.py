@@ -21,7 +21,8 @@ KEY_PATTERNS = (
     r"(?:sk|pk|rk|whsec)_(?:test|live)_[A-Za-z0-9]{10,}",
     r"e2b_[A-Za-z0-9]{20,}",
     r"(?<=[Bb]earer )[A-Za-z0-9._~+/\-]{12,}=*",
-    r"(?<=api[_-]key=)[^\s&\"']{8,}",
+    r"(?<=api_key=)[^\s&\"']{8,}",
+    r"(?<=api-key=)[^\s&\"']{8,}",
 )
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.fakes.memory_keyring.MemoryKeyring")
 
-import pytest  # noqa: E402
-import qasync  # noqa: E402
+import pytest
+import qasync
 
-from app.context import AppContext, build_context  # noqa: E402
-from app.log import Redactor  # noqa: E402
-from app.paths import Paths  # noqa: E402
-from tests.fakes.memory_keyring import MemoryKeyring  # noqa: E402
+from app.context import AppContext, build_context
+from app.log import Redactor
+from app.paths import Paths
+from tests.fakes.memory_keyring import MemoryKeyring
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 

@@ -28,18 +28,47 @@ class PlaceSpec:
 
 
 PLACES: tuple[PlaceSpec, ...] = (
-    PlaceSpec("marketplace", "Marketplace", "marketplace.svg", "app.views.placeholders", "MarketplacePlaceholder",
-              "Find and compare AI models"),
-    PlaceSpec("chat", "Chat", "chat.svg", "app.views.placeholders", "ChatPlaceholder",
-              "Talk to language models"),
-    PlaceSpec("studio", "Studio", "studio.svg", "app.views.placeholders", "StudioPlaceholder",
-              "Turn prompts into images"),
-    PlaceSpec("builder", "Builder", "builder.svg", "app.views.placeholders", "BuilderPlaceholder",
-              "Generate, train and serve small models"),
-    PlaceSpec("billing", "Billing", "billing.svg", "app.views.placeholders", "BillingPlaceholder",
-              "Credits, plans and history"),
-    PlaceSpec("settings", "Settings", "settings.svg", "app.views.settings.page", "SettingsPage",
-              "Keys, connection, appearance and logs"),
+    PlaceSpec(
+        "marketplace",
+        "Marketplace",
+        "marketplace.svg",
+        "app.views.placeholders",
+        "MarketplacePlaceholder",
+        "Find and compare AI models",
+    ),
+    PlaceSpec("chat", "Chat", "chat.svg", "app.views.placeholders", "ChatPlaceholder", "Talk to language models"),
+    PlaceSpec(
+        "studio",
+        "Studio",
+        "studio.svg",
+        "app.views.placeholders",
+        "StudioPlaceholder",
+        "Turn prompts into images",
+    ),
+    PlaceSpec(
+        "builder",
+        "Builder",
+        "builder.svg",
+        "app.views.placeholders",
+        "BuilderPlaceholder",
+        "Generate, train and serve small models",
+    ),
+    PlaceSpec(
+        "billing",
+        "Billing",
+        "billing.svg",
+        "app.views.placeholders",
+        "BillingPlaceholder",
+        "Credits, plans and history",
+    ),
+    PlaceSpec(
+        "settings",
+        "Settings",
+        "settings.svg",
+        "app.views.settings.page",
+        "SettingsPage",
+        "Keys, connection, appearance and logs",
+    ),
 )
 
 

@@ -46,9 +46,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
         "https://generativelanguage.googleapis.com/v1beta/openai/",
         keys_page="https://aistudio.google.com/apikey",
     ),
-    ProviderInfo(
-        "groq", "Groq", "openai", "https://api.groq.com/openai/v1", keys_page="https://console.groq.com/keys"
-    ),
+    ProviderInfo("groq", "Groq", "openai", "https://api.groq.com/openai/v1", keys_page="https://console.groq.com/keys"),
     ProviderInfo(
         "deepseek",
         "DeepSeek",
@@ -91,12 +89,8 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
         "https://router.huggingface.co/v1",
         keys_page="https://huggingface.co/settings/tokens",
     ),
-    ProviderInfo(
-        "ollama", "Ollama (local)", "openai", "http://127.0.0.1:11434/v1", needs_key=False, local=True
-    ),
-    ProviderInfo(
-        "lmstudio", "LM Studio (local)", "openai", "http://127.0.0.1:1234/v1", needs_key=False, local=True
-    ),
+    ProviderInfo("ollama", "Ollama (local)", "openai", "http://127.0.0.1:11434/v1", needs_key=False, local=True),
+    ProviderInfo("lmstudio", "LM Studio (local)", "openai", "http://127.0.0.1:1234/v1", needs_key=False, local=True),
     ProviderInfo(
         "llamacpp",
         "llama.cpp server (local)",

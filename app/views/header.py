@@ -1,0 +1,67 @@
+"""The header above every place: its title, the credits badge and the connection status."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from app.views.theme import PALETTE
+from app.views.widgets.icons import icon
+
+
+class Header(QFrame):
+    show_sidebar_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Header")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.setSpacing(12)
+
+        self.sidebar_button = QToolButton()
+        self.sidebar_button.setProperty("kind", "ghost")
+        self.sidebar_button.setIcon(icon("menu", PALETTE.muted))
+        self.sidebar_button.setIconSize(QSize(18, 18))
+        self.sidebar_button.setToolTip("Show the sidebar (Ctrl+B)")
+        self.sidebar_button.setVisible(False)
+        self.sidebar_button.clicked.connect(self.show_sidebar_requested)
+        layout.addWidget(self.sidebar_button)
+
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        self.title = QLabel()
+        self.title.setProperty("role", "title")
+        self.subtitle = QLabel()
+        self.subtitle.setProperty("role", "muted")
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        layout.addLayout(titles, 1)
+
+        self.connection = QLabel()
+        self.connection.setObjectName("ConnectionStatus")
+        self.connection.setProperty("role", "muted")
+        layout.addWidget(self.connection, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.credits = QLabel("—")
+        self.credits.setObjectName("CreditsBadge")
+        self.credits.setProperty("role", "badge")
+        self.credits.setToolTip("Credits: shown once billing is set up")
+        layout.addWidget(self.credits, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.set_connection("Local", PALETTE.success)
+
+    def set_place(self, title: str, subtitle: str) -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+
+    def set_credits(self, text: str, tooltip: str = "") -> None:
+        self.credits.setText(text)
+        if tooltip:
+            self.credits.setToolTip(tooltip)
+
+    def set_connection(self, text: str, color: str) -> None:
+        self.connection.setText(f'<span style="color:{color}">●</span>&nbsp;{text}')
+        self.connection.setToolTip(f"Connection: {text}")
+
+    def set_sidebar_hidden(self, hidden: bool) -> None:
+        self.sidebar_button.setVisible(hidden)

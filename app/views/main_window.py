@@ -1,0 +1,150 @@
+"""The one window: sidebar, header and the places, built the first time each is opened."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from app.context import AppContext
+from app.views.header import Header
+from app.views.places import PLACES, PlaceSpec, place
+from app.views.sidebar import Sidebar, SidebarMode
+from app.views.widgets.icons import icon
+from app.views.widgets.toast import Toast
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PLACE = "marketplace"
+
+
+class MainWindow(QMainWindow):
+    place_changed = Signal(str)
+    quit_requested = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Amethyst")
+        self.setWindowIcon(icon("amethyst"))
+        self.setMinimumSize(960, 620)
+        self.resize(1280, 820)
+        self.tray_available = False  # set by the tray controller
+        self._pages: dict[str, QWidget] = {}
+        self._current = ""
+
+        self.sidebar = Sidebar()
+        self.header = Header()
+        self.stack = QStackedWidget()
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.stack, 1)
+        row.addLayout(column, 1)
+        self.setCentralWidget(central)
+
+        self.sidebar.place_selected.connect(self.open_place)
+        self.sidebar.mode_changed.connect(self._sidebar_mode_changed)
+        self.header.show_sidebar_requested.connect(lambda: self.sidebar.set_mode(SidebarMode.EXPANDED))
+        context.navigator.requested.connect(self.open_place)
+        self._install_shortcuts()
+        self._restore_state()
+
+    # places -------------------------------------------------------------------------------------------
+
+    def page(self, key: str) -> QWidget:
+        """The place's widget, built on first use."""
+        if key not in self._pages:
+            spec = place(key)
+            widget = spec.build(self.context)
+            widget.setObjectName(f"page-{key}")
+            self._pages[key] = widget
+            self.stack.addWidget(widget)
+        return self._pages[key]
+
+    def open_place(self, key: str, payload: dict[str, Any] | None = None) -> None:
+        spec: PlaceSpec = place(key)
+        widget = self.page(key)
+        self.stack.setCurrentWidget(widget)
+        self.sidebar.set_current(key)
+        self.header.set_place(spec.title, spec.subtitle)
+        if payload and hasattr(widget, "activate"):
+            widget.activate(payload)
+        if key != self._current:
+            self._current = key
+            self.context.ui_state.set("place", key)
+            self.place_changed.emit(key)
+
+    @property
+    def current_place(self) -> str:
+        return self._current
+
+    def built_places(self) -> list[str]:
+        return list(self._pages)
+
+    # shortcuts and state ------------------------------------------------------------------------------
+
+    def _install_shortcuts(self) -> None:
+        for index, spec in enumerate(PLACES, start=1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index}"), self)
+            shortcut.activated.connect(lambda key=spec.key: self.open_place(key))
+        QShortcut(QKeySequence("Ctrl+B"), self).activated.connect(self.sidebar.toggle_collapsed)
+        QShortcut(QKeySequence("Ctrl+K"), self).activated.connect(self._focus_search)
+
+    def _focus_search(self) -> None:
+        widget = self._pages.get(self._current)
+        if widget is not None and hasattr(widget, "focus_search"):
+            widget.focus_search()
+
+    def _sidebar_mode_changed(self, mode: str) -> None:
+        self.header.set_sidebar_hidden(mode == SidebarMode.CLOSED)
+        self.context.ui_state.set("sidebar", mode)
+
+    def _restore_state(self) -> None:
+        state = self.context.ui_state
+        mode = state.get("sidebar", SidebarMode.EXPANDED.value)
+        if mode in SidebarMode.__members__.values():
+            self.sidebar.set_mode(mode)
+            self.header.set_sidebar_hidden(mode == SidebarMode.CLOSED)
+        geometry = state.get("geometry")
+        if isinstance(geometry, str):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        last = state.get("place", DEFAULT_PLACE)
+        self.open_place(last if last in {spec.key for spec in PLACES} else DEFAULT_PLACE)
+
+    def save_state(self) -> None:
+        self.context.ui_state.set("geometry", bytes(self.saveGeometry().toBase64().data()).decode())
+
+    # messages -----------------------------------------------------------------------------------------
+
+    def show_toast(self, title: str, body: str = "", **options: Any) -> Toast:
+        toast = Toast(self.centralWidget(), title, body, **options)
+        toast.show_toast()
+        return toast
+
+    def bring_to_front(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        if self.tray_available and self.context.settings.get("general.close_to_tray"):
+            event.ignore()
+            self.hide()
+            return
+        for widget in self._pages.values():
+            if hasattr(widget, "shutdown"):
+                widget.shutdown()
+        event.accept()
+        self.quit_requested.emit()

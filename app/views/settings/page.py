@@ -1,0 +1,49 @@
+"""The Settings place: connection, provider keys, general options and the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from app.context import AppContext
+from app.views.settings.connection_section import ConnectionSection
+from app.views.settings.general_section import GeneralSection
+from app.views.settings.keys_section import KeysSection
+from app.views.settings.log_viewer import LogViewer
+
+
+class SettingsPage(QScrollArea):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWidgetResizable(True)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(24, 20, 24, 24)
+        layout.setSpacing(16)
+        self.notices = QLabel("\n".join(context.settings.notices))
+        self.notices.setProperty("role", "error")
+        self.notices.setWordWrap(True)
+        self.notices.setVisible(bool(context.settings.notices))
+        layout.addWidget(self.notices)
+        self.connection = ConnectionSection(context.settings)
+        self.keys = KeysSection(context.secrets)
+        self.general = GeneralSection(context.settings, context.paths)
+        self.log_viewer = LogViewer(context.log_file)
+        for section in (self.connection, self.keys, self.general, self.log_viewer):
+            layout.addWidget(section)
+        layout.addStretch(1)
+        self.setWidget(content)
+
+    def activate(self, payload: dict[str, Any]) -> None:
+        """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor."""
+        section = {"keys": self.keys, "connection": self.connection, "log": self.log_viewer}.get(
+            payload.get("section", "")
+        )
+        if section is not None:
+            self.ensureWidgetVisible(section)
+        if payload.get("provider"):
+            self.keys.focus_provider(payload["provider"])
+        if section is self.log_viewer:
+            self.log_viewer.refresh()

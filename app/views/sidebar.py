@@ -1,0 +1,113 @@
+"""The sidebar: one button per place; expanded (icons and names), collapsed (icons) or closed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from app.views.places import PLACES
+from app.views.theme import PALETTE
+from app.views.widgets.icons import icon, pixmap
+
+EXPANDED_WIDTH = 212
+COLLAPSED_WIDTH = 60
+
+
+class SidebarMode(StrEnum):
+    EXPANDED = "expanded"
+    COLLAPSED = "collapsed"
+    CLOSED = "closed"
+
+
+class Sidebar(QFrame):
+    place_selected = Signal(str)
+    mode_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Sidebar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._mode = SidebarMode.EXPANDED
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 10, 8, 10)
+        layout.setSpacing(4)
+
+        top = QHBoxLayout()
+        top.setSpacing(4)
+        self.logo = QLabel()
+        self.logo.setPixmap(pixmap("amethyst", 26))
+        self.brand = QLabel("Amethyst")
+        self.brand.setStyleSheet("font-size: 13pt; font-weight: 700;")
+        self.toggle_button = self._chrome_button("menu", "Collapse the sidebar (Ctrl+B)")
+        self.toggle_button.clicked.connect(self.toggle_collapsed)
+        self.close_button = self._chrome_button("close", "Close the sidebar")
+        self.close_button.clicked.connect(lambda: self.set_mode(SidebarMode.CLOSED))
+        top.addWidget(self.logo)
+        top.addWidget(self.brand, 1)
+        top.addWidget(self.toggle_button)
+        top.addWidget(self.close_button)
+        layout.addLayout(top)
+        layout.addSpacing(12)
+
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: dict[str, QToolButton] = {}
+        for index, spec in enumerate(PLACES, start=1):
+            button = QToolButton()
+            button.setObjectName(f"place-{spec.key}")
+            button.setText(spec.title)
+            button.setIcon(icon(spec.icon, PALETTE.muted, active_color=PALETTE.text))
+            button.setIconSize(QSize(20, 20))
+            button.setCheckable(True)
+            button.setToolTip(f"{spec.title} (Ctrl+{index})")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setSizePolicy(button.sizePolicy().horizontalPolicy().Expanding, button.sizePolicy().verticalPolicy())
+            button.clicked.connect(lambda _checked=False, key=spec.key: self.place_selected.emit(key))
+            self.group.addButton(button)
+            self.buttons[spec.key] = button
+            if spec.key == "settings":
+                layout.addStretch(1)
+            layout.addWidget(button)
+        self._apply_mode()
+
+    def _chrome_button(self, icon_name: str, tip: str) -> QToolButton:
+        button = QToolButton()
+        button.setProperty("kind", "chrome")
+        button.setIcon(icon(icon_name, PALETTE.muted))
+        button.setIconSize(QSize(18, 18))
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        return button
+
+    @property
+    def mode(self) -> SidebarMode:
+        return self._mode
+
+    def set_mode(self, mode: SidebarMode | str) -> None:
+        mode = SidebarMode(mode)
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self._apply_mode()
+        self.mode_changed.emit(mode.value)
+
+    def toggle_collapsed(self) -> None:
+        """Ctrl+B and the ☰ button: expanded ⇄ collapsed; a closed sidebar comes back expanded."""
+        self.set_mode(SidebarMode.COLLAPSED if self._mode == SidebarMode.EXPANDED else SidebarMode.EXPANDED)
+
+    def set_current(self, key: str) -> None:
+        self.buttons[key].setChecked(True)
+
+    def _apply_mode(self) -> None:
+        expanded = self._mode == SidebarMode.EXPANDED
+        self.setVisible(self._mode != SidebarMode.CLOSED)
+        self.setFixedWidth(EXPANDED_WIDTH if expanded else COLLAPSED_WIDTH)
+        self.brand.setVisible(expanded)
+        self.logo.setVisible(expanded)
+        self.close_button.setVisible(expanded)
+        self.toggle_button.setToolTip("Collapse the sidebar (Ctrl+B)" if expanded else "Expand the sidebar (Ctrl+B)")
+        style = Qt.ToolButtonStyle.ToolButtonTextBesideIcon if expanded else Qt.ToolButtonStyle.ToolButtonIconOnly
+        for button in self.buttons.values():
+            button.setToolButtonStyle(style)
