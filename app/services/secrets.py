@@ -20,9 +20,7 @@ class SecretsUnavailable(RuntimeError):
 
 
 class SecretStore:
-    def __init__(
-        self, redactor: Redactor, backend: KeyringBackend | None = None, service: str = SERVICE
-    ) -> None:
+    def __init__(self, redactor: Redactor, backend: KeyringBackend | None = None, service: str = SERVICE) -> None:
         self._backend = backend
         self._redactor = redactor
         self._service = service
