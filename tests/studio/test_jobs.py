@@ -80,9 +80,7 @@ async def test_local_connection_is_free_and_lists_models(make_studio) -> None:  
     await studio.start()
     assert states == ["connecting", "connected"]
     assert badges[-1] == "Local · free"
-    assert studio.connection.server is not None and studio.connection.server.url.startswith(
-        "http://127.0.0.1:"
-    )
+    assert studio.connection.server is not None and studio.connection.server.url.startswith("http://127.0.0.1:")
     models = studio.connection.models
     assert models is not None and {"flux-schnell", "qwen-image-lightning"} <= {m.id for m in models.models}
 

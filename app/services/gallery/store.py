@@ -186,9 +186,7 @@ class GalleryStore:
 
     def mark_deleted(self, ids: list[int]) -> None:
         with self._sessions.begin() as session:
-            session.execute(
-                update(GalleryImage).where(GalleryImage.id.in_(ids)).values(deleted_at=datetime.now(UTC))
-            )
+            session.execute(update(GalleryImage).where(GalleryImage.id.in_(ids)).values(deleted_at=datetime.now(UTC)))
 
     def restore(self, ids: list[int]) -> None:
         with self._sessions.begin() as session:

@@ -81,10 +81,7 @@ class StudioConnection(QObject):
         settings.on_change(self._setting_changed)
 
     def _setting_changed(self, key: str, _value: object) -> None:
-        if (
-            key not in {"connection.kind", "connection.cloud_url"}
-            or self._state == ConnectionState.DISCONNECTED
-        ):
+        if key not in {"connection.kind", "connection.cloud_url"} or self._state == ConnectionState.DISCONNECTED:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -113,9 +110,7 @@ class StudioConnection(QObject):
     @property
     def connection_id(self) -> str:
         """Which server jobs belong to: "local", or the cloud URL."""
-        return (
-            "local" if self.kind == "local" else str(self._settings.get("connection.cloud_url")).rstrip("/")
-        )
+        return "local" if self.kind == "local" else str(self._settings.get("connection.cloud_url")).rstrip("/")
 
     @property
     def billing_enabled(self) -> bool:

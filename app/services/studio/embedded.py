@@ -71,9 +71,7 @@ class EmbeddedServer:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if self._failure is not None or not self._thread.is_alive():
-                raise EmbeddedServerError(
-                    f"The local Studio API did not start: {self._failure or 'it stopped'}"
-                )
+                raise EmbeddedServerError(f"The local Studio API did not start: {self._failure or 'it stopped'}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise EmbeddedServerError("The local Studio API did not start in time.")

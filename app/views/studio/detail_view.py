@@ -172,9 +172,7 @@ class ImageDetail(QWidget):
         if self._full.isNull():
             return
         area: QSize = self.picture.size()
-        scaled = self._full.scaled(
-            area, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
+        scaled = self._full.scaled(area, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         self.picture.setPixmap(QPixmap.fromImage(scaled))
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -199,13 +197,7 @@ class ImageDetail(QWidget):
             self.save_requested.emit(self.record, Path(target))
 
     def copy_to_clipboard(self) -> None:
-        image = (
-            self._full
-            if not self._full.isNull()
-            else QImage(str(self.record.path))
-            if self.record
-            else QImage()
-        )
+        image = self._full if not self._full.isNull() else QImage(str(self.record.path)) if self.record else QImage()
         if image.isNull():
             self.message.emit("The image is not loaded yet.")
             return

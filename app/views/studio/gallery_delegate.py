@@ -16,9 +16,7 @@ RADIUS = 10.0
 
 
 class GalleryDelegate(QStyledItemDelegate):
-    def __init__(
-        self, loader: ThumbnailLoader, accent: str = PALETTE.accent, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, loader: ThumbnailLoader, accent: str = PALETTE.accent, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loader = loader
         self._accent = QColor(accent)

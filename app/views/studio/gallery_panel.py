@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QSize, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -59,9 +59,7 @@ class GalleryPanel(QWidget):
     import_finished = Signal(object)  # ImportReport
     make_first_image = Signal()
 
-    def __init__(
-        self, gallery: GalleryService, tasks: TaskRunner, accent: str, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, gallery: GalleryService, tasks: TaskRunner, accent: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.gallery = gallery
         self._tasks = tasks
@@ -73,7 +71,7 @@ class GalleryPanel(QWidget):
         self._total = 0
         self._imports = 0
 
-        self.search = QLineEdit(placeholderText="Search prompts  (Ctrl+K)")
+        self.search = QLineEdit(placeholderText="Search prompts   Ctrl+K")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.model_filter = QComboBox()
@@ -137,12 +135,6 @@ class GalleryPanel(QWidget):
         self.favourites.toggled.connect(lambda _on: self.reload())
         self.sort.currentIndexChanged.connect(lambda _i: self.reload())
         self.import_button.clicked.connect(self._pick_files)
-        QShortcut(
-            QKeySequence("Ctrl+K"),
-            self,
-            activated=self.focus_search,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
         gallery.changed.connect(self.reload)
 
     # --- loading -----------------------------------------------------------------------------------
@@ -218,9 +210,7 @@ class GalleryPanel(QWidget):
     # --- import --------------------------------------------------------------------------------------
     def _pick_files(self) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in sorted(IMPORTABLE_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(
-            self, "Import images", str(Path.home()), f"Images ({patterns})"
-        )
+        files, _ = QFileDialog.getOpenFileNames(self, "Import images", str(Path.home()), f"Images ({patterns})")
         if files:
             self.import_files([Path(file) for file in files])
 
