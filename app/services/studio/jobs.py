@@ -287,6 +287,11 @@ class JobQueue(QObject):
             title = f"{count} image{'s' if count != 1 else ''} ready"
             self._notifier.notify(title, _short(job.request.prompt), place="studio")
 
+    def stop(self) -> None:
+        """Stop watching (the app quits); jobs keep running on the server and resume at the next start."""
+        for task in list(self._watchers.values()):
+            task.cancel()
+
     async def close(self) -> None:
         tasks = list(self._watchers.values())
         for task in tasks:
