@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ class StudioConnection(QObject):
         self._connect_lock = asyncio.Lock()
         self._refresher: asyncio.Task[None] | None = None
         self._local_token = ""
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-connection")
         self._reconnect: asyncio.Task[None] | None = None
         self.on_connected: list[Callable[[], None]] = []
         settings.on_change(self._setting_changed)
@@ -167,9 +169,9 @@ class StudioConnection(QObject):
             if self.server is None or not self.server.running:
                 loop = asyncio.get_running_loop()
                 folder = self._data_folder
-                app, token = await loop.run_in_executor(None, self._local_app_factory, folder)
+                app, token = await loop.run_in_executor(self._executor, self._local_app_factory, folder)
                 server = EmbeddedServer(app)
-                await loop.run_in_executor(None, server.start)
+                await loop.run_in_executor(self._executor, server.start)
                 self.server, self._local_token = server, token
             return StudioClient(self.server.url, self._local_token)
         url = str(self._settings.get("connection.cloud_url")).strip()

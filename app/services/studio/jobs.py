@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -91,10 +92,11 @@ class JobQueue(QObject):
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self.is_watched: Callable[[], bool] = lambda: False  # the Studio view sets this
         self._resumed_for = ""
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-jobs")
 
     # --- database (small writes, run off the loop thread) ------------------------------------------
     async def _db(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def _insert(self, job: QueuedJob) -> None:
         body = {**job.request.to_json(), "negative_prompt": job.request.negative_prompt}

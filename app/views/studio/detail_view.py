@@ -6,6 +6,7 @@ The full image is decoded in a worker thread and only here; the grid never loads
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Executor
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -52,8 +53,9 @@ class ImageDetail(QWidget):
     save_requested = Signal(object, object)  # record, target Path
     message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, executor: Executor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.executor = executor
         self.record: GalleryRecord | None = None
         self._full = QImage()
         self.confirm_delete = True
@@ -156,7 +158,7 @@ class ImageDetail(QWidget):
         self._load_task = asyncio.ensure_future(self._load(record))
 
     async def _load(self, record: GalleryRecord) -> None:
-        image = await asyncio.get_running_loop().run_in_executor(None, _load_image, str(record.path))
+        image = await asyncio.get_running_loop().run_in_executor(self.executor, _load_image, str(record.path))
         if self.record is not record:
             return
         if image.isNull():
