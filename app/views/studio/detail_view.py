@@ -128,7 +128,7 @@ class ImageDetail(QWidget):
         QShortcut(
             QKeySequence(Qt.Key.Key_Escape),
             self,
-            activated=self.back_requested,
+            activated=self.back_requested.emit,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
 

@@ -232,5 +232,10 @@ class GalleryPanel(QWidget):
             self.import_files(files)
             event.acceptProposedAction()
 
+    def shutdown(self) -> None:
+        self._debounce.stop()
+        self.gallery.changed.disconnect(self.reload)
+        self.loader.clear_pending()
+
     def sizeHint(self) -> QSize:
         return QSize(CELL.width() * 4 + 24, 600)

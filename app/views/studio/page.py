@@ -301,5 +301,8 @@ class StudioPage(QWidget):
         self.gallery_panel.focus_search()
 
     def shutdown(self) -> None:
+        self.gallery_panel.shutdown()
+        if self._connected in self.connection.on_connected:
+            self.connection.on_connected.remove(self._connected)
         self.jobs.stop()
         self.connection.stop_server()
