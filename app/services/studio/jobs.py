@@ -175,8 +175,8 @@ class JobQueue(QObject):
             return
         remote = await client.cancel(server_id)
         if self._apply(job, remote):
-            await self._db(self._update, job)
             self.job_changed.emit(job)
+            await self._db(self._update, job)
 
     def find(self, server_id: str) -> QueuedJob | None:
         return next((job for job in self.jobs if job.server_id == server_id), None)
@@ -255,8 +255,8 @@ class JobQueue(QObject):
                 continue
             delay = 0.5
             if self._apply(job, remote):
-                await self._db(self._update, job)
                 self.job_changed.emit(job)
+                await self._db(self._update, job)
         if job.state == JobState.COMPLETED and not job.collected:
             await self._collect(job, remote)
         await self.connection.refresh_credits()
