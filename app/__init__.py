@@ -1,8 +1,3 @@
 """Amethyst, a desktop AI studio."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("amethyst")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"  # the one version source: pyproject.toml reads it from here

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 import time
@@ -41,42 +40,55 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(argv)
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
+    # Only what the first paint needs is imported before it; the rest loads once the window shows.
     from app.context import build_context
     from app.log import Redactor, configure_logging
     from app.paths import Paths
-    from app.views.error_dialog import ExceptionHandler
-    from app.views.main_window import MainWindow
-    from app.views.theme import apply_theme
-    from app.views.tray import TrayController
 
     paths = Paths.resolve(arguments.data_dir)
     redactor = Redactor()
     log_file = configure_logging(paths.data_dir, redactor)
     log.info("Amethyst %s starting with data folder %s", __version__, paths.data_dir)
+    overrides = dict(item.split("=", 1) for item in arguments.overrides)
+    context = build_context(paths, redactor=redactor, arguments=overrides, log_file=log_file)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.main_window import MainWindow
+    from app.views.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Amethyst")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
-    overrides = dict(item.split("=", 1) for item in arguments.overrides)
-    context = build_context(paths, redactor=redactor, arguments=overrides, log_file=log_file)
     apply_theme(app, context.settings.get("appearance.accent"))
+    window = MainWindow(context, open_initial_place=False)
+    if arguments.first_paint_exit:
+        _exit_after_first_paint(window)
+    window.show()
+    app.processEvents()  # paint the window now; the places and the event loop come next
 
-    window = MainWindow(context)
+    import asyncio
+
+    import qasync
+
+    from app.views.error_dialog import ExceptionHandler
+    from app.views.tray import TrayController
+
     handler = ExceptionHandler(redactor, window)
     handler.install()
     context.tasks.report_error = handler.report
     tray = TrayController(window, context.notifier)
-    for notice in context.settings.notices:
-        window.show_toast("Settings", notice, timeout_ms=12000)
-    if arguments.place:
-        window.open_place(arguments.place)
-    if arguments.first_paint_exit:
-        _exit_after_first_paint(window, app)
-    window.show()
+
+    def finish_start() -> None:
+        if arguments.place:
+            window.open_place(arguments.place)
+        window.open_initial_place()
+        for notice in context.settings.notices:
+            window.show_toast("Settings", notice, timeout_ms=12000)
+
+    QTimer.singleShot(0, finish_start)
 
     async def run_until_quit() -> None:
         finished = asyncio.Event()
@@ -94,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _exit_after_first_paint(window, app) -> None:  # type: ignore[no-untyped-def]
+def _exit_after_first_paint(window) -> None:  # type: ignore[no-untyped-def]
     """For bench/startup: print the wall-clock time of the window's first paint and quit."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
@@ -103,7 +115,7 @@ def _exit_after_first_paint(window, app) -> None:  # type: ignore[no-untyped-def
             if event.type() == QEvent.Type.Paint:
                 print(f"FIRST_PAINT {time.time():.6f}", flush=True)
                 watched.removeEventFilter(self)
-                QTimer.singleShot(0, window.quit_requested.emit)
+                QTimer.singleShot(50, window.quit_requested.emit)
             return False
 
     window._first_paint = FirstPaint(window)  # kept alive with the window

@@ -1,6 +1,7 @@
 """The one place that builds the app's services and hands them to the views. No globals elsewhere.
 
-Services that are costly to build are ``cached_property``: made on first use, so start-up stays fast and
+Everything costly is a ``cached_property``: built on first use. The database engine (SQLAlchemy and
+alembic) is opened when a place first needs it, after the window is painted, so start-up stays fast and
 a place that is never opened costs nothing.
 """
 
@@ -10,24 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from keyring.backend import KeyringBackend
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
 from app.log import Redactor
-from app.models.db import open_database
 from app.paths import Paths
 from app.services.navigation import Navigator
 from app.services.notifications import Notifier
-from app.services.secrets import SecretStore
 from app.services.ui_state import UiStateStore
 from app.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
     from app.services.gallery import GalleryService
+    from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
     from app.services.studio.jobs import JobQueue
 
@@ -36,10 +35,8 @@ if TYPE_CHECKING:
 class AppContext:
     paths: Paths
     settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    redactor: Redactor
-    secrets: SecretStore
+    redactor: Redactor = field(default_factory=Redactor)
+    keyring_backend: Any = None  # a keyring backend for tests; None means the system's
     tasks: TaskRunner = field(default_factory=TaskRunner)
     notifier: Notifier = field(default_factory=Notifier)
     navigator: Navigator = field(default_factory=Navigator)
@@ -47,7 +44,25 @@ class AppContext:
 
     @cached_property
     def ui_state(self) -> UiStateStore:
-        return UiStateStore(self.sessions)
+        return UiStateStore(self.paths.ui_state_file)
+
+    @cached_property
+    def engine(self) -> Engine:
+        from app.models.db import open_engine
+
+        return open_engine(self.paths.database)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def secrets(self) -> SecretStore:
+        from app.services.secrets import SecretStore
+
+        return SecretStore(self.redactor, backend=self.keyring_backend)
 
     @cached_property
     def gallery(self) -> GalleryService:
@@ -69,28 +84,24 @@ class AppContext:
 
     def close(self) -> None:
         self.tasks.cancel_all()
-        self.engine.dispose()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
 
 def build_context(
     paths: Paths,
     *,
     redactor: Redactor | None = None,
-    keyring_backend: KeyringBackend | None = None,
+    keyring_backend: Any = None,
     environ: Mapping[str, str] | None = None,
     arguments: Mapping[str, str] | None = None,
     log_file: Path | None = None,
 ) -> AppContext:
     """Everything the views need for one run on one data folder. Tests call this with their own parts."""
-    redactor = redactor or Redactor()
-    settings = Settings.load(paths.settings_file, environ=environ, arguments=arguments)
-    engine, sessions = open_database(paths.database)
     return AppContext(
         paths=paths,
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        redactor=redactor,
-        secrets=SecretStore(redactor, backend=keyring_backend),
+        settings=Settings.load(paths.settings_file, environ=environ, arguments=arguments),
+        redactor=redactor or Redactor(),
+        keyring_backend=keyring_backend,
         log_file=log_file,
     )

@@ -25,6 +25,10 @@ class Paths:
         return self.data_dir / "settings.json"
 
     @property
+    def ui_state_file(self) -> Path:
+        return self.data_dir / "state.json"
+
+    @property
     def database(self) -> Path:
         return self.data_dir / "amethyst.db"
 

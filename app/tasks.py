@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class TaskRunner:
             else:
                 coroutine.close()
                 return previous
+        import asyncio  # imported on first use: the window paints before asyncio is needed
+
         task = asyncio.get_event_loop().create_task(coroutine, name=name)
         self._tasks.add(task)
         self._named[name] = task

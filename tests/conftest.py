@@ -40,7 +40,7 @@ def context(paths: Paths, memory_keyring: MemoryKeyring) -> Iterator[AppContext]
 
 
 @pytest.fixture
-def qloop(qapp) -> Iterator[qasync.QEventLoop]:  # type: ignore[no-untyped-def]
+def qloop(qapp) -> Iterator[qasync.QEventLoop]:
     """A qasync loop that counts as running while Qt processes events (qtbot.waitUntil / waitSignal)."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
@@ -56,3 +56,12 @@ def screenshot_dir() -> Path:
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def themed_app(qapp):
+    """Every view test runs with the real stylesheet, so screenshots look like the app."""
+    from app.views.theme import apply_theme
+
+    apply_theme(qapp)
+    return qapp

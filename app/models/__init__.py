@@ -2,6 +2,6 @@
 
 from app.models.base import Base
 from app.models.gallery import GalleryImage, StudioJob
-from app.models.ui_state import UiState
+from app.models.meta import AppMeta
 
-__all__ = ["Base", "GalleryImage", "StudioJob", "UiState"]
+__all__ = ["AppMeta", "Base", "GalleryImage", "StudioJob"]

@@ -7,7 +7,6 @@ from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,8 @@ def migrate(engine: Engine) -> None:
     command.upgrade(_alembic_config(engine), "heads")
 
 
-def open_database(path: Path) -> tuple[Engine, sessionmaker[Session]]:
+def open_engine(path: Path) -> Engine:
+    """The cache database at ``path``, created or upgraded to the newest schema."""
     engine = create_sqlite_engine(path)
     migrate(engine)
-    return engine, sessionmaker(engine, expire_on_commit=False)
+    return engine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -14,7 +14,9 @@ from app.views.header import Header
 from app.views.places import PLACES, PlaceSpec, place
 from app.views.sidebar import Sidebar, SidebarMode
 from app.views.widgets.icons import icon
-from app.views.widgets.toast import Toast
+
+if TYPE_CHECKING:
+    from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ class MainWindow(QMainWindow):
     place_changed = Signal(str)
     quit_requested = Signal()
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, open_initial_place: bool = True) -> None:
         super().__init__(parent)
         self.context = context
         self.setWindowTitle("Amethyst")
@@ -35,6 +37,7 @@ class MainWindow(QMainWindow):
         self.tray_available = False  # set by the tray controller
         self._pages: dict[str, QWidget] = {}
         self._current = ""
+        self._shortcuts_installed = False
 
         self.sidebar = Sidebar()
         self.header = Header()
@@ -56,8 +59,9 @@ class MainWindow(QMainWindow):
         self.sidebar.mode_changed.connect(self._sidebar_mode_changed)
         self.header.show_sidebar_requested.connect(lambda: self.sidebar.set_mode(SidebarMode.EXPANDED))
         context.navigator.requested.connect(self.open_place)
-        self._install_shortcuts()
-        self._restore_state()
+        self._restore_chrome()
+        if open_initial_place:
+            self.open_initial_place()
 
     # places -------------------------------------------------------------------------------------------
 
@@ -109,17 +113,31 @@ class MainWindow(QMainWindow):
         self.header.set_sidebar_hidden(mode == SidebarMode.CLOSED)
         self.context.ui_state.set("sidebar", mode)
 
-    def _restore_state(self) -> None:
+    def _restore_chrome(self) -> None:
+        """Sidebar and geometry as they were, and the last place's title, before anything is built."""
         state = self.context.ui_state
         mode = state.get("sidebar", SidebarMode.EXPANDED.value)
-        if mode in SidebarMode.__members__.values():
+        if mode in {member.value for member in SidebarMode}:
             self.sidebar.set_mode(mode)
             self.header.set_sidebar_hidden(mode == SidebarMode.CLOSED)
         geometry = state.get("geometry")
         if isinstance(geometry, str):
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
-        last = state.get("place", DEFAULT_PLACE)
-        self.open_place(last if last in {spec.key for spec in PLACES} else DEFAULT_PLACE)
+        spec = place(self.initial_place())
+        self.sidebar.set_current(spec.key)
+        self.header.set_place(spec.title, spec.subtitle)
+
+    def initial_place(self) -> str:
+        last = self.context.ui_state.get("place", DEFAULT_PLACE)
+        return last if last in {spec.key for spec in PLACES} else DEFAULT_PLACE
+
+    def open_initial_place(self) -> None:
+        """Shortcuts and the place that was open last time; the app calls this right after the first paint."""
+        if not self._shortcuts_installed:
+            self._install_shortcuts()
+            self._shortcuts_installed = True
+        if not self._current:
+            self.open_place(self.initial_place())
 
     def save_state(self) -> None:
         self.context.ui_state.set("geometry", bytes(self.saveGeometry().toBase64().data()).decode())
@@ -127,6 +145,8 @@ class MainWindow(QMainWindow):
     # messages -----------------------------------------------------------------------------------------
 
     def show_toast(self, title: str, body: str = "", **options: Any) -> Toast:
+        from app.views.widgets.toast import Toast
+
         toast = Toast(self.centralWidget(), title, body, **options)
         toast.show_toast()
         return toast

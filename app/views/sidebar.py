@@ -75,6 +75,7 @@ class Sidebar(QFrame):
     def _chrome_button(self, icon_name: str, tip: str) -> QToolButton:
         button = QToolButton()
         button.setProperty("kind", "chrome")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # reachable with Ctrl+B; keeps focus in the place
         button.setIcon(icon(icon_name, PALETTE.muted))
         button.setIconSize(QSize(18, 18))
         button.setToolTip(tip)

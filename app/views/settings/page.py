@@ -13,11 +13,15 @@ from app.views.settings.keys_section import KeysSection
 from app.views.settings.log_viewer import LogViewer
 
 
-class SettingsPage(QScrollArea):
+class SettingsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.setWidgetResizable(True)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 20, 24, 24)
@@ -34,7 +38,7 @@ class SettingsPage(QScrollArea):
         for section in (self.connection, self.keys, self.general, self.log_viewer):
             layout.addWidget(section)
         layout.addStretch(1)
-        self.setWidget(content)
+        self.scroll.setWidget(content)
 
     def activate(self, payload: dict[str, Any]) -> None:
         """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor."""
@@ -42,7 +46,7 @@ class SettingsPage(QScrollArea):
             payload.get("section", "")
         )
         if section is not None:
-            self.ensureWidgetVisible(section)
+            self.scroll.ensureWidgetVisible(section)
         if payload.get("provider"):
             self.keys.focus_provider(payload["provider"])
         if section is self.log_viewer:

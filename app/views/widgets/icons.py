@@ -1,43 +1,76 @@
-"""SVG icons from resources/icons, tinted to the palette (the files draw with ``currentColor``)."""
+"""SVG icons from resources/icons, tinted to the palette (the files draw with ``currentColor``).
+
+Icons render on demand at the size and state Qt asks for, so nothing is drawn that is never shown.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib.resources import files
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from app.views.theme import PALETTE
 
-SIZES = (16, 20, 24, 32, 48, 64)
-
 
 @lru_cache(maxsize=256)
 def svg_source(name: str) -> bytes:
-    return (files("resources.icons") / name).read_bytes()
+    return (files("resources.icons") / (name if name.endswith(".svg") else f"{name}.svg")).read_bytes()
+
+
+@lru_cache(maxsize=256)
+def renderer(name: str, color: str) -> QSvgRenderer:
+    return QSvgRenderer(QByteArray(svg_source(name).replace(b"currentColor", color.encode())))
 
 
 def pixmap(name: str, size: int, color: str | None = None) -> QPixmap:
-    data = svg_source(name if name.endswith(".svg") else f"{name}.svg")
-    data = data.replace(b"currentColor", (color or PALETTE.muted).encode())
-    renderer = QSvgRenderer(QByteArray(data))
     image = QPixmap(size, size)
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter, QRectF(0, 0, size, size))
+    renderer(name, color or PALETTE.muted).render(painter, QRectF(0, 0, size, size))
     painter.end()
     return image
 
 
+class TintedSvgEngine(QIconEngine):
+    """Paints one SVG in ``color``, or ``active_color`` when the icon is checked or hovered."""
+
+    def __init__(self, name: str, color: str, active_color: str | None) -> None:
+        super().__init__()
+        self.name, self.color, self.active_color = name, color, active_color
+        self._cache: dict[tuple[int, int, bool], QPixmap] = {}
+
+    def _color(self, mode: QIcon.Mode, state: QIcon.State) -> str:
+        if mode == QIcon.Mode.Disabled:
+            return "#52525b"
+        if self.active_color and (state == QIcon.State.On or mode == QIcon.Mode.Active):
+            return self.active_color
+        return self.color
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer(self.name, self._color(mode, state)).render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        color = self._color(mode, state)
+        key = (size.width(), size.height(), color != self.color, color == "#52525b")
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = QPixmap(size)
+            cached.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(cached)
+            self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+            painter.end()
+            self._cache[key] = cached
+        return cached
+
+    def clone(self) -> QIconEngine:
+        return TintedSvgEngine(self.name, self.color, self.active_color)
+
+
 def icon(name: str, color: str | None = None, active_color: str | None = None) -> QIcon:
-    """A multi-size icon; ``active_color`` tints the checked/selected state (e.g. the sidebar)."""
-    result = QIcon()
-    for size in SIZES:
-        result.addPixmap(pixmap(name, size, color), QIcon.Mode.Normal, QIcon.State.Off)
-        if active_color:
-            result.addPixmap(pixmap(name, size, active_color), QIcon.Mode.Normal, QIcon.State.On)
-            result.addPixmap(pixmap(name, size, active_color), QIcon.Mode.Active, QIcon.State.Off)
-    return result
+    """An icon drawn at any size; ``active_color`` tints the checked/hovered state (e.g. the sidebar)."""
+    return QIcon(TintedSvgEngine(name, color or PALETTE.muted, active_color))

@@ -1,4 +1,4 @@
-"""foundation: window state
+"""foundation: facts about the database
 
 Revision ID: 0001_foundation
 Revises:
@@ -15,11 +15,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "ui_state",
+        "app_meta",
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text(), nullable=False),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("ui_state")
+    op.drop_table("app_meta")

@@ -1,4 +1,4 @@
-"""Small pieces of window state (sidebar, last place) kept between runs."""
+"""Facts about the cache database itself: which app version created it and last opened it."""
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -6,8 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base
 
 
-class UiState(Base):
-    __tablename__ = "ui_state"
+class AppMeta(Base):
+    __tablename__ = "app_meta"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,66 @@
+"""Cold start to the main window's first paint (offscreen), next to a bare PySide6 QMainWindow."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUNS = 7
+ROOT = Path(__file__).resolve().parent.parent
+
+BARE = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+window.resize(1280, 820)
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, app.quit)
+        return False
+hook = FirstPaint()
+window.installEventFilter(hook)
+window.show()
+app.exec()
+"""
+
+
+def first_paint_ms(command: list[str], environment: dict[str, str]) -> float:
+    started = time.time()
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT, timeout=120)
+    for line in result.stdout.splitlines():
+        if line.startswith("FIRST_PAINT "):
+            return (float(line.split()[1]) - started) * 1000
+    raise RuntimeError(f"no first paint reported by {command}: {result.stderr[-2000:]}")
+
+
+def main() -> dict:
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH", "")]))
+    with tempfile.TemporaryDirectory() as data_dir:
+        app = [sys.executable, "-m", "app", "--data-dir", data_dir, "--first-paint-exit"]
+        bare = [sys.executable, "-c", BARE]
+        first_paint_ms(app, environment)  # the first start creates and migrates the database
+        first_paint_ms(bare, environment)
+        app_times, bare_times = [], []
+        for _ in range(RUNS):  # interleaved, so both see the same machine load
+            bare_times.append(first_paint_ms(bare, environment))
+            app_times.append(first_paint_ms(app, environment))
+    app_ms = statistics.median(app_times)
+    bare_ms = statistics.median(bare_times)
+    return {
+        "name": "startup",
+        "runs": RUNS,
+        "app_ms": round(app_ms, 1),
+        "bare_ms": round(bare_ms, 1),
+        "ratio": round(app_ms / bare_ms, 3),
+    }
