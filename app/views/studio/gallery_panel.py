@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.services.gallery import GalleryQuery, GalleryRecord, GalleryService, ImportReport
 from app.services.gallery.files import IMPORTABLE_SUFFIXES
 from app.tasks import TaskRunner
+from app.views.studio import background
 from app.views.studio.gallery_delegate import CELL, THUMB, GalleryDelegate
 from app.views.studio.gallery_model import GalleryListModel
 from app.views.studio.thumbnail_loader import ThumbnailLoader
@@ -149,7 +150,7 @@ class GalleryPanel(QWidget):
 
     def reload(self) -> None:
         """Query again (off the UI thread); a newer reload replaces an older one still running."""
-        self._tasks.start("gallery-reload", self._reload())
+        background.start(self._tasks, "gallery-reload", self._reload())
 
     async def _reload(self) -> None:
         query = self.current_query()
@@ -216,7 +217,7 @@ class GalleryPanel(QWidget):
 
     def import_files(self, files: list[Path]) -> None:
         self._imports += 1
-        self._tasks.start(f"gallery-import-{self._imports}", self._import(files))
+        background.start(self._tasks, f"gallery-import-{self._imports}", self._import(files))
 
     async def _import(self, files: list[Path]) -> None:
         report: ImportReport = await self.gallery.import_files(files)

@@ -26,6 +26,7 @@ from app.services.gallery import GalleryRecord
 from app.services.studio.connection import ConnectionState
 from app.services.studio.enhance import PromptEnhancer
 from app.services.studio.jobs import QueuedJob
+from app.views.studio import background
 from app.views.studio.detail_view import ImageDetail
 from app.views.studio.gallery_panel import GalleryPanel
 from app.views.studio.prompt_form import Availability, PromptForm
@@ -125,14 +126,14 @@ class StudioPage(QWidget):
         self.detail.remix_requested.connect(self.remix)
         self.detail.delete_requested.connect(self.delete_image)
         self.detail.save_requested.connect(
-            lambda record, target: self._start("studio-save", self._save(record, target))
+            lambda record, target: self._start(f"studio-save-{next(self._names)}", self._save(record, target))
         )
         self.detail.message.connect(self.show_message)
         self.retry.clicked.connect(lambda: self._start("studio-connect", self.connection.connect()))
         self.settings_button.clicked.connect(lambda: self.context.navigator.open("settings"))
 
-    def _start(self, name: str, coroutine: Any) -> asyncio.Task[Any]:
-        return self.context.tasks.start(f"{name}-{next(self._names)}" if name == "studio-save" else name, coroutine)
+    def _start(self, name: str, coroutine: Any) -> asyncio.Task[Any] | None:
+        return background.start(self.context.tasks, name, coroutine)
 
     # --- connection --------------------------------------------------------------------------------
     def _show_connection(self, state: str) -> None:
