@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageOps, PngImagePlugin
 
 from modal_app.compute.base import Done, Failed, GenerationRequest, ImageCompute, Pending, PollResult
 
@@ -31,7 +31,8 @@ def fake_png(request: GenerationRequest, index: int) -> bytes:
     width, height = max(8, request.width // 16), max(8, request.height // 16)
     value = (request.seed * 2654435761 + index * 97) & 0xFFFFFF
     colour = ((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
-    image = Image.new("RGB", (width, height), colour)
+    dark = tuple(channel // 4 for channel in colour)
+    image = ImageOps.colorize(Image.linear_gradient("L").resize((width, height)), black=dark, white=colour)
     info = PngImagePlugin.PngInfo()
     info.add_itxt("prompt", request.prompt)
     info.add_itxt("model", request.model)

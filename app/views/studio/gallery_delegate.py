@@ -11,7 +11,7 @@ from app.views.studio.thumbnail_loader import ThumbnailLoader
 from app.views.theme import PALETTE
 
 CELL = QSize(184, 184)
-THUMB = QSize(168, 168)
+THUMB = QSize(176, 176)
 RADIUS = 10.0
 
 

@@ -31,10 +31,11 @@ from app.views.studio.detail_view import ImageDetail
 from app.views.studio.gallery_panel import GalleryPanel
 from app.views.studio.prompt_form import Availability, PromptForm
 from app.views.studio.queue_panel import QueuePanel
+from app.views.studio.widgets import studio_styles
 from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
-NO_ENHANCER = "Enhance needs a chat model: add a provider key and pick an enhancement model in Settings."
+NO_ENHANCER = "To enhance prompts, pick a chat model in Settings."
 UNDO_MS = 6000
 
 
@@ -93,6 +94,7 @@ class StudioPage(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
 
+        self.setStyleSheet(studio_styles(accent))
         self._wire()
         self.form.set_enhancer_available(self.enhancer is not None, NO_ENHANCER)
         self._show_connection(self.connection.state.value)

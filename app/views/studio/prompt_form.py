@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from app.services.clients.studio_types import ImageRequest, ModelTable
 from app.services.gallery import GalleryRecord
+from app.views.studio.widgets import CountPicker
 from app.views.widgets.icons import icon
 
 MAX_SEED = 2**32 - 1
@@ -60,7 +60,8 @@ class PromptForm(QFrame):
         self.prompt = QPlainTextEdit()
         self.prompt.setPlaceholderText("Describe the image: subject, setting, light, style…")
         self.prompt.setTabChangesFocus(True)
-        self.prompt.setMinimumHeight(96)
+        self.prompt.setMinimumHeight(84)
+        self.prompt.setMaximumHeight(130)
         self.enhance = QPushButton(icon("sparkles"), "Enhance")
         self.enhance.setProperty("kind", "ghost")
         self.enhance_note = QLabel()
@@ -74,8 +75,7 @@ class PromptForm(QFrame):
         self.model = QComboBox()
         self.size = QComboBox()
         self.aspect = QComboBox()
-        self.count = QSpinBox(minimum=1, maximum=4, value=1)
-        self.count.setSuffix(" image(s)")
+        self.count = CountPicker()
         self.seed_random = QPushButton("Random")
         self.seed_fixed = QPushButton("Fixed")
         self.seed_group = QButtonGroup(self)
@@ -103,7 +103,7 @@ class PromptForm(QFrame):
         size_row.addWidget(self.size, 1)
         size_row.addWidget(self.aspect, 1)
         form.addRow("Size", size_row)
-        form.addRow("Count", self.count)
+        form.addRow("Images", self.count)
         form.addRow("Seed", seed_row)
 
         self.generate = QPushButton("Generate")

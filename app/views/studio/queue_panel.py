@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollA
 
 from app.services.clients.studio_types import JobState
 from app.services.studio.jobs import QueuedJob
+from app.views.studio.widgets import ElidedLabel
 from app.views.theme import PALETTE
 
 STATE_TEXT = {
@@ -53,8 +54,7 @@ class JobRow(QFrame):
         self.state = QLabel()
         self.state.setObjectName("JobState")
         self.state.setFixedWidth(78)
-        self.prompt = QLabel()
-        self.prompt.setTextFormat(Qt.TextFormat.PlainText)
+        self.prompt = ElidedLabel()
         self.details = QLabel()
         self.details.setProperty("role", "muted")
         self.details.setWordWrap(True)
@@ -83,7 +83,7 @@ class JobRow(QFrame):
         colour = STATE_COLOURS[job.state]
         self.state.setText(f'<span style="color:{colour}">●</span>&nbsp;{STATE_TEXT[job.state]}')
         prompt = " ".join(job.request.prompt.split())
-        self.prompt.setText(prompt if len(prompt) <= 60 else prompt[:59] + "…")
+        self.prompt.setText(prompt)
         self.prompt.setToolTip(job.request.prompt)
         count = job.request.count
         parts = [job.request.model, f"{count} image{'s' if count != 1 else ''}", job.request.size]

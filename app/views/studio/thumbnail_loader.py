@@ -77,12 +77,13 @@ class ThumbnailLoader(QObject):
         """Runs in a worker thread: Pillow thumbnail (disk-cached) → QImage scaled to the cell."""
         thumb: Thumbnail = self._cache.make(Path(path))
         image = QImage(thumb.rgba, thumb.width, thumb.height, thumb.width * 4, QImage.Format.Format_RGBA8888)
-        if thumb.width > self._cell.width() or thumb.height > self._cell.height():
-            image = image.scaled(
-                self._cell, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-            )
-        else:
-            image = image.copy()  # detach from the Python bytes before they go away
+        # Cover the cell: scale to fill it, then keep the centre (a gallery of equal tiles).
+        image = image.scaled(
+            self._cell, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
+        )
+        x = max(0, (image.width() - self._cell.width()) // 2)
+        y = max(0, (image.height() - self._cell.height()) // 2)
+        image = image.copy(x, y, min(image.width(), self._cell.width()), min(image.height(), self._cell.height()))
         if not thumb.from_cache:
             self.cold_loads += 1
         return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
