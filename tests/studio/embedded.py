@@ -15,8 +15,11 @@ from tests.fakes.image_compute import FakeImageCompute
 class EmbeddedApi:
     """A ``LocalAppFactory`` for ``StudioConnection``: builds the app on the data folder it is given."""
 
-    def __init__(self, compute: FakeImageCompute, billing: bool = False, credits: int = 0) -> None:
+    def __init__(
+        self, compute: FakeImageCompute, billing: bool = False, credits: int = 0, poll_interval: float = 0.02
+    ) -> None:
         self.compute = compute
+        self.poll_interval = poll_interval
         self.billing = billing
         self.credits = credits
         self.services: Services | None = None
@@ -27,7 +30,7 @@ class EmbeddedApi:
             compute=self.compute,
             billing_enabled=self.billing,
             local_account=True,
-            poll_interval=0.02,
+            poll_interval=self.poll_interval,
         )
         services = build_services(settings)
         assert services.local_token is not None
