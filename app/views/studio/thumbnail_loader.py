@@ -21,6 +21,20 @@ MAX_PENDING = 256
 CACHE_IMAGES = 600
 
 
+def rgba_image(thumb: Thumbnail) -> QImage:
+    """A QImage that owns a copy of the pixels (the bytes-wrapping constructor breaks refcounts in threads)."""
+    image = QImage(thumb.width, thumb.height, QImage.Format.Format_RGBA8888)
+    pixels = image.bits()
+    if image.bytesPerLine() == thumb.width * 4:
+        pixels[: len(thumb.rgba)] = thumb.rgba
+    else:  # padded rows (never for 32-bit pixels, but stay correct)
+        row = thumb.width * 4
+        for y in range(thumb.height):
+            start = y * image.bytesPerLine()
+            pixels[start : start + row] = thumb.rgba[y * row : (y + 1) * row]
+    return image
+
+
 class ThumbnailLoader(QObject):
     ready = Signal(str)  # source path; ``image(path)`` now answers
     _finished = Signal(str, object)  # emitted from worker threads, delivered on the UI thread
@@ -76,7 +90,7 @@ class ThumbnailLoader(QObject):
     def _load(self, path: str) -> QImage:
         """Runs in a worker thread: Pillow thumbnail (disk-cached) → QImage scaled to the cell."""
         thumb: Thumbnail = self._cache.make(Path(path))
-        image = QImage(thumb.rgba, thumb.width, thumb.height, thumb.width * 4, QImage.Format.Format_RGBA8888)
+        image = rgba_image(thumb)
         # Cover the cell: scale to fill it, then keep the centre (a gallery of equal tiles).
         image = image.scaled(
             self._cell, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
@@ -89,11 +103,11 @@ class ThumbnailLoader(QObject):
         return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
     def _deliver(self, path: str, future: Future[QImage]) -> None:
-        if future.cancelled():
-            self._finished.emit(path, None)
-            return
-        error = future.exception()
-        self._finished.emit(path, error if error is not None else future.result())
+        result: object = None if future.cancelled() else (future.exception() or future.result())
+        try:
+            self._finished.emit(path, result)
+        except RuntimeError:
+            pass  # the loader was deleted (the view closed) while this thumbnail was being made
 
     def _on_finished(self, path: str, result: object) -> None:
         self._in_flight.discard(path)
