@@ -106,7 +106,7 @@ async def test_thumbnails_cached_on_disk_and_corrupt_raises(gallery: GalleryServ
     Image.new("RGB", (1024, 512), "purple").save(big)
     cold = await gallery.thumbnails.get(big)
     assert (cold.width, cold.height, cold.from_cache) == (256, 128, False)
-    assert len(cold.rgba) == 256 * 128 * 4
+    assert len(cold.pixels) == 256 * 128 * 4
     warm = await gallery.thumbnails.get(big)
     assert warm.from_cache and (warm.width, warm.height) == (256, 128)
     broken = tmp_path / "broken.png"

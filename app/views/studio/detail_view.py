@@ -6,7 +6,7 @@ The full image is decoded in a worker thread and only here; the grid never loads
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Executor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -53,9 +53,9 @@ class ImageDetail(QWidget):
     save_requested = Signal(object, object)  # record, target Path
     message = Signal(str)
 
-    def __init__(self, executor: Executor, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.executor = executor
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-detail")
         self.record: GalleryRecord | None = None
         self._full = QImage()
         self.confirm_delete = True

@@ -36,32 +36,32 @@ class GalleryDelegate(QStyledItemDelegate):
         selected = bool(state & QStyle.StateFlag.State_Selected)
         hovered = bool(state & QStyle.StateFlag.State_MouseOver)
         path = index.data(PathRole)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        card = QPainterPath()
-        card.addRoundedRect(QRectF(rect), RADIUS, RADIUS)
-        painter.fillPath(card, self._surface)
         image = self._loader.image(path) if path else None
+        painter.save()
         if image is not None:
-            target = QRect(0, 0, image.width(), image.height())
-            target.moveCenter(rect.center())
-            painter.setClipPath(card)
-            painter.drawImage(target, image)
-            painter.setClipping(False)
+            # Already cropped to the cell and rounded: one blit, no clipping, no antialiasing.
+            painter.drawImage(rect.topLeft(), image)
         else:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._placeholder(painter, rect, broken=bool(path) and self._loader.is_broken(path))
             if path and not self._loader.is_broken(path):
                 self._loader.request(path)
         record = index.data(RecordRole)
         if record is not None and record.favourite:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._draw_star(painter, rect)
         if selected or hovered:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             pen = QPen(self._accent if selected else self._border, 2.0 if selected else 1.0)
             painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), RADIUS, RADIUS)
         painter.restore()
 
     def _placeholder(self, painter: QPainter, rect: QRect, broken: bool) -> None:
+        card = QPainterPath()
+        card.addRoundedRect(QRectF(rect), RADIUS, RADIUS)
+        painter.fillPath(card, self._surface)
         painter.setPen(QPen(self._border, 1.0))
         painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
         painter.setPen(self._muted)

@@ -65,6 +65,7 @@ class GalleryPanel(QWidget):
         self.gallery = gallery
         self._tasks = tasks
         self.setAcceptDrops(True)
+        gallery.thumbnails.warm_up()
         self.loader = ThumbnailLoader(gallery.thumbnails, THUMB, self)
         self.model = GalleryListModel(self)
         self.loader.ready.connect(self.model.refresh_path)

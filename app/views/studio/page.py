@@ -77,7 +77,7 @@ class StudioPage(QWidget):
 
         accent = str(context.settings.get("appearance.accent"))
         self.gallery_panel = GalleryPanel(self.gallery, context.tasks, accent)
-        self.detail = ImageDetail(self.gallery.thumbnails.executor)
+        self.detail = ImageDetail()
         self.right = QStackedWidget()
         self.right.addWidget(self.gallery_panel)
         self.right.addWidget(self.detail)

@@ -7,31 +7,46 @@ the finished image and repaints one cell.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from concurrent.futures import Future
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPainterPath
 
-from app.services.gallery.thumbnails import Thumbnail, ThumbnailCache, ThumbnailError
+from app.services.gallery.thumbnails import Thumbnail, ThumbnailCache
 
 MAX_IN_FLIGHT = 4
 MAX_PENDING = 256
 CACHE_IMAGES = 600
 
 
-def rgba_image(thumb: Thumbnail) -> QImage:
-    """A QImage that owns a copy of the pixels (the bytes-wrapping constructor breaks refcounts in threads)."""
-    image = QImage(thumb.width, thumb.height, QImage.Format.Format_RGBA8888)
+def rounded(image: QImage, radius: float) -> QImage:
+    """The image with rounded, antialiased corners: painted once here, so cells paint without clipping."""
+    result = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    result.fill(Qt.GlobalColor.transparent)
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(0, 0, image.width(), image.height()), radius, radius)
+    painter = QPainter(result)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setClipPath(path)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return result
+
+
+def thumbnail_image(thumb: Thumbnail) -> QImage:
+    """A QImage owning a copy of the worker's pixels (BGRA = little-endian ARGB32, opaque)."""
+    image = QImage(thumb.width, thumb.height, QImage.Format.Format_ARGB32_Premultiplied)
     pixels = image.bits()
-    if image.bytesPerLine() == thumb.width * 4:
-        pixels[: len(thumb.rgba)] = thumb.rgba
-    else:  # padded rows (never for 32-bit pixels, but stay correct)
-        row = thumb.width * 4
+    row = thumb.width * 4
+    if image.bytesPerLine() == row:
+        pixels[: len(thumb.pixels)] = thumb.pixels
+    else:
         for y in range(thumb.height):
             start = y * image.bytesPerLine()
-            pixels[start : start + row] = thumb.rgba[y * row : (y + 1) * row]
+            pixels[start : start + row] = thumb.pixels[y * row : (y + 1) * row]
     return image
 
 
@@ -49,6 +64,7 @@ class ThumbnailLoader(QObject):
         self._in_flight: set[str] = set()
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self.cold_loads = 0
+        self.radius = 10.0
 
     def image(self, path: str) -> QImage | None:
         image = self._images.get(path)
@@ -81,42 +97,29 @@ class ThumbnailLoader(QObject):
         return bool(self._pending or self._in_flight)
 
     def _pump(self) -> None:
+        cell = (self._cell.width(), self._cell.height())
         while self._pending and len(self._in_flight) < MAX_IN_FLIGHT:
             path, _ = self._pending.popitem(last=True)
             self._in_flight.add(path)
-            future = self._cache.executor.submit(self._load, path)
+            future = self._cache.submit(Path(path), cell)
             future.add_done_callback(lambda done, key=path: self._deliver(key, done))
 
-    def _load(self, path: str) -> QImage:
-        """Runs in a worker thread: Pillow thumbnail (disk-cached) → QImage scaled to the cell."""
-        thumb: Thumbnail = self._cache.make(Path(path))
-        image = rgba_image(thumb)
-        # Cover the cell: scale to fill it, then keep the centre (a gallery of equal tiles).
-        image = image.scaled(
-            self._cell, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
-        )
-        x = max(0, (image.width() - self._cell.width()) // 2)
-        y = max(0, (image.height() - self._cell.height()) // 2)
-        image = image.copy(x, y, min(image.width(), self._cell.width()), min(image.height(), self._cell.height()))
-        if not thumb.from_cache:
-            self.cold_loads += 1
-        return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
-
-    def _deliver(self, path: str, future: Future[QImage]) -> None:
+    def _deliver(self, path: str, future: Future[Thumbnail]) -> None:
+        """Runs on the pool's result thread: hand the outcome to the UI thread."""
         result: object = None if future.cancelled() else (future.exception() or future.result())
-        try:
+        with contextlib.suppress(RuntimeError):  # the view was closed while this one was being made
             self._finished.emit(path, result)
-        except RuntimeError:
-            pass  # the loader was deleted (the view closed) while this thumbnail was being made
 
     def _on_finished(self, path: str, result: object) -> None:
         self._in_flight.discard(path)
-        if isinstance(result, QImage):
-            self._images[path] = result
+        if isinstance(result, Thumbnail):
+            if not result.from_cache:
+                self.cold_loads += 1
+            self._images[path] = rounded(thumbnail_image(result), self.radius)
             while len(self._images) > CACHE_IMAGES:
                 self._images.popitem(last=False)
             self.ready.emit(path)
-        elif isinstance(result, ThumbnailError | OSError | ValueError):
+        elif isinstance(result, Exception):
             self._broken.add(path)
             self.ready.emit(path)
         self._pump()
