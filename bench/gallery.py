@@ -10,6 +10,7 @@ second (new thumbnails loading all the way).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import tempfile
 import time
@@ -189,4 +190,6 @@ def main() -> dict[str, Any]:
             results = loop.run_until_complete(_run(app, Path(folder)))
         finally:
             asyncio.set_event_loop(None)
+            with contextlib.suppress(RuntimeError):
+                loop.close()
     return {"name": "gallery", "images": IMAGES, **results}
