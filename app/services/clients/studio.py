@@ -142,12 +142,20 @@ class StudioClient:
 
     async def sign_in(self, email: str, password: str, label: str = "Amethyst desktop") -> str:
         body = {"email": email, "password": password, "label": label}
-        data = await self._json("POST", "/v1/sessions", retry=False, json=body)
+        try:
+            data = await self._json("POST", "/v1/sessions", retry=False, json=body)
+        except AuthNeeded as error:
+            raise AuthNeeded("Wrong email or password.") from error
         return str(data["token"])
 
     async def sign_up(self, email: str, password: str) -> str:
         body = {"email": email, "password": password}
-        data = await self._json("POST", "/v1/accounts", retry=False, json=body)
+        try:
+            data = await self._json("POST", "/v1/accounts", retry=False, json=body)
+        except ServerError as error:
+            if error.status == 409:
+                raise StudioError("An account with this email exists already; sign in instead.") from error
+            raise
         return str(data["token"])
 
     async def sign_out(self) -> None:
