@@ -41,6 +41,15 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["AMETHYST_COMPUTE"] = args.compute
     if args.billing:
         os.environ["AMETHYST_BILLING"] = args.billing
+    # Migrate and create the local account once here, before worker processes race to do it.
+    from modal_app.services import build_services
+    from modal_app.serving import NO_DELAY_PROTOCOL
+    from modal_app.settings import ServerSettings
+
+    services = build_services(ServerSettings.from_env())
+    if services.local_token is not None:
+        print(f"local account ready; its token is in {services.settings.data_dir}/local-token", flush=True)
+    services.close()
     uvicorn.run(
         "modal_app.serving:app_from_env",
         factory=True,
@@ -48,6 +57,8 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        http=NO_DELAY_PROTOCOL,
+        timeout_graceful_shutdown=5,  # long-polls are cut; clients poll again after the restart
     )
     return 0
 

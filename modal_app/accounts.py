@@ -10,7 +10,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from modal_app.store.db import Store
@@ -18,6 +18,11 @@ from modal_app.store.models import Account, ApiToken, utcnow
 
 TOKEN_PREFIX = "amt_"
 LOCAL_EMAIL = "local@amethyst.local"
+
+
+_AUTHENTICATE = select(ApiToken.id, ApiToken.account_id).where(
+    ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)
+)
 
 
 class AccountError(Exception):
@@ -83,13 +88,8 @@ class Accounts:
         return token, row.id
 
     def authenticate(self, token: str) -> AuthContext | None:
-        digest = self.token_digest(token)
-        with self._store.reads() as session:
-            row = session.execute(
-                select(ApiToken.id, ApiToken.account_id).where(
-                    ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)
-                )
-            ).first()
+        with self._store.engine.connect() as connection:
+            row = connection.execute(_AUTHENTICATE, {"digest": self.token_digest(token)}).first()
         return None if row is None else AuthContext(account_id=row.account_id, token_id=row.id)
 
     def tokens(self, account_id: str) -> list[TokenInfo]:

@@ -7,6 +7,7 @@ named by AMETHYST_LOCAL_IMAGE_MODEL). torch and diffusers are imported inside fu
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,28 @@ class ModelSource:
     repo: str
     lora_repo: str | None = None
     lora_file: str | None = None
+    # FlowMatchEulerDiscreteScheduler settings the distilled weights expect (None: the repo's own).
+    scheduler_config: dict[str, Any] | None = None
     call_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+# The Lightning LoRA was distilled with a fixed shift of 3 and exponential time shifting.
+_LIGHTNING_SCHEDULER: dict[str, Any] = {
+    "num_train_timesteps": 1000,
+    "shift": 1.0,
+    "use_dynamic_shifting": True,
+    "base_shift": math.log(3),
+    "max_shift": math.log(3),
+    "base_image_seq_len": 256,
+    "max_image_seq_len": 8192,
+    "time_shift_type": "exponential",
+    "shift_terminal": None,
+    "invert_sigmas": False,
+    "stochastic_sampling": False,
+    "use_karras_sigmas": False,
+    "use_exponential_sigmas": False,
+    "use_beta_sigmas": False,
+}
 
 
 # Keyed by the ids of modal_app.image_models.IMAGE_MODELS (a test checks they match).
@@ -29,7 +51,8 @@ MODEL_SOURCES: dict[str, ModelSource] = {
         repo="Qwen/Qwen-Image",
         lora_repo="lightx2v/Qwen-Image-Lightning",
         lora_file="Qwen-Image-Lightning-4steps-V1.0.safetensors",
-        call_kwargs={"true_cfg_scale": 1.0},
+        scheduler_config=_LIGHTNING_SCHEDULER,
+        call_kwargs={"true_cfg_scale": 1.0, "negative_prompt": " "},
     ),
     "flux-schnell": ModelSource(
         repo="black-forest-labs/FLUX.1-schnell",
@@ -59,11 +82,16 @@ class ImageGenerator:
     """
 
     def __init__(
-        self, cache_dir: str | None = None, local_folder: str | None = None, device: str | None = None
-    ):
+        self,
+        cache_dir: str | None = None,
+        local_folder: str | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
         self.cache_dir = cache_dir
         self.local_folder = local_folder
         self.device = device
+        self.dtype = dtype  # "bfloat16" | "float32"; default: bfloat16 on CUDA, float32 on CPU
         self._pipelines: dict[str, Any] = {}
 
     def _device(self) -> str:
@@ -82,13 +110,18 @@ class ImageGenerator:
         from diffusers import DiffusionPipeline
 
         device = self._device()
-        dtype = torch.bfloat16 if device == "cuda" else torch.float32
+        dtype = getattr(torch, self.dtype or ("bfloat16" if device == "cuda" else "float32"))
         if self.local_folder:
-            pipeline = DiffusionPipeline.from_pretrained(self.local_folder, torch_dtype=dtype)
+            pipeline = DiffusionPipeline.from_pretrained(self.local_folder, dtype=dtype)
         else:
             source = MODEL_SOURCES[model_id]
+            extra: dict[str, Any] = {}
+            if source.scheduler_config is not None:
+                from diffusers import FlowMatchEulerDiscreteScheduler
+
+                extra["scheduler"] = FlowMatchEulerDiscreteScheduler.from_config(source.scheduler_config)
             pipeline = DiffusionPipeline.from_pretrained(
-                source.repo, torch_dtype=dtype, cache_dir=self.cache_dir
+                source.repo, dtype=dtype, cache_dir=self.cache_dir, **extra
             )
             if source.lora_repo:
                 pipeline.load_lora_weights(
@@ -101,9 +134,11 @@ class ImageGenerator:
         self._pipelines[key] = pipeline
         return pipeline
 
-    def load_all(self) -> None:
-        for model_id in MODEL_SOURCES:
-            self.load(model_id)
+    def move_to(self, device: str) -> None:
+        """Move every loaded pipeline (after a memory snapshot restore, onto the GPU)."""
+        self.device = device
+        for pipeline in self._pipelines.values():
+            pipeline.to(device)
 
     def generate(self, request: dict[str, Any]) -> dict[str, Any]:
         import torch

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modal_app.compute.base import Done, Failed, GenerationRequest
@@ -202,13 +202,14 @@ class JobStore:
         return True
 
     def get(self, job_id: str, account_id: str | None = None) -> JobView | None:
-        with self._store.reads() as session:
-            row = session.scalar(select(ImageJob).where(ImageJob.id == job_id))
+        # A prepared Core statement on a bare connection: this is the hot path of every status poll.
+        with self._store.engine.connect() as connection:
+            row = connection.execute(_GET_JOB, {"job_id": job_id}).first()
         if row is None or (account_id is not None and row.account_id != account_id):
             return None
-        return _view(row)
+        return JobView(**row._mapping)
 
-    def list(
+    def list_jobs(
         self, account_id: str, limit: int = 50, cursor: int | None = None, state: str | None = None
     ) -> tuple[list[JobView], int | None]:
         query = select(ImageJob).where(ImageJob.account_id == account_id)
@@ -234,6 +235,10 @@ class JobStore:
                 .where(JobImage.job_id == job_id, JobImage.index == index, ImageJob.account_id == account_id)
             ).first()
         return None if row is None else bytes(row[0])
+
+
+_VIEW_COLUMNS = tuple(getattr(ImageJob, name) for name in JobView.__dataclass_fields__)
+_GET_JOB = select(*_VIEW_COLUMNS).where(ImageJob.id == bindparam("job_id"))
 
 
 def _view(row: ImageJob) -> JobView:

@@ -52,6 +52,8 @@ def build_services(settings: ServerSettings) -> Services:
         jobs,
         compute,
         poll_interval=settings.poll_interval,
+        job_timeout=settings.job_timeout,
+        submit_grace=settings.submit_grace,
         inline_reads=settings.database_url.startswith("sqlite"),
     )
     services = Services(settings, store, accounts, Ledger(store), jobs, compute, monitor)

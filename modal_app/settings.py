@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,10 @@ class ServerSettings:
     modal_app_name: str = DEFAULT_MODAL_APP
     local_image_model: str | None = None
     poll_interval: float = 0.2
+    job_timeout: float = 3600.0
+    submit_grace: float = 60.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:
@@ -61,6 +62,8 @@ class ServerSettings:
             signup_credits=int(env.get("AMETHYST_SIGNUP_CREDITS", "0")),
             modal_app_name=env.get("AMETHYST_MODAL_APP", DEFAULT_MODAL_APP),
             local_image_model=env.get("AMETHYST_LOCAL_IMAGE_MODEL") or None,
+            poll_interval=float(env.get("AMETHYST_POLL_INTERVAL", "0.2")),
+            job_timeout=float(env.get("AMETHYST_JOB_TIMEOUT", "3600")),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
         )

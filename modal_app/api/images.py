@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
-from modal_app.api.schemas import ImageJobCreate, ImageJobOut, ImageJobPage, error_body
+from modal_app.api.schemas import ImageJobCreate, ImageJobOut, ImageJobPage, error_body, job_json
 from modal_app.image_models import SIZES, find_model
 from modal_app.jobs import ACTIVE_STATES, TERMINAL_STATES, IdempotencyConflict, ImageRequest
 from modal_app.ledger import InsufficientCredits
@@ -86,7 +86,9 @@ async def list_jobs(
     cursor: Annotated[int | None, Query(ge=1)] = None,
     state: Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATES) + ")$")] = None,
 ) -> ImageJobPage:
-    jobs, next_cursor = await services.monitor.read(services.jobs.list, auth.account_id, limit, cursor, state)
+    jobs, next_cursor = await services.monitor.read(
+        services.jobs.list_jobs, auth.account_id, limit, cursor, state
+    )
     return ImageJobPage(jobs=[ImageJobOut.of(job) for job in jobs], next_cursor=next_cursor)
 
 
@@ -96,11 +98,11 @@ async def get_job(
     auth: AuthDep,
     services: ServicesDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a state change")] = 0,
-) -> ImageJobOut:
+) -> JSONResponse:
     job = await services.monitor.wait(auth.account_id, job_id, wait)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image job")
-    return ImageJobOut.of(job)
+    return JSONResponse(job_json(job))
 
 
 @router.post("/{job_id}/cancel", response_model=ImageJobOut)

@@ -188,6 +188,33 @@ class ImageJobOut(BaseModel):
         )
 
 
+def job_json(job: JobView) -> dict[str, Any]:
+    """The ImageJobOut shape as plain JSON types, built without pydantic for the status hot path."""
+
+    def stamp(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat() + "Z"
+
+    return {
+        "id": job.id,
+        "state": job.state,
+        "model": job.model,
+        "prompt": job.prompt,
+        "size": job.size,
+        "aspect_ratio": job.aspect_ratio,
+        "width": job.width,
+        "height": job.height,
+        "count": job.count,
+        "seed": job.seed,
+        "cost": job.cost,
+        "charged": job.charged,
+        "error": job.error,
+        "created_at": stamp(job.created_at),
+        "updated_at": stamp(job.updated_at),
+        "finished_at": stamp(job.finished_at),
+        "images": [{"index": n, "url": f"/v1/images/{job.id}/result/{n}"} for n in range(job.image_count)],
+    }
+
+
 class ImageJobPage(BaseModel):
     jobs: list[ImageJobOut]
     next_cursor: int | None

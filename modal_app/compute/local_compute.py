@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import uuid
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from modal_app.compute.base import Done, Failed, GenerationRequest, ImageCompute, Pending, PollResult
@@ -52,7 +53,13 @@ class LocalImageCompute(ImageCompute):
         if not self.model_folder:
             self._calls[call_id] = Failed(NO_LOCAL_MODEL)
         else:
-            self._calls[call_id] = self._pool().submit(run_generation, self.model_folder, request.as_dict())
+            try:
+                future = self._pool().submit(run_generation, self.model_folder, request.as_dict())
+            except BrokenProcessPool:
+                # The worker died (out of memory, killed): start a fresh one for this and later jobs.
+                self._executor = None
+                future = self._pool().submit(run_generation, self.model_folder, request.as_dict())
+            self._calls[call_id] = future
         return call_id
 
     async def poll(self, call_id: str) -> PollResult:

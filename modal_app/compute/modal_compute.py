@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from modal_app.compute.base import (
     ComputeError,
@@ -22,6 +23,9 @@ from modal_app.compute.base import (
 )
 
 EXPIRED_MESSAGE = "the image result expired on Modal before it was collected"
+SDK_THREADS = 16
+
+T = TypeVar("T")
 
 
 class ModalImageCompute(ImageCompute):
@@ -43,12 +47,23 @@ class ModalImageCompute(ImageCompute):
         self._cls_from_name = cls_from_name or modal.Cls.from_name
         self._call_from_id = call_from_id or modal.FunctionCall.from_id
         self._expired_error = OutputExpiredError
-        self._generator: Any = None
+        self._generators: dict[str, Any] = {}
+        self._threads: ThreadPoolExecutor | None = None
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        # Own threads, so slow SDK round trips never hold up the database work on the default pool.
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=SDK_THREADS, thread_name_prefix="modal-sdk")
+        return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
 
     def _spawn(self, payload: dict[str, Any]) -> str:
-        if self._generator is None:
-            self._generator = self._cls_from_name(self._app_name, self._class_name)()
-        call = self._generator.generate.spawn(payload)
+        model_id = str(payload["model"])
+        generator = self._generators.get(model_id)
+        if generator is None:
+            # One container pool per model: the class is parameterized by model_id.
+            generator = self._cls_from_name(self._app_name, self._class_name)(model_id=model_id)
+            self._generators[model_id] = generator
+        call = generator.generate.spawn(payload)
         return str(call.object_id)
 
     def _poll(self, call_id: str) -> PollResult:
@@ -68,17 +83,22 @@ class ModalImageCompute(ImageCompute):
 
     async def submit(self, request: GenerationRequest) -> str:
         try:
-            return await asyncio.to_thread(self._spawn, request.as_dict())
+            return await self._in_thread(self._spawn, request.as_dict())
         except Exception as error:
             raise ComputeError(
                 f"could not start the job on Modal: {type(error).__name__}: {error}"
             ) from error
 
     async def poll(self, call_id: str) -> PollResult:
-        return await asyncio.to_thread(self._poll, call_id)
+        return await self._in_thread(self._poll, call_id)
 
     async def cancel(self, call_id: str) -> None:
-        await asyncio.to_thread(self._cancel, call_id)
+        await self._in_thread(self._cancel, call_id)
+
+    async def close(self) -> None:
+        if self._threads is not None:
+            threads, self._threads = self._threads, None
+            threads.shutdown(wait=False, cancel_futures=True)
 
 
 def _done(result: Any) -> PollResult:

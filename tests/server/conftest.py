@@ -1,0 +1,116 @@
+"""Fixtures for the Studio API: settings on a temporary folder, the fake Modal cloud, clients."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from modal_app.api import create_app
+from modal_app.compute.modal_compute import ModalImageCompute
+from modal_app.settings import ServerSettings
+from tests.fakes.modal_fake import FakeModalCloud
+
+
+@pytest.fixture
+def cloud() -> FakeModalCloud:
+    return FakeModalCloud()
+
+
+def modal_compute(cloud: FakeModalCloud) -> ModalImageCompute:
+    return ModalImageCompute(
+        "amethyst-studio", cls_from_name=cloud.cls_from_name, call_from_id=cloud.call_from_id
+    )
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path, cloud: FakeModalCloud) -> Callable[..., ServerSettings]:
+    def make(**overrides: Any) -> ServerSettings:
+        overrides.setdefault("compute", modal_compute(cloud))
+        overrides.setdefault("billing_enabled", True)
+        overrides.setdefault("poll_interval", 0.05)
+        return ServerSettings.for_data_dir(tmp_path / "studio", **overrides)
+
+    return make
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan running, behind httpx's ASGI transport."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://studio.test", timeout=60
+        ) as client:
+            yield client
+    app.state.services.close()
+
+
+@pytest.fixture
+async def api(settings_factory: Callable[..., ServerSettings]) -> AsyncIterator[httpx.AsyncClient]:
+    """A billing-on app with Modal compute on the fake cloud."""
+    async with running(create_app(settings_factory())) as client:
+        yield client
+
+
+async def sign_up(
+    client: httpx.AsyncClient, email: str = "ada@example.com", password: str = "correct horse"
+) -> str:
+    response = await client.post("/v1/accounts", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    return str(response.json()["token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def grant(client: httpx.AsyncClient, email: str, amount: int, key: str | None = None) -> None:
+    services = client._transport.app.state.services  # type: ignore[attr-defined]
+    account = services.accounts.find_by_email(email)
+    services.ledger.grant(account.id, amount, "test grant", idempotency_key=key)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app under a real uvicorn on loopback, in a thread; yields its base URL; stops it on exit."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            threading.Event().wait(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+async def wait_until(predicate: Callable[[], bool], what: str, limit: float = 30.0) -> None:
+    """Yield to the loop until ``predicate`` holds; fail (not a timing assertion) if it never does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await asyncio.sleep(0.01)
