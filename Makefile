@@ -38,9 +38,8 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench all
 
-package: $(VENV)/.installed-dev
-	$(PIP) install --quiet pyinstaller
-	$(VENV)/bin/pyinstaller --noconfirm installer/amethyst.spec
+package:
+	@echo "Installers are not built yet: see installer/README.md." >&2; exit 1
 
 clean:
 	rm -rf $(VENV) build dist artifacts .pytest_cache .ruff_cache

@@ -90,10 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     QTimer.singleShot(0, finish_start)
 
+    # Connected before the loop starts: a quit asked for by a timer that is already due when the loop
+    # begins (the first-paint exit, a fast tray Quit) must not fire into the void.
+    finished = asyncio.Event()
+    window.quit_requested.connect(finished.set)
+    app.aboutToQuit.connect(finished.set)
+
     async def run_until_quit() -> None:
-        finished = asyncio.Event()
-        window.quit_requested.connect(finished.set)
-        app.aboutToQuit.connect(finished.set)
         await finished.wait()
 
     try:

@@ -101,6 +101,9 @@ REGISTRY: tuple[Setting, ...] = (
     ),
     Setting("appearance.accent", str, ACCENTS[0], "Accent colour", "Appearance", choices=ACCENTS),
     Setting("general.close_to_tray", bool, True, "Closing the window keeps Amethyst in the tray", "General"),
+    Setting("catalog.refresh_url", str, "https://openrouter.ai/api/v1/models", "Model listing URL",
+            "Marketplace", help="An OpenRouter-style /api/v1/models listing that Refresh merges in."),
+    Setting("catalog.refresh_timeout", float, 15.0, "Model listing timeout (seconds)", "Marketplace"),
 )
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from app.services.catalog import CatalogService
     from app.services.gallery import GalleryService
     from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
@@ -65,6 +66,23 @@ class AppContext:
         return SecretStore(self.redactor, backend=self.keyring_backend)
 
     @cached_property
+    def catalog(self) -> CatalogService:
+        from app.services.catalog import CatalogService  # imported on first use: keeps start-up fast
+
+        return CatalogService(
+            lambda: self.sessions,  # the database opens when the catalog first loads, maybe off the UI thread
+            refresh_url=lambda: self.settings.get("catalog.refresh_url"),
+            refresh_timeout=lambda: self.settings.get("catalog.refresh_timeout"),
+            configured_providers=self._configured_providers,
+        )
+
+    def _configured_providers(self) -> list[str]:
+        """Providers whose key the person has stored: recommendations prefer models they can run now."""
+        from app.services.providers.registry import keyed_providers
+
+        return [info.id for info in keyed_providers() if self.secrets.has(info.secret_name)]
+
+    @cached_property
     def gallery(self) -> GalleryService:
         from app.services.gallery import GalleryService
 
@@ -84,6 +102,14 @@ class AppContext:
 
     def close(self) -> None:
         self.tasks.cancel_all()
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+        if "studio_jobs" in self.__dict__:
+            self.studio_jobs.stop()
+        if "studio" in self.__dict__:
+            self.studio.stop_server()
+        if "gallery" in self.__dict__:
+            self.gallery.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

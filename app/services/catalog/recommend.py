@@ -1,0 +1,245 @@
+"""Recommendations: a task description in, the best three models out, each scored out of 75 with reasons.
+
+Points: capability fit 0–20, rating 0–15, cost efficiency 0–15, context fit 0–10, popularity 0–10,
+provider preference 0–5.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from app.services.catalog.analysis import QueryAnalysis, analyze_query
+from app.services.catalog.formatting import format_rate, format_tokens
+from app.services.catalog.schema import CatalogEntry
+from app.services.providers.registry import PROVIDERS
+
+WEIGHTS: dict[str, int] = {
+    "capability": 20,
+    "rating": 15,
+    "cost": 15,
+    "context": 10,
+    "popularity": 10,
+    "provider": 5,
+}
+MAX_SCORE = sum(WEIGHTS.values())  # 75
+DEFAULT_CONTEXT = 32_000  # enough for an ordinary conversation when the task says nothing about length
+_PROVIDER_NAMES = {info.id: info.name for info in PROVIDERS}
+_NEED_WORDS = {
+    "long-context": "a long context",
+    "multilingual": "many languages",
+    "tools": "tool use",
+    "code": "coding skills",
+    "audio": "audio input",
+    "json": "structured output",
+    "image-generation": "image generation",
+    "image-editing": "image editing",
+    "text-rendering": "text in images",
+    "rag": "grounded answers",
+    "open-weights": "open weights",
+}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    entry: CatalogEntry
+    points: dict[str, float]  # part name -> points, each within WEIGHTS[part]
+    reasons: tuple[str, ...]  # one short phrase per part that matters
+    summary: str  # one sentence, e.g. "cheapest model with vision and a 128K context"
+
+    @property
+    def score(self) -> int:
+        return round(sum(self.points.values()))
+
+
+def _need_word(need: str) -> str:
+    return _NEED_WORDS.get(need, need)
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def has_need(entry: CatalogEntry, need: str, min_context: int) -> bool:
+    caps = entry.capabilities
+    if need == "vision":
+        return "vision" in caps or "image" in entry.input_modalities
+    if need == "audio":
+        return "audio" in caps or "audio" in entry.input_modalities
+    if need == "code":
+        return entry.kind == "code" or "code" in caps
+    if need == "long-context":
+        return (entry.context_window or 0) >= max(min_context, 100_000)
+    if need == "open-weights":
+        return entry.open_weights
+    if need == "embeddings":
+        return entry.kind == "embedding"
+    return need in caps
+
+
+def candidates_for(entries: Iterable[CatalogEntry], analysis: QueryAnalysis) -> list[CatalogEntry]:
+    kinds = {"code": ("code", "chat")}.get(analysis.kind, (analysis.kind,))
+    return [entry for entry in entries if entry.kind in kinds]
+
+
+def _needs(analysis: QueryAnalysis) -> list[str]:
+    needs = sorted(analysis.needs)
+    if analysis.prefers_local:
+        needs.append("open-weights")
+    return needs
+
+
+def _cost_points(price: float | None, low: float, high: float) -> float:
+    if price is None:
+        return 5.0  # no public price: neither rewarded nor ruled out
+    if price == 0 or high <= low:
+        return 15.0
+    share = (math.log(high) - math.log(min(max(price, low), high))) / (math.log(high) - math.log(low))
+    return round(15.0 * share, 2)
+
+
+def _context_points(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
+    if entry.kind == "image":
+        return 10.0
+    wanted = analysis.min_context or (DEFAULT_CONTEXT if entry.kind != "embedding" else 8_000)
+    have = entry.context_window or 0
+    return 10.0 if have >= wanted else round(10.0 * have / wanted, 2)
+
+
+def _preferred_way(entry: CatalogEntry, preferred: frozenset[str], analysis: QueryAnalysis) -> str | None:
+    for way in entry.served_by:
+        if way.provider in preferred:
+            return f"runs with your {_PROVIDER_NAMES.get(way.provider, way.provider)} key"
+    if analysis.prefers_local and entry.served_on("ollama"):
+        return "runs locally with Ollama"
+    if entry.kind == "image" and entry.studio_model:
+        return "runs in Amethyst Studio"
+    return None
+
+
+def score_entry(
+    entry: CatalogEntry,
+    analysis: QueryAnalysis,
+    *,
+    ratings: Mapping[str, int],
+    usage: Mapping[str, int],
+    price_range: tuple[float, float],
+    most_used: int,
+    preferred: frozenset[str],
+) -> tuple[dict[str, float], list[str]]:
+    needs = _needs(analysis)
+    met = [need for need in needs if has_need(entry, need, analysis.min_context)]
+    missing = [need for need in needs if need not in met]
+    points: dict[str, float] = {}
+    reasons: list[str] = []
+
+    points["capability"] = round(20.0 * len(met) / len(needs), 2) if needs else 20.0
+    if met:
+        reasons.append("has " + _join([_need_word(need) for need in met]))
+    if missing:
+        reasons.append("lacks " + _join([_need_word(need) for need in missing]))
+
+    stars = ratings.get(entry.id)
+    points["rating"] = 3.0 * stars if stars else 7.5
+    reasons.append(f"you rated it {stars}★" if stars else "not rated yet")
+
+    price = entry.reference_price
+    points["cost"] = _cost_points(price, *price_range)
+    if price == 0:
+        reasons.append("free to run on your own computer")
+    elif price is None:
+        reasons.append("no public price")
+    elif entry.kind == "image":
+        reasons.append(f"{format_rate(price)} per image")
+    elif entry.kind == "embedding":
+        reasons.append(f"{format_rate(price)} per 1M tokens")
+    else:
+        rate = entry.pricing
+        reasons.append(f"{format_rate(rate.input)} in / {format_rate(rate.output)} out per 1M tokens")
+
+    points["context"] = _context_points(entry, analysis)
+    if entry.context_window and entry.kind != "image":
+        fits = "fits" if points["context"] >= 10.0 else "is short for"
+        target = f" {fits} your {format_tokens(analysis.min_context)}-token task" if analysis.min_context else ""
+        reasons.append(f"{format_tokens(entry.context_window)} context{target}")
+
+    used = usage.get(entry.id, 0)
+    points["popularity"] = round(10.0 * used / most_used, 2) if most_used else 0.0
+    if used:
+        reasons.append(f"used {used} time{'s' if used != 1 else ''}")
+
+    way = _preferred_way(entry, preferred, analysis)
+    points["provider"] = 5.0 if way else 0.0
+    if way:
+        reasons.append(way)
+    return points, reasons
+
+
+def _summary(rec_entry: CatalogEntry, points: dict[str, float], best: dict[str, float], analysis: QueryAnalysis) -> str:
+    if points["cost"] >= best["cost"] and rec_entry.reference_price is not None:
+        lead = "free" if rec_entry.reference_price == 0 else "cheapest"
+    elif points["rating"] >= best["rating"] and points["rating"] > 7.5:
+        lead = "highest-rated"
+    elif points["popularity"] >= best["popularity"] and points["popularity"] > 0:
+        lead = "most-used"
+    elif points["capability"] >= best["capability"]:
+        lead = "best-fitting"
+    else:
+        lead = "a solid"
+    noun = {"image": "image model", "embedding": "embedding model", "code": "coding model"}.get(rec_entry.kind, "model")
+    features = [
+        _need_word(need)
+        for need in _needs(analysis)
+        if need not in ("long-context", "image-generation", "embeddings")
+        and has_need(rec_entry, need, analysis.min_context)
+    ]
+    if rec_entry.context_window and rec_entry.kind in ("chat", "code") and (analysis.min_context or not features):
+        features.append(f"a {format_tokens(rec_entry.context_window)} context")
+    text = f"{lead} {noun}"
+    return f"{text} with {_join(features)}" if features else text
+
+
+def recommend(
+    text: str,
+    entries: Iterable[CatalogEntry],
+    *,
+    ratings: Mapping[str, int] | None = None,
+    usage: Mapping[str, int] | None = None,
+    preferred_providers: Iterable[str] = (),
+    limit: int = 3,
+) -> list[Recommendation]:
+    """The ``limit`` best models for the task in ``text``, best first."""
+    analysis = analyze_query(text)
+    ratings, usage = ratings or {}, usage or {}
+    pool = candidates_for(entries, analysis)
+    if not pool:
+        return []
+    prices = [p for p in (entry.reference_price for entry in pool) if p]
+    price_range = (min(prices), max(prices)) if prices else (1.0, 1.0)
+    most_used = max((usage.get(entry.id, 0) for entry in pool), default=0)
+    preferred = frozenset(preferred_providers)
+    scored = []
+    for entry in pool:
+        points, reasons = score_entry(
+            entry,
+            analysis,
+            ratings=ratings,
+            usage=usage,
+            price_range=price_range,
+            most_used=most_used,
+            preferred=preferred,
+        )
+        scored.append((sum(points.values()), points["capability"], entry, points, reasons))
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2].name))
+    top = scored[:limit]
+    best = {
+        part: max(item[3][part] for item in scored if item[3]["capability"] >= top[0][3]["capability"])
+        for part in WEIGHTS
+    }
+    return [
+        Recommendation(entry, points, tuple(reasons), _summary(entry, points, best, analysis))
+        for _, _, entry, points, reasons in top
+    ]

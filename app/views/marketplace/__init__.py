@@ -1,0 +1,1 @@
+"""The Marketplace place: a searchable, filterable grid of AI models with details, compare and advice."""
