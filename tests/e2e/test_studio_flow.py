@@ -91,6 +91,9 @@ def test_notification_when_another_place_is_open(qtbot, qloop, context: AppConte
     with qtbot.waitSignal(context.notifier.notified, timeout=10000) as notified:
         compute.finish()
     assert notified.args == ["3 images ready", "three foxes", "studio"]
+    page.show()  # the person clicks the message: the Studio opens on the result
+    qtbot.waitUntil(lambda: page.right.currentWidget() is page.detail)
+    assert page.detail.record is not None and page.detail.record.prompt == "three foxes"
 
 
 def test_402_shows_needed_and_available_and_buy_credits(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from app.context import AppContext
@@ -50,6 +51,7 @@ class StudioPage(QWidget):
         self._pending_model: str | None = None
         self._names = itertools.count(1)
         self.toast: Toast | None = None
+        self._unseen: QueuedJob | None = None  # finished while the person was elsewhere
 
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
@@ -115,6 +117,7 @@ class StudioPage(QWidget):
         connection.on_connected.append(self._connected)
         jobs.job_added.connect(self.queue.add_job)
         jobs.job_changed.connect(self.queue.update_job)
+        jobs.images_ready.connect(self._images_ready)
         self.form.generate_requested.connect(lambda request: self._start("studio-submit", self._submit(request)))
         self.form.enhance_requested.connect(lambda prompt: self._start("studio-enhance", self._enhance(prompt)))
         self.form.buy_credits_requested.connect(lambda: self.context.navigator.open("billing"))
@@ -222,6 +225,16 @@ class StudioPage(QWidget):
     def is_watched(self) -> bool:
         window = self.window()
         return self.isVisible() and window.isVisible() and not window.isMinimized()
+
+    def _images_ready(self, job: QueuedJob) -> None:
+        if not self.is_watched():
+            self._unseen = job  # the tray message leads here; showing the Studio opens the result
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        job, self._unseen = self._unseen, None
+        if job is not None and job.records:
+            self.open_image(job.records[0])
 
     def _open_job(self, server_id: str) -> None:
         job: QueuedJob | None = self.jobs.find(server_id)
