@@ -36,7 +36,7 @@ class Studio:
         context.notifier.notified.connect(lambda *args: self.notified.append(args))
 
     async def start(self) -> None:
-        await self.connection.connect()
+        await self.connection.reconnect()
         assert self.connection.state == ConnectionState.CONNECTED, self.connection.error_message
         await self.jobs.resume()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.gallery import GalleryImage
@@ -136,7 +136,7 @@ class GalleryStore:
         ]
         if rows:
             with self._sessions.begin() as session:
-                session.execute(GalleryImage.__table__.insert(), rows)
+                session.execute(insert(GalleryImage), rows)
         return len(rows)
 
     def get(self, image_id: int) -> GalleryRecord | None:
@@ -146,7 +146,7 @@ class GalleryStore:
 
     def has_path(self, path: Path) -> bool:
         with self._sessions() as session:
-            return session.scalar(select(func.count()).where(GalleryImage.path == str(path))) > 0
+            return (session.scalar(select(func.count()).where(GalleryImage.path == str(path))) or 0) > 0
 
     def query(self, query: GalleryQuery) -> list[GalleryRecord]:
         statement = select(*_COLUMNS).where(GalleryImage.deleted_at.is_(None))
@@ -194,9 +194,9 @@ class GalleryStore:
 
     def take_deleted(self, ids: list[int] | None = None) -> list[Path]:
         """Remove soft-deleted rows for good (all of them when ``ids`` is None); returns their files."""
-        condition = GalleryImage.deleted_at.is_not(None)
+        condition: ColumnElement[bool] = GalleryImage.deleted_at.is_not(None)
         if ids is not None:
-            condition = condition & GalleryImage.id.in_(ids)
+            condition = and_(condition, GalleryImage.id.in_(ids))
         with self._sessions.begin() as session:
             paths = [Path(path) for path in session.scalars(select(GalleryImage.path).where(condition))]
             session.execute(delete(GalleryImage).where(condition))

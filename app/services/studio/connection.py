@@ -76,7 +76,7 @@ class StudioConnection(QObject):
         self.me: dict[str, Any] = {}
         self._connect_lock = asyncio.Lock()
         self._refresher: asyncio.Task[None] | None = None
-        self._local_token = ""
+        self._local_token: str = ""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-connection")
         self._reconnect: asyncio.Task[None] | None = None
         self.on_connected: list[Callable[[], None]] = []
@@ -89,7 +89,7 @@ class StudioConnection(QObject):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._reconnect = loop.create_task(self.connect())
+        self._reconnect = loop.create_task(self.reconnect())
 
     # --- state -------------------------------------------------------------------------------------
     @property
@@ -133,7 +133,7 @@ class StudioConnection(QObject):
         return f"{available} credit{'s' if available != 1 else ''}"
 
     # --- connecting --------------------------------------------------------------------------------
-    async def connect(self) -> None:
+    async def reconnect(self) -> None:
         """(Re)connect with the current settings; failures end in AUTH_NEEDED or ERROR, never raise."""
         async with self._connect_lock:
             await self._close_client()
@@ -172,17 +172,17 @@ class StudioConnection(QObject):
                 app, token = await loop.run_in_executor(self._executor, self._local_app_factory, folder)
                 server = EmbeddedServer(app)
                 await loop.run_in_executor(self._executor, server.start)
-                self.server, self._local_token = server, token
+                self.server, self._local_token = server, str(token)
             return StudioClient(self.server.url, self._local_token)
         url = str(self._settings.get("connection.cloud_url")).strip()
         if not url:
             self._set_state(ConnectionState.ERROR, "Set the Studio API URL in Settings → Connection.")
             return None
-        token = self._secrets.get(TOKEN_SECRET)
-        if not token:
+        cloud_token = self._secrets.get(TOKEN_SECRET)
+        if not cloud_token:
             self._set_state(ConnectionState.AUTH_NEEDED, "Sign in to your Studio account in Settings.")
             return None
-        return StudioClient(url, token, transport=self._cloud_transport)
+        return StudioClient(url, cloud_token, transport=self._cloud_transport)
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -227,7 +227,7 @@ class StudioConnection(QObject):
             await client.aclose()
         self._secrets.set(TOKEN_SECRET, token)
         if self.kind == "cloud":
-            await self.connect()
+            await self.reconnect()
 
     async def sign_in(self, email: str, password: str, url: str = "") -> None:
         """Sign in to a cloud Studio API; the token goes to the keyring. Raises ``StudioError``."""

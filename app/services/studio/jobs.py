@@ -206,7 +206,8 @@ class JobQueue(QObject):
             return
         task = asyncio.get_running_loop().create_task(self._follow(job), name=f"studio-job-{job.server_id}")
         self._watchers[job.server_id] = task
-        task.add_done_callback(lambda done, key=job.server_id: self._watcher_done(key, done))
+        key = job.server_id
+        task.add_done_callback(lambda done: self._watcher_done(key, done))
 
     def _watcher_done(self, key: str, task: asyncio.Task[None]) -> None:
         if self._watchers.get(key) is task:

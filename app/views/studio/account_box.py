@@ -66,8 +66,12 @@ class AccountBox(QFrame):
         self.sign_out.clicked.connect(self._sign_out)
         self.password.returnPressed.connect(lambda: self._account("in"))
         self.connection.state_changed.connect(lambda _state: self.refresh())
-        context.settings.on_change(lambda key, _value: key.startswith("connection.") and self.refresh())
+        context.settings.on_change(self._setting_changed)
         self.refresh()
+
+    def _setting_changed(self, key: str, _value: object) -> None:
+        if key.startswith("connection."):
+            self.refresh()
 
     def refresh(self) -> None:
         local = self.connection.kind == "local"

@@ -125,12 +125,9 @@ class ImageDetail(QWidget):
         self.copy.clicked.connect(self.copy_to_clipboard)
         self.open_folder.clicked.connect(self.show_in_folder)
         self.delete.clicked.connect(self._ask_delete)
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Escape),
-            self,
-            activated=self.back_requested.emit,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.activated.connect(self.back_requested.emit)
 
     def show_record(self, record: GalleryRecord) -> None:
         self.record = record

@@ -107,7 +107,7 @@ class StudioPage(QWidget):
         if self.connection.state == ConnectionState.CONNECTED:
             self._connected()
         elif self.connection.state != ConnectionState.CONNECTING:
-            self._start("studio-connect", self.connection.connect())
+            self._start("studio-connect", self.connection.reconnect())
 
     def _wire(self) -> None:
         connection, jobs = self.connection, self.jobs
@@ -134,7 +134,7 @@ class StudioPage(QWidget):
             lambda record, target: self._start(f"studio-save-{next(self._names)}", self._save(record, target))
         )
         self.detail.message.connect(self.show_message)
-        self.retry.clicked.connect(lambda: self._start("studio-connect", self.connection.connect()))
+        self.retry.clicked.connect(lambda: self._start("studio-connect", self.connection.reconnect()))
         self.settings_button.clicked.connect(lambda: self.context.navigator.open("settings"))
 
     def _start(self, name: str, coroutine: Any) -> asyncio.Task[Any] | None:

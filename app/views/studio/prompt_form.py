@@ -73,7 +73,7 @@ class PromptForm(QFrame):
         self.negative = QLineEdit(placeholderText="What to leave out (optional)")
 
         self.model = QComboBox()
-        self.size = QComboBox()
+        self.size_choice = QComboBox()
         self.aspect = QComboBox()
         self.count = CountPicker()
         self.seed_random = QPushButton("Random")
@@ -100,7 +100,7 @@ class PromptForm(QFrame):
         form.addRow("Negative", self.negative)
         form.addRow("Model", self.model)
         size_row = QHBoxLayout()
-        size_row.addWidget(self.size, 1)
+        size_row.addWidget(self.size_choice, 1)
         size_row.addWidget(self.aspect, 1)
         form.addRow("Size", size_row)
         form.addRow("Images", self.count)
@@ -137,7 +137,7 @@ class PromptForm(QFrame):
         layout.addLayout(problem_row)
 
         self.model.currentIndexChanged.connect(self._model_changed)
-        for signal in (self.size.currentIndexChanged, self.count.valueChanged, self.prompt.textChanged):
+        for signal in (self.size_choice.currentIndexChanged, self.count.valueChanged, self.prompt.textChanged):
             signal.connect(self._update_generate)
         self.seed_fixed.toggled.connect(self.seed.setEnabled)
         self.generate.clicked.connect(self._generate)
@@ -145,12 +145,9 @@ class PromptForm(QFrame):
         self.prompt.textChanged.connect(self._update_enhance)
         self.buy.clicked.connect(self.buy_credits_requested)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(
-                QKeySequence(keys),
-                self,
-                activated=self._generate,
-                context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-            )
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self._generate)
         self.set_enhancer_available(False, self._enhance_reason)
         self._update_generate()
 
@@ -178,7 +175,7 @@ class PromptForm(QFrame):
         model = self._models.get(self.model.currentData() or "")
         sizes = model.sizes if model else ()
         aspects = model.aspect_ratios if model else ()
-        self._refill(self.size, [(SIZE_LABELS.get(size, size), size) for size in sizes])
+        self._refill(self.size_choice, [(SIZE_LABELS.get(size, size), size) for size in sizes])
         self._refill(self.aspect, [(aspect, aspect) for aspect in aspects])
         self._update_generate()
 
@@ -198,7 +195,8 @@ class PromptForm(QFrame):
         self._update_generate()
 
     def cost(self) -> int:
-        return self._models.cost(self.model.currentData() or "", self.size.currentData() or "1K", self.count.value())
+        size = self.size_choice.currentData() or "1K"
+        return self._models.cost(self.model.currentData() or "", size, self.count.value())
 
     def _update_generate(self) -> None:
         info = self._availability
@@ -250,7 +248,7 @@ class PromptForm(QFrame):
         return ImageRequest(
             model=self.model.currentData() or "",
             prompt=self.prompt.toPlainText().strip(),
-            size=self.size.currentData() or "1K",
+            size=self.size_choice.currentData() or "1K",
             aspect_ratio=self.aspect.currentData() or "1:1",
             count=self.count.value(),
             seed=seed,
@@ -281,7 +279,7 @@ class PromptForm(QFrame):
         self.negative.setText(record.negative_prompt)
         if record.model:
             self.select_model(record.model)
-        for combo, value in ((self.size, record.size), (self.aspect, record.aspect)):
+        for combo, value in ((self.size_choice, record.size), (self.aspect, record.aspect)):
             index = combo.findData(value)
             if index >= 0:
                 combo.setCurrentIndex(index)

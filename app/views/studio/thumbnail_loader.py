@@ -11,6 +11,7 @@ import contextlib
 from collections import OrderedDict
 from concurrent.futures import Future
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPainterPath
@@ -39,7 +40,7 @@ def rounded(image: QImage, radius: float) -> QImage:
 def thumbnail_image(thumb: Thumbnail) -> QImage:
     """A QImage owning a copy of the worker's pixels (BGRA = little-endian ARGB32, opaque)."""
     image = QImage(thumb.width, thumb.height, QImage.Format.Format_ARGB32_Premultiplied)
-    pixels = image.bits()
+    pixels = cast(memoryview, image.bits())
     row = thumb.width * 4
     if image.bytesPerLine() == row:
         pixels[: len(thumb.pixels)] = thumb.pixels

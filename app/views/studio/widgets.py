@@ -57,7 +57,11 @@ class CountPicker(QWidget):
             layout.addWidget(button)
         layout.addStretch(1)
         self.group.button(1).setChecked(True)
-        self.group.idToggled.connect(lambda number, on: on and self.valueChanged.emit(number))
+        self.group.idToggled.connect(self._toggled)
+
+    def _toggled(self, number: int, checked: bool) -> None:
+        if checked:
+            self.valueChanged.emit(number)
 
     def value(self) -> int:
         return max(1, self.group.checkedId())
