@@ -178,3 +178,15 @@ def test_corrupt_file_in_the_gallery_folder_never_breaks_the_grid(qtbot, page: S
     qtbot.waitUntil(lambda: loader.is_broken(str(record.path)))
     open_record(qtbot, page, record.prompt)
     qtbot.waitUntil(lambda: page.detail.picture.text() == "This image file cannot be read.")
+
+
+def test_copy_image_to_clipboard(qtbot, page: StudioPage) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().clear()
+    open_record(qtbot, page, "a lighthouse at dusk")
+    qtbot.waitUntil(lambda: not page.detail.full_image().isNull())
+    qtbot.mouseClick(page.detail.copy, Qt.MouseButton.LeftButton)
+    copied = QGuiApplication.clipboard().image()
+    assert (copied.width(), copied.height()) == (48, 32)
+    assert page.toast is not None and page.toast.title_label.text() == "Image copied to the clipboard."
