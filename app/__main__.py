@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
@@ -87,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_initial_place()
         for notice in context.settings.notices:
             window.show_toast("Settings", notice, timeout_ms=12000)
+        # Everything built so far lives as long as the app: keep it out of the collector's full passes,
+        # which otherwise walk tens of thousands of Qt wrappers and stall the UI for 100 ms and more.
+        gc.freeze()
 
     QTimer.singleShot(0, finish_start)
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from app.services.catalog import CatalogService
+    from app.services.chat.service import ChatService
     from app.services.gallery import GalleryService
     from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
@@ -83,6 +84,15 @@ class AppContext:
         return [info.id for info in keyed_providers() if self.secrets.has(info.secret_name)]
 
     @cached_property
+    def chat(self) -> ChatService:
+        from app.services.chat.service import ChatService
+        from app.services.providers.factory import ProviderPool
+
+        # Costs come from the Marketplace catalog's prices (CatalogService.price_for).
+        pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
+        return ChatService(self.sessions, pool, prices=self.catalog)
+
+    @cached_property
     def gallery(self) -> GalleryService:
         from app.services.gallery import GalleryService
 
@@ -101,6 +111,8 @@ class AppContext:
         return JobQueue(self.studio, self.gallery, self.sessions, self.notifier)
 
     def close(self) -> None:
+        if "chat" in self.__dict__:
+            self.chat.shutdown()
         self.tasks.cancel_all()
         if "catalog" in self.__dict__:
             self.catalog.close()

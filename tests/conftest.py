@@ -47,6 +47,11 @@ def qloop(qapp) -> Iterator[qasync.QEventLoop]:
     yield loop
     for task in asyncio.all_tasks(loop):
         task.cancel()
+    # qasync keeps its default executor (address lookups run there) private; stop its threads here, since
+    # a loop that was never run by run_forever cannot be closed.
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 

@@ -36,7 +36,7 @@ PLACES: tuple[PlaceSpec, ...] = (
         "MarketplacePage",
         "Find and compare AI models",
     ),
-    PlaceSpec("chat", "Chat", "chat.svg", "app.views.placeholders", "ChatPlaceholder", "Talk to language models"),
+    PlaceSpec("chat", "Chat", "chat.svg", "app.views.chat.page", "ChatPage", "Talk to language models"),
     PlaceSpec(
         "studio",
         "Studio",

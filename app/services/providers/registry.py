@@ -17,6 +17,7 @@ class ProviderInfo:
     needs_key: bool = True
     local: bool = False
     keys_page: str = ""
+    key_optional: bool = False  # works without a key, but one can be stored (a custom server's --api-key)
 
     @property
     def secret_name(self) -> str:
@@ -100,7 +101,11 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
         local=True,
     ),
     ProviderInfo("vllm", "vLLM (local)", "openai", "http://127.0.0.1:8000/v1", needs_key=False, local=True),
+    # Any OpenAI-compatible server; its base URL is the setting ``chat.custom_base_url``, a key is optional.
+    ProviderInfo("custom", "Custom OpenAI-compatible", "openai", "", needs_key=False, key_optional=True),
 )
+
+CUSTOM_BASE_URL_SETTING = "chat.custom_base_url"
 
 
 def provider(provider_id: str) -> ProviderInfo:
@@ -110,5 +115,13 @@ def provider(provider_id: str) -> ProviderInfo:
     raise KeyError(f"unknown provider {provider_id!r}")
 
 
+def base_url_for(info: ProviderInfo, custom_base_url: str = "") -> str:
+    """Where requests for ``info`` go; the custom provider's address comes from the settings."""
+    if info.id == "custom":
+        return custom_base_url.strip()
+    return info.base_url
+
+
 def keyed_providers() -> tuple[ProviderInfo, ...]:
-    return tuple(info for info in PROVIDERS if info.needs_key)
+    """Providers whose key can be stored in Settings → Keys (required or optional)."""
+    return tuple(info for info in PROVIDERS if info.needs_key or info.key_optional)

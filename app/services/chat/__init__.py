@@ -1,0 +1,1 @@
+"""Chat: sessions stored as they grow, replies streamed from any provider, search, export, usage."""

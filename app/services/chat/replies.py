@@ -1,0 +1,158 @@
+"""One streamed reply from start to its final state: retries after rate limits, failover, usage and cost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from contextlib import aclosing
+from typing import TYPE_CHECKING
+
+from app.models.chat import MessageStatus
+from app.services.chat.pricing import cost_of
+from app.services.chat.store import MessageInfo, SessionInfo
+from app.services.chat.streaming import ReplyWriter
+from app.services.providers.base import (
+    ChatRequest,
+    ConnectionFailed,
+    ProviderError,
+    RateLimited,
+    SamplingParams,
+    ServerError,
+    Turn,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from app.services.chat.service import ChatService
+
+log = logging.getLogger(__name__)
+
+MAX_RATE_LIMIT_RETRIES = 3
+MAX_WAIT_S = 120
+FAILOVER_ERRORS = (ServerError, RateLimited, ConnectionFailed)
+
+
+class ReplyRun:
+    """Streams into ``message``; on a server error or rate limit before any text arrived, the session's
+    failover model answers instead (and the message notes it); without one, a rate limit is waited out
+    with a countdown and retried. Cancelling leaves the partial reply "interrupted"."""
+
+    def __init__(self, service: ChatService, session: SessionInfo, message: MessageInfo, turns: list[Turn]):
+        self.service = service
+        self.session = session
+        self.turns = turns
+        self.writer = ReplyWriter(service, message.id, message.content)
+        self.attempts: list[tuple[str, str]] = [(session.provider, session.model)]
+        if session.failover_model:
+            self.attempts.append((session.failover_provider or session.provider, session.failover_model))
+        self.used = self.attempts[0]
+        self.note: str | None = None
+
+    async def run(self) -> MessageInfo:
+        service, session_id = self.service, self.session.id
+        service.streaming_changed.emit(session_id, True)
+        try:
+            usage = await self._stream_with_failover()
+            final = await self._finish(usage, MessageStatus.COMPLETE)
+        except asyncio.CancelledError:
+            self.note = "Stopped before the reply was finished."
+            await self._finish(None, MessageStatus.INTERRUPTED)
+            service.streaming_changed.emit(session_id, False)
+            raise
+        except ProviderError as error:
+            final = await self._finish(None, MessageStatus.ERROR, error=error.message)
+        except Exception as error:  # a bug or an unexpected library error: shown on the message, not a crash
+            log.exception("chat reply failed unexpectedly")
+            final = await self._finish(None, MessageStatus.ERROR, error=f"Unexpected error: {error}")
+        service.streaming_changed.emit(session_id, False)
+        service.session_changed.emit(session_id)
+        return final
+
+    async def _stream_with_failover(self) -> Usage | None:
+        for index, (provider_id, model) in enumerate(self.attempts):
+            self.used = (provider_id, model)
+            has_next = index + 1 < len(self.attempts)
+            try:
+                return await self._attempt(provider_id, model, may_failover=has_next)
+            except FAILOVER_ERRORS as error:
+                if not has_next or self.writer.received:
+                    raise
+                backup = "/".join(self.attempts[index + 1])
+                self.note = f"{provider_id}/{model} failed ({error.message}) — answered by {backup}."
+                log.info("chat failover: %s", self.note)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _request(self, model: str) -> ChatRequest:
+        session = self.session
+        params = SamplingParams(
+            temperature=session.temperature,
+            top_p=session.top_p,
+            max_tokens=session.max_tokens,
+            frequency_penalty=session.frequency_penalty,
+            presence_penalty=session.presence_penalty,
+        )
+        return ChatRequest(model=model, turns=self.turns, system_prompt=session.system_prompt, params=params)
+
+    async def _attempt(self, provider_id: str, model: str, *, may_failover: bool) -> Usage | None:
+        request = self._request(model)
+        rate_limited = 0
+        while True:
+            provider = self.service.provider_factory(provider_id)  # owned by the factory, reused
+            usage: Usage | None = None
+            try:
+                async with aclosing(provider.stream(request)) as chunks:  # type: ignore[type-var]
+                    async for chunk in chunks:
+                        if chunk.text:
+                            self.writer.add(chunk.text)
+                        if chunk.usage is not None:
+                            usage = chunk.usage
+                return usage
+            except RateLimited as error:
+                if may_failover or self.writer.received or rate_limited >= MAX_RATE_LIMIT_RETRIES:
+                    raise
+                rate_limited += 1
+                wait = error.retry_after if error.retry_after is not None else 2.0**rate_limited
+                await self._count_down(min(MAX_WAIT_S, wait))
+
+    async def _count_down(self, seconds: float) -> None:
+        """Waits ``seconds``, telling the view how many are left once per second."""
+        deadline = time.monotonic() + seconds
+        message_id = self.writer.message_id
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                self.service.waiting.emit(message_id, math.ceil(left))
+                await asyncio.sleep(min(1.0, left))
+        finally:
+            self.service.waiting.emit(message_id, 0)
+
+    async def _finish(self, usage: Usage | None, status: str, *, error: str | None = None) -> MessageInfo:
+        service = self.service
+        content = await self.writer.close()
+        if usage is not None:
+            tokens_in, tokens_out, estimated = usage.input_tokens, usage.output_tokens, False
+        else:
+            prompt = "\n".join([self.session.system_prompt, *(turn.content for turn in self.turns)])
+            tokens_in = await service.db(service.estimator.count, prompt)
+            tokens_out = await service.db(service.estimator.count, content)
+            estimated = True
+        provider_id, model = self.used
+        # Off the UI thread: the first price lookup may load the catalog.
+        cost = await service.db(cost_of, service.prices, provider_id, model, tokens_in, tokens_out)
+        final = await service.db(
+            service.store.update_message,
+            self.writer.message_id,
+            content=content,
+            status=status,
+            provider=provider_id,
+            model=model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            estimated=estimated,
+            cost=cost,
+            error=error,
+            note=self.note,
+        )
+        service.message_updated.emit(final)
+        return final

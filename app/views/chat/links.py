@@ -1,0 +1,36 @@
+"""What a click on a link inside a message bubble does (copy, edit, regenerate, continue, add key, …)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from app.views.chat.message_model import MessageRow
+
+if TYPE_CHECKING:
+    from app.views.chat.page import ChatPage
+
+
+def follow_link(page: ChatPage, row: MessageRow, href: str) -> None:
+    service, session_id = page.service, row.info.session_id
+    if href.startswith("copy-code:"):
+        blocks = row.rendered().code_blocks
+        number = int(href.split(":", 1)[1])
+        if number < len(blocks):
+            QGuiApplication.clipboard().setText(blocks[number])
+            page.toast("Code copied")
+    elif href == "action:copy":
+        QGuiApplication.clipboard().setText(row.text)
+        page.toast("Message copied")
+    elif href == "action:edit":
+        page.composer.begin_edit(row.info.id, row.text)
+    elif href in ("action:regenerate", "action:retry"):
+        service.run(session_id, service.regenerate(session_id))
+    elif href == "action:continue":
+        service.run(session_id, service.continue_reply(row.info.id))
+    elif href == "action:add-key":
+        page.open_key_settings(row.info.provider)
+    elif href.startswith(("http://", "https://")):
+        QDesktopServices.openUrl(QUrl(href))

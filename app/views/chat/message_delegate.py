@@ -1,0 +1,223 @@
+"""Paints message bubbles from cached QTextDocuments and turns clicks on their links into actions.
+
+Heights are exact for rows that were drawn or measured; others get a cheap estimate that an idle job
+(``MessageListView``) replaces in small time slices, so opening a 1,000-message session never blocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap, QTextDocument
+from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
+
+from app.views.chat.message_html import message_html
+from app.views.chat.message_model import ROW_ROLE, MessageRow
+from app.views.chat.streaming_doc import StreamingDocument
+from app.views.theme import PALETTE
+
+OUTER_H = 18
+OUTER_V = 6
+PAD = 12
+MAX_BUBBLE = 860
+DOC_CACHE = 240
+STREAM_RESERVE = 160  # px a streaming reply reserves at a time
+PICTURE_CACHE = 24
+MAX_PICTURE_HEIGHT = 1400
+STYLE = (
+    f"a {{ color: #c084fc; text-decoration: none; }} code {{ background-color: #1c1c2e; }}"
+    f" pre {{ font-family: monospace; }} h1, h2, h3 {{ color: {PALETTE.text}; }}"
+)
+Index = QModelIndex | QPersistentModelIndex
+
+
+class MessageDelegate(QStyledItemDelegate):
+    link_activated = Signal(object, str)  # MessageRow, href
+    relayout_needed = Signal()
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        self._docs: OrderedDict[tuple[int, int, int], QTextDocument] = OrderedDict()
+        self._heights: dict[int, tuple[int, int, int]] = {}  # message id -> (version, width, doc height)
+        self._sizes: dict[int, tuple[int, int, QSize]] = {}  # message id -> (version, width, row size)
+        self._stream: StreamingDocument | None = None
+        self._pictures: OrderedDict[tuple[int, int, int, int], QPixmap] = OrderedDict()
+        self._rows = view.model().rows  # type: ignore[attr-defined]
+        self._viewport_width = 0
+        self._width = 0
+        self.update_width()
+        self._relayout = QTimer(self, singleShot=True, interval=0)
+        self._relayout.timeout.connect(self.relayout_needed)
+
+    # geometry ----------------------------------------------------------------------------------------------
+    def update_width(self) -> None:
+        """Called when the viewport is resized; every cached height is for the old width."""
+        self._viewport_width = self.view.viewport().width()
+        self._width = max(240, min(MAX_BUBBLE, self._viewport_width - 2 * OUTER_H)) - 2 * PAD
+
+    def bubble_width(self) -> int:
+        return self._width + 2 * PAD
+
+    def text_width(self) -> int:
+        return self._width
+
+    def bubble_rect(self, rect: QRect, row: MessageRow) -> QRect:
+        width = self.bubble_width()
+        left = rect.left() + OUTER_H
+        if row.info.role == "user":
+            left = rect.right() - OUTER_H - width
+        return QRect(left, rect.top() + OUTER_V, width, rect.height() - 2 * OUTER_V)
+
+    # documents ---------------------------------------------------------------------------------------------
+    def document(self, row: MessageRow) -> QTextDocument:
+        if row.streaming:
+            return self._streaming_document(row)
+        width = self._width
+        key = (row.info.id, row.version, width)
+        doc = self._docs.get(key)
+        if doc is not None:
+            self._docs.move_to_end(key)
+            return doc
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self.view.font())
+        doc.setDefaultStyleSheet(STYLE)
+        doc.setHtml(message_html(row))
+        doc.setTextWidth(width)
+        self._docs[key] = doc
+        if len(self._docs) > DOC_CACHE:
+            self._docs.popitem(last=False)
+        self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
+        return doc
+
+    def _streaming_document(self, row: MessageRow) -> QTextDocument:
+        stream = self._stream
+        if stream is None or not stream.fits(row, self._width):
+            stream = self._stream = StreamingDocument(row, self._width, self.view.font(), STYLE)
+        stream.catch_up(row)
+        self._heights[row.info.id] = (row.version, self._width, stream.height())
+        return stream.doc
+
+    def exact_height(self, row: MessageRow) -> int | None:
+        known = self._heights.get(row.info.id)
+        if known is not None and known[0] == row.version and known[1] == self._width:
+            return known[2]
+        return None
+
+    def measure(self, row: MessageRow) -> int:
+        height = self.exact_height(row)
+        return height if height is not None else math.ceil(self.document(row).size().height())
+
+    def estimate(self, row: MessageRow) -> int:
+        metrics = QFontMetrics(self.view.font())
+        per_line = max(20, self._width // max(1, metrics.averageCharWidth()))
+        lines = 3 + sum(1 + len(part) // per_line for part in row.text.split("\n"))
+        lines += 2 * row.text.count("```")
+        return lines * metrics.lineSpacing()
+
+    def row_size(self, row: MessageRow) -> QSize:
+        """The size the list lays the row out with. A streaming reply reserves room a few lines at a time,
+        so the 1,000-row layout is redone a few times a second rather than on every new line."""
+        cached = self._sizes.get(row.info.id)
+        if cached is not None and cached[0] == row.version and cached[1] == self._width:
+            return cached[2]
+        exact = self.exact_height(row)
+        if row.streaming:
+            height = math.ceil((self.measure(row) + 1) / STREAM_RESERVE) * STREAM_RESERVE
+        elif exact is not None:
+            height = exact
+        else:
+            height = self.measure(row) if row.is_last else self.estimate(row)
+        size = QSize(self._viewport_width, height + 2 * PAD + 2 * OUTER_V)
+        if row.streaming or exact is not None or row.is_last:
+            self._sizes[row.info.id] = (row.version, self._width, size)
+        return size
+
+    def last_size(self, message_id: int) -> QSize | None:
+        cached = self._sizes.get(message_id)
+        return cached[2] if cached is not None else None
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return self.row_size(self._rows[index.row()])
+
+    # painting ----------------------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        row: MessageRow = index.data(ROW_ROLE)
+        if not row.streaming and self.exact_height(row) is None:
+            self._relayout.start()  # the row was laid out with an estimate; lay out again with the truth
+        bubble = self.bubble_rect(option.rect, row)
+        if row.streaming:  # the row reserves room below the text; the bubble hugs the text
+            bubble.setHeight(min(bubble.height(), self.measure(row) + 2 * PAD))
+            self._draw_bubble(painter, row, bubble, QRectF(self.view.viewport().rect()))
+            return
+        # Finished bubbles are drawn once into a pixmap; repainting the list then only copies pixmaps.
+        key = (row.info.id, row.version, bubble.width(), bubble.height())
+        picture = self._pictures.get(key)
+        if picture is None and bubble.height() <= MAX_PICTURE_HEIGHT:
+            ratio = self.view.devicePixelRatioF()
+            picture = QPixmap(bubble.size() * ratio)
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            local = QRect(0, 0, bubble.width(), bubble.height())
+            with_painter = QPainter(picture)
+            self._draw_bubble(with_painter, row, local, QRectF(local))
+            with_painter.end()
+            self._pictures[key] = picture
+            if len(self._pictures) > PICTURE_CACHE:
+                self._pictures.popitem(last=False)
+        if picture is None:
+            self._draw_bubble(painter, row, bubble, QRectF(self.view.viewport().rect()))
+        else:
+            self._pictures.move_to_end(key)
+            painter.drawPixmap(bubble.topLeft(), picture)
+
+    def _draw_bubble(self, painter: QPainter, row: MessageRow, bubble: QRect, visible: QRectF) -> None:
+        doc = self.document(row)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        user = row.info.role == "user"
+        painter.setBrush(QColor(PALETTE.surface_alt if user else PALETTE.surface))
+        border = PALETTE.danger if row.info.status == "error" else PALETTE.border
+        painter.setPen(QPen(QColor(border), 1))
+        painter.drawRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), 10, 10)
+        origin = QPointF(bubble.left() + PAD, bubble.top() + PAD)
+        painter.translate(origin)
+        # Only the part of the text inside ``visible`` is drawn (a long reply can be many screens tall).
+        text_area = QRectF(0, 0, bubble.width() - 2 * PAD, bubble.height() - 2 * PAD)
+        doc.drawContents(painter, visible.translated(-origin).intersected(text_area))
+        painter.restore()
+
+    # links -------------------------------------------------------------------------------------------------
+    def anchor_at(self, index: Index, rect: QRect, position: QPointF) -> str:
+        row: MessageRow = index.data(ROW_ROLE)
+        bubble = self.bubble_rect(rect, row)
+        local = position - QPointF(bubble.left() + PAD, bubble.top() + PAD)
+        return str(self.document(row).documentLayout().anchorAt(local) or "")
+
+    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: Index) -> bool:  # type: ignore[no-untyped-def]
+        kind = event.type()
+        if kind not in (QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove) or not isinstance(event, QMouseEvent):
+            return False
+        href = self.anchor_at(index, option.rect, event.position())
+        if kind == QEvent.Type.MouseMove:
+            cursor = Qt.CursorShape.PointingHandCursor if href else Qt.CursorShape.ArrowCursor
+            self.view.viewport().setCursor(cursor)
+            return False
+        if href and event.button() == Qt.MouseButton.LeftButton:
+            self.link_activated.emit(index.data(ROW_ROLE), href)
+            return True
+        return False

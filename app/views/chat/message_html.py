@@ -1,0 +1,84 @@
+"""The rich text of one message bubble: who wrote it, the text, and a footer with usage and actions.
+
+Actions are links (``action:copy``, ``action:edit``, ``action:regenerate``, ``action:continue``,
+``action:retry``, ``action:add-key``; code blocks carry ``copy-code:N``) that the delegate hit-tests.
+"""
+
+from __future__ import annotations
+
+import html
+
+from app.views.chat.markdown import plain_html
+from app.views.chat.message_model import MessageRow
+from app.views.theme import PALETTE
+
+
+def _link(action: str, label: str) -> str:
+    return f'<a href="action:{action}">{label}</a>'
+
+
+def usage_text(row: MessageRow) -> str:
+    info = row.info
+    if info.tokens_in is None and info.tokens_out is None:
+        return ""
+    mark = "≈" if info.estimated else ""
+    parts = [f"{mark}{info.tokens_in or 0:,} in · {mark}{info.tokens_out or 0:,} out"]
+    if info.cost is not None:
+        parts.append(f"${info.cost:.4f}" if info.cost < 1 else f"${info.cost:.2f}")
+    return " · ".join(parts)
+
+
+def header_html(row: MessageRow) -> str:
+    info = row.info
+    if info.role == "user":
+        return "<b>You</b>"
+    model = html.escape(f"{info.provider}/{info.model}" if info.provider else (info.model or ""))
+    return f'<b>Assistant</b> <span style="color:{PALETTE.muted};">· {model}</span>'
+
+
+def footer_html(row: MessageRow) -> str:
+    info = row.info
+    muted, pieces, actions = PALETTE.muted, [], []
+    if row.streaming:
+        if row.waiting:
+            pieces.append(f'<span style="color:{PALETTE.warning};">Rate limited — retrying in {row.waiting} s</span>')
+        else:
+            pieces.append(f'<span style="color:{muted};">Writing…</span>')
+    else:
+        usage = usage_text(row)
+        if usage:
+            pieces.append(f'<span style="color:{muted};">{html.escape(usage)}</span>')
+        actions.append(_link("copy", "Copy"))
+        if info.role == "user":
+            actions.append(_link("edit", "Edit"))
+        elif info.status == "interrupted" and row.is_last:
+            actions += [_link("continue", "Continue"), _link("regenerate", "Regenerate")]
+        elif info.status == "error" and row.is_last:
+            actions.append(_link("retry", "Retry"))
+            if info.error and ("API key" in info.error or "rejected the API key" in info.error):
+                actions.append(_link("add-key", "Add key"))
+        elif row.is_last:
+            actions.append(_link("regenerate", "Regenerate"))
+    if actions:
+        pieces.append(" · ".join(actions))
+    lines = []
+    if info.note:
+        lines.append(f'<span style="color:{PALETTE.warning};">{html.escape(info.note)}</span>')
+    if info.error and not row.streaming:
+        lines.append(f'<span style="color:{PALETTE.danger};">{html.escape(info.error)}</span>')
+    lines.append("&nbsp;&nbsp;&nbsp;".join(pieces))
+    return "<br>".join(lines)
+
+
+def message_html(row: MessageRow, end_marker: str = "") -> str:
+    """``end_marker`` is put right after a streaming reply's text, where the view appends new text."""
+    if row.streaming:
+        body = plain_html(row.text + end_marker)
+    elif row.info.role == "user":
+        body = plain_html(row.text)
+    else:
+        body = row.rendered().html if row.text else ""
+    return (
+        f'<div style="color:{PALETTE.text};"><div style="margin-bottom:4px;">{header_html(row)}</div>{body}'
+        f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div></div>'
+    )

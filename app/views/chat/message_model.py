@@ -1,0 +1,120 @@
+"""The messages of the open session as a list model; a streaming reply grows in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from app.services.chat.store import MessageInfo
+from app.views.chat.markdown import Rendered, render_markdown
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass
+class MessageRow:
+    info: MessageInfo
+    text: str
+    version: int = 0  # bumps whenever what is drawn changes
+    waiting: int = 0  # seconds left of a rate-limit wait
+    is_last: bool = False
+    _rendered: Rendered | None = None
+
+    @property
+    def streaming(self) -> bool:
+        return self.info.status == "streaming"
+
+    def rendered(self) -> Rendered:
+        """Markdown → HTML, done once per finished message (streaming text is drawn as plain text)."""
+        if self._rendered is None:
+            self._rendered = render_markdown(self.text)
+        return self._rendered
+
+
+class MessageListModel(QAbstractListModel):
+    # Streamed text changes a row without ``dataChanged``: QListView answers every ``dataChanged`` by laying
+    # out all rows again (1,000 size hints), which is too slow to do on every frame of a stream.
+    row_grew = Signal(int)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[MessageRow] = []
+        self._by_id: dict[int, int] = {}
+
+    # Qt interface ---------------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == ROW_ROLE:
+            return row
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return row.text
+        return None
+
+    # changes ---------------------------------------------------------------------------------------------
+    def set_messages(self, messages: list[MessageInfo]) -> None:
+        self.beginResetModel()
+        self.rows[:] = [MessageRow(info, info.content) for info in messages]
+        self._reindex()
+        self.endResetModel()
+
+    def _reindex(self) -> None:
+        self._by_id = {row.info.id: number for number, row in enumerate(self.rows)}
+        for number, row in enumerate(self.rows):
+            row.is_last = number == len(self.rows) - 1
+
+    def row_of(self, message_id: int) -> int | None:
+        return self._by_id.get(message_id)
+
+    def append(self, info: MessageInfo) -> None:
+        if info.id in self._by_id:
+            self.update(info)
+            return
+        position = len(self.rows)
+        self.beginInsertRows(QModelIndex(), position, position)
+        if self.rows:
+            self.rows[-1].is_last = False
+            self.rows[-1].version += 1
+        self.rows.append(MessageRow(info, info.content, is_last=True))
+        self._by_id[info.id] = position
+        self.endInsertRows()
+        if position > 0:
+            self._changed(position - 1)
+
+    def update(self, info: MessageInfo) -> None:
+        number = self._by_id.get(info.id)
+        if number is None:
+            return
+        row = self.rows[number]
+        self.rows[number] = replace(
+            row, info=info, text=info.content, version=row.version + 1, waiting=0, _rendered=None
+        )
+        self._changed(number)
+
+    def append_delta(self, message_id: int, delta: str) -> int | None:
+        number = self._by_id.get(message_id)
+        if number is None:
+            return None
+        row = self.rows[number]
+        row.text += delta
+        row.version += 1
+        self.row_grew.emit(number)
+        return number
+
+    def set_waiting(self, message_id: int, seconds: int) -> None:
+        number = self._by_id.get(message_id)
+        if number is not None:
+            self.rows[number].waiting = seconds
+            self.rows[number].version += 1
+            self.row_grew.emit(number)
+
+    def _changed(self, number: int) -> None:
+        index = self.index(number)
+        self.dataChanged.emit(index, index, [ROW_ROLE])

@@ -1,0 +1,119 @@
+"""The conversation: a model/view list of message bubbles that follows a streaming reply at the bottom."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
+
+from app.views.chat.message_delegate import MessageDelegate
+from app.views.chat.message_model import MessageListModel
+
+SLICE_S = 0.004  # idle measuring works in slices this long, so the UI thread never stalls
+RELAYOUT_EVERY_S = 0.15
+
+
+class MessageListView(QListView):
+    def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MessageList")
+        self.setModel(model)
+        self.message_model = model
+        self.delegate = MessageDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setStyleSheet("QListView#MessageList { background: transparent; border: none; }")
+        self.verticalScrollBar().setSingleStep(24)
+        self._follow = True
+        self._measure_from = -1
+        self._last_relayout = 0.0
+        self._measurer = QTimer(self, interval=0)
+        self._measurer.timeout.connect(self._measure_slice)
+        self.delegate.relayout_needed.connect(self.relayout)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().rangeChanged.connect(self._range_changed)
+        model.modelReset.connect(self._after_reset)
+        model.rowsInserted.connect(lambda *_: self._stick())
+        model.dataChanged.connect(self._data_changed)
+        model.row_grew.connect(self._row_grew)
+
+    # following the bottom ----------------------------------------------------------------------------------
+    def at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 8
+
+    def _scrolled(self, _value: int) -> None:
+        self._follow = self.at_bottom()
+
+    def _range_changed(self, _low: int, _high: int) -> None:
+        if self._follow:
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+    def _stick(self) -> None:
+        if self._follow:
+            QTimer.singleShot(0, self.scrollToBottom)
+
+    def scroll_to_end(self) -> None:
+        self._follow = True
+        self.scrollToBottom()
+
+    # layout ------------------------------------------------------------------------------------------------
+    def relayout(self) -> None:
+        """Heights changed: lay the rows out again (Qt coalesces this into one pass per event loop turn)."""
+        self.scheduleDelayedItemsLayout()
+        self._last_relayout = time.perf_counter()
+
+    def _data_changed(self, top: QModelIndex, _bottom: QModelIndex, _roles: list[int]) -> None:
+        # QListView lays every row out again after ``dataChanged``; only the following matters here.
+        self._stick()
+
+    def _row_grew(self, number: int) -> None:
+        """A streaming row changed: repaint it, or lay the list out again when its reserved height grew."""
+        row = self.message_model.rows[number]
+        previous = self.delegate.last_size(row.info.id)
+        if self.delegate.row_size(row) != previous:
+            self.relayout()
+        else:
+            self.viewport().update(self.visualRect(self.message_model.index(number)))
+
+    def _after_reset(self) -> None:
+        self._follow = True
+        self._measure_from = self.message_model.rowCount() - 1
+        self._measurer.start()
+        QTimer.singleShot(0, self.scrollToBottom)
+
+    def _measure_slice(self) -> None:
+        """Replaces estimated heights by measured ones, newest first, a few milliseconds at a time."""
+        deadline = time.perf_counter() + SLICE_S
+        rows = self.message_model.rows
+        measured = False
+        while self._measure_from >= 0 and time.perf_counter() < deadline:
+            if self._measure_from < len(rows):
+                row = rows[self._measure_from]
+                if self.delegate.exact_height(row) is None:
+                    self.delegate.measure(row)
+                    measured = True
+            self._measure_from -= 1
+        finished = self._measure_from < 0
+        if finished:
+            self._measurer.stop()
+        if measured and (finished or time.perf_counter() - self._last_relayout > RELAYOUT_EVERY_S):
+            self.relayout()
+
+    def measuring(self) -> bool:
+        return self._measurer.isActive()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.delegate.update_width()
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._measure_from = self.message_model.rowCount() - 1
+            self._measurer.start()
