@@ -95,3 +95,31 @@ def test_enhance_disabled_with_a_reason_without_a_chat_model(qtbot, qloop, conte
     finally:
         page.shutdown()
         context.gallery.close()
+
+
+def test_enhance_through_the_chat_model_chosen_in_settings(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    from app.services.providers.registry import provider
+    from tests.fakes.chat_servers import GOOD_KEY, Script, ServerThread, openai_app
+
+    script = Script(reply="Prompt: A lighthouse on a cliff at dusk, warm windows, long exposure sea")
+    server = ServerThread(openai_app(script)).start()
+    page = open_studio(qtbot, context, EmbeddedApi(FakeImageCompute()))
+    try:
+        assert not page.form.enhance.isEnabled()
+        context.settings.set("chat.custom_base_url", f"{server.url}/v1")
+        context.secrets.set(provider("custom").secret_name, GOOD_KEY)
+        context.settings.set("studio.enhance_model", "custom/echo")
+        page.form.prompt.setPlainText("lighthouse")
+        assert page.form.enhance.isEnabled(), page.form.enhance.toolTip()
+        qtbot.mouseClick(page.form.enhance, Qt.MouseButton.LeftButton)
+        expected = "A lighthouse on a cliff at dusk, warm windows, long exposure sea"
+        qtbot.waitUntil(lambda: page.form.prompt.toPlainText() == expected, timeout=15000)
+        assert script.requests and script.requests[-1]["model"] == "echo"
+
+        context.settings.set("studio.enhance_model", "openai/gpt-4o-mini")  # no OpenAI key stored
+        assert not page.form.enhance.isEnabled()
+        assert "OpenAI key" in page.form.enhance_note.text()
+    finally:
+        page.shutdown()
+        server.stop()
+        context.gallery.close()

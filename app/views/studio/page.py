@@ -47,7 +47,7 @@ class StudioPage(QWidget):
         self.connection = context.studio
         self.jobs = context.studio_jobs
         self.gallery = context.gallery
-        self.enhancer: PromptEnhancer | None = getattr(context, "prompt_enhancer", None)
+        self.enhancer: PromptEnhancer | None = None
         self._pending_model: str | None = None
         self._names = itertools.count(1)
         self.toast: Toast | None = None
@@ -98,7 +98,8 @@ class StudioPage(QWidget):
 
         self.setStyleSheet(studio_styles(accent))
         self._wire()
-        self.form.set_enhancer_available(self.enhancer is not None, NO_ENHANCER)
+        self._resolve_enhancer()
+        context.settings.on_change(self._setting_changed)
         self._show_connection(self.connection.state.value)
         self.jobs.is_watched = self.is_watched
         for job in reversed(self.jobs.jobs):
@@ -222,6 +223,23 @@ class StudioPage(QWidget):
         finally:
             self.form.set_enhancing(False)
 
+    def _resolve_enhancer(self) -> None:
+        """The enhancer: one the app set on the context, else the chat model chosen in Settings."""
+        enhancer: PromptEnhancer | None = self.context.__dict__.get("prompt_enhancer")
+        reason = NO_ENHANCER
+        if enhancer is None:
+            model = str(self.context.settings.get("studio.enhance_model"))
+            if model:
+                from app.services.studio.chat_enhancer import chat_enhancer
+
+                enhancer, reason = chat_enhancer(model, self.context.chat.provider_factory, self.context.secrets)
+        self.enhancer = enhancer
+        self.form.set_enhancer_available(enhancer is not None, reason)
+
+    def _setting_changed(self, key: str, _value: object) -> None:
+        if key == "studio.enhance_model":
+            self._resolve_enhancer()
+
     def is_watched(self) -> bool:
         window = self.window()
         return self.isVisible() and window.isVisible() and not window.isMinimized()
@@ -232,6 +250,7 @@ class StudioPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._resolve_enhancer()  # a key or model may have been set in Settings meanwhile
         job, self._unseen = self._unseen, None
         if job is not None and job.records:
             self.open_image(job.records[0])
