@@ -190,3 +190,19 @@ def test_copy_image_to_clipboard(qtbot, page: StudioPage) -> None:  # type: igno
     copied = QGuiApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (48, 32)
     assert page.toast is not None and page.toast.title_label.text() == "Image copied to the clipboard."
+
+
+def test_dropped_files_are_imported(qtbot, page: StudioPage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    dropped = tmp_path / "dropped.png"
+    dropped.write_bytes(png_bytes(metadata=ImageMetadata(prompt="a dropped comet", model="flux-schnell", seed=9)))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    event = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    page.gallery_panel.dropEvent(event)
+    qtbot.waitUntil(lambda: "a dropped comet" in shown_prompts(page))
+    assert page.toast is not None and page.toast.title_label.text() == "1 image imported"
