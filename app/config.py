@@ -108,6 +108,9 @@ REGISTRY: tuple[Setting, ...] = (
             help="Base URL of any OpenAI-compatible server, e.g. http://192.168.1.5:8000/v1"),
     Setting("chat.default_provider", str, "openai", "Provider of new chats", "Chat"),
     Setting("chat.default_model", str, "gpt-4o-mini", "Model of new chats", "Chat"),
+    Setting("studio.enhance_model", str, "", "Prompt enhancement model", "Studio",
+            help="A chat model (provider/model, e.g. openai/gpt-4o-mini) that rewrites prompts when you press "
+            "Enhance in the Studio. Empty: Enhance is off."),
 )
 
 

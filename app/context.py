@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
     from app.services.catalog import CatalogService
     from app.services.chat.service import ChatService
+    from app.services.gallery import GalleryService
     from app.services.secrets import SecretStore
+    from app.services.studio.connection import StudioConnection
+    from app.services.studio.jobs import JobQueue
 
 
 @dataclass
@@ -89,12 +92,36 @@ class AppContext:
         pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
         return ChatService(self.sessions, pool, prices=self.catalog)
 
+    @cached_property
+    def gallery(self) -> GalleryService:
+        from app.services.gallery import GalleryService
+
+        return GalleryService(self.sessions, self.paths.folder("gallery"), self.paths.folder("thumbnails"))
+
+    @cached_property
+    def studio(self) -> StudioConnection:
+        from app.services.studio.connection import StudioConnection
+
+        return StudioConnection(self.settings, self.secrets, self.paths.folder("studio-api"))
+
+    @cached_property
+    def studio_jobs(self) -> JobQueue:
+        from app.services.studio.jobs import JobQueue
+
+        return JobQueue(self.studio, self.gallery, self.sessions, self.notifier)
+
     def close(self) -> None:
         if "chat" in self.__dict__:
             self.chat.shutdown()
         self.tasks.cancel_all()
         if "catalog" in self.__dict__:
             self.catalog.close()
+        if "studio_jobs" in self.__dict__:
+            self.studio_jobs.stop()
+        if "studio" in self.__dict__:
+            self.studio.stop_server()
+        if "gallery" in self.__dict__:
+            self.gallery.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

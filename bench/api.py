@@ -82,9 +82,7 @@ def main() -> dict[str, Any]:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
         try:
             _wait_healthy(url, process)
-            signup = httpx.post(
-                f"{url}/v1/accounts", json={"email": "bench@example.com", "password": "benchmark!"}
-            )
+            signup = httpx.post(f"{url}/v1/accounts", json={"email": "bench@example.com", "password": "benchmark!"})
             headers = {"Authorization": f"Bearer {signup.json()['token']}"}
             job = httpx.post(
                 f"{url}/v1/images", json={"model": "flux-schnell", "prompt": "bench"}, headers=headers

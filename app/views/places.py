@@ -41,8 +41,8 @@ PLACES: tuple[PlaceSpec, ...] = (
         "studio",
         "Studio",
         "studio.svg",
-        "app.views.placeholders",
-        "StudioPlaceholder",
+        "app.views.studio.page",
+        "StudioPage",
         "Turn prompts into images",
     ),
     PlaceSpec(

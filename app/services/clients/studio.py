@@ -1,0 +1,226 @@
+"""``StudioClient``: the desktop's async HTTP client of the Studio API (local embedded or cloud, same code).
+
+Idempotent requests (GETs, cancel, and submit — which carries an ``Idempotency-Key``) are retried with
+exponential backoff on connection errors and 502/503/504. Answers become typed values; failures become the
+typed errors of ``studio_types`` with messages fit to show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from app.services.clients.studio_types import (
+    AuthNeeded,
+    Credits,
+    ImageModel,
+    ImageRequest,
+    InvalidRequest,
+    Job,
+    ModelTable,
+    NotEnoughCredits,
+    NotFound,
+    ServerError,
+    StudioError,
+    StudioUnreachable,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+LONG_POLL_SLACK = 10.0  # seconds added to ``wait`` for the read timeout of a long poll
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class _Retryable(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"status {response.status_code}")
+        self.response = response
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, httpx.TransportError | _Retryable)
+
+
+class StudioClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        attempts: int = 4,
+        backoff_max: float = 4.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._attempts = attempts
+        self._backoff_max = backoff_max
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=DEFAULT_TIMEOUT, transport=transport)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- plumbing ----------------------------------------------------------------------------------
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        headers.update(extra or {})
+        return headers
+
+    async def _send(
+        self, method: str, path: str, *, retry: bool, timeout: httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        extra_headers = kwargs.pop("headers", None)
+
+        async def once() -> httpx.Response:
+            response = await self._http.request(
+                method,
+                path,
+                headers=self._headers(extra_headers),
+                timeout=timeout or DEFAULT_TIMEOUT,
+                **kwargs,
+            )
+            if retry and response.status_code in RETRY_STATUSES:
+                raise _Retryable(response)
+            return response
+
+        try:
+            if not retry:
+                response = await once()
+            else:
+                response = await self._retrying(once)
+        except _Retryable as error:
+            response = error.response
+        except httpx.TransportError as error:
+            message = f"Cannot reach the Studio API at {self.base_url} ({_describe(error)})."
+            raise StudioUnreachable(message) from error
+        _raise_for_status(response)
+        return response
+
+    async def _retrying(self, once: Callable[[], Awaitable[T]]) -> T:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=0.2, max=self._backoff_max),
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await once()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _json(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> Any:
+        response = await self._send(method, path, retry=retry, **kwargs)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise StudioError(f"The Studio API sent an answer that is not JSON ({path}).") from error
+
+    # --- routes ------------------------------------------------------------------------------------
+    async def health(self) -> bool:
+        data = await self._json("GET", "/v1/health")
+        return data.get("status") == "ok"
+
+    async def image_models(self) -> ModelTable:
+        data = await self._json("GET", "/v1/image-models")
+        models = tuple(ImageModel.from_json(item) for item in data.get("models", []))
+        sizes = {str(key): int(value) for key, value in (data.get("size_credits") or {}).items()}
+        return ModelTable(models=models, size_credits=sizes or {"1K": 1, "2K": 2, "4K": 4})
+
+    async def me(self) -> dict[str, Any]:
+        return dict(await self._json("GET", "/v1/me"))
+
+    async def credits(self) -> Credits:
+        return Credits.from_json(await self._json("GET", "/v1/credits"))
+
+    async def sign_in(self, email: str, password: str, label: str = "Amethyst desktop") -> str:
+        body = {"email": email, "password": password, "label": label}
+        try:
+            data = await self._json("POST", "/v1/sessions", retry=False, json=body)
+        except AuthNeeded as error:
+            raise AuthNeeded("Wrong email or password.") from error
+        return str(data["token"])
+
+    async def sign_up(self, email: str, password: str) -> str:
+        body = {"email": email, "password": password}
+        try:
+            data = await self._json("POST", "/v1/accounts", retry=False, json=body)
+        except ServerError as error:
+            if error.status == 409:
+                raise StudioError("An account with this email exists already; sign in instead.") from error
+            raise
+        return str(data["token"])
+
+    async def sign_out(self) -> None:
+        await self._send("DELETE", "/v1/sessions/current", retry=False)
+
+    async def submit(self, request: ImageRequest, idempotency_key: str) -> Job:
+        """Start a job. Retried safely: the server answers the same job for the same key."""
+        data = await self._json(
+            "POST", "/v1/images", json=request.to_json(), headers={"Idempotency-Key": idempotency_key}
+        )
+        return Job.from_json(data)
+
+    async def job(self, job_id: str, wait: float = 0) -> Job:
+        """The job; with ``wait`` the server holds the answer until the state changes (long poll)."""
+        params = {"wait": f"{wait:g}"} if wait else None
+        timeout = httpx.Timeout(wait + LONG_POLL_SLACK, connect=5.0)
+        return Job.from_json(await self._json("GET", f"/v1/images/{job_id}", params=params, timeout=timeout))
+
+    async def cancel(self, job_id: str) -> Job:
+        return Job.from_json(await self._json("POST", f"/v1/images/{job_id}/cancel"))
+
+    async def jobs(self, limit: int = 50) -> list[Job]:
+        data = await self._json("GET", "/v1/images", params={"limit": limit})
+        return [Job.from_json(item) for item in data.get("jobs", [])]
+
+    async def result(self, url_or_path: str) -> bytes:
+        """PNG bytes of one finished image (``images[n].url`` of a job)."""
+        timeout = httpx.Timeout(60.0, connect=5.0)
+        response = await self._send("GET", url_or_path, retry=True, timeout=timeout)
+        if not response.content.startswith(b"\x89PNG"):
+            raise StudioError("The Studio API sent an image that is not a PNG.")
+        return response.content
+
+
+def _describe(error: httpx.TransportError) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return "no answer in time"
+    if isinstance(error, httpx.ConnectError):
+        return "connection refused or host not found"
+    return type(error).__name__
+
+
+def _detail(response: httpx.Response) -> Any:
+    try:
+        return response.json().get("detail")
+    except (ValueError, AttributeError):
+        return response.text[:200]
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    detail = _detail(response)
+    if status == 401:
+        raise AuthNeeded("Sign in to the Studio API again (your session ended or was revoked).")
+    if status == 402:
+        info = detail if isinstance(detail, dict) else {}
+        raise NotEnoughCredits(int(info.get("needed", 0)), int(info.get("available", 0)))
+    if status == 422:
+        if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+            location = detail[0].get("loc") or []
+            raise InvalidRequest(str(location[-1]) if location else "", str(detail[0].get("msg", "invalid")))
+        raise InvalidRequest("", str(detail or "The request was not valid."))
+    if status == 404:
+        raise NotFound(str(detail or "Not found."))
+    message = detail.get("message") if isinstance(detail, dict) else detail
+    raise ServerError(status, str(message or response.reason_phrase))

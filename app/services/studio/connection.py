@@ -1,0 +1,276 @@
+"""The desktop's connection to a Studio API: Local (embedded, the default) or Cloud (URL + keyring token).
+
+An explicit state enum with one Qt signal per change; the header's credits badge text as a signal too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PySide6.QtCore import QObject, Signal
+
+from app.config import Settings
+from app.services.clients.studio import StudioClient
+from app.services.clients.studio_types import AuthNeeded, Credits, ModelTable, StudioError
+from app.services.secrets import SecretStore
+from app.services.studio.embedded import EmbeddedServer, LocalAppFactory, default_local_app
+
+log = logging.getLogger(__name__)
+
+TOKEN_SECRET = "studio:token"
+CREDITS_REFRESH_SECONDS = 60.0
+
+
+class ConnectionState(StrEnum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    AUTH_NEEDED = "auth_needed"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        return {
+            "disconnected": "Not connected",
+            "connecting": "Connecting…",
+            "connected": "Connected",
+            "auth_needed": "Sign in needed",
+            "error": "Connection problem",
+        }[self.value]
+
+
+class StudioConnection(QObject):
+    state_changed = Signal(str)  # ConnectionState value
+    credits_changed = Signal(str)  # text for the header badge: "Local · free", "42 credits", …
+    credits_updated = Signal(object)  # Credits
+    models_changed = Signal(object)  # ModelTable
+
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretStore,
+        data_folder: Path,
+        *,
+        local_app_factory: LocalAppFactory = default_local_app,
+        cloud_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._secrets = secrets
+        self._data_folder = data_folder
+        self._local_app_factory = local_app_factory
+        self._cloud_transport = cloud_transport
+        self._state = ConnectionState.DISCONNECTED
+        self.error_message = ""
+        self.client: StudioClient | None = None
+        self.server: EmbeddedServer | None = None
+        self.models: ModelTable | None = None
+        self.credits: Credits | None = None
+        self.me: dict[str, Any] = {}
+        self._connect_lock = asyncio.Lock()
+        self._refresher: asyncio.Task[None] | None = None
+        self._local_token: str = ""
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-connection")
+        self._reconnect: asyncio.Task[None] | None = None
+        self.on_connected: list[Callable[[], None]] = []
+        settings.on_change(self._setting_changed)
+
+    def _setting_changed(self, key: str, _value: object) -> None:
+        if key not in {"connection.kind", "connection.cloud_url"} or self._state == ConnectionState.DISCONNECTED:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._reconnect = loop.create_task(self.reconnect())
+
+    # --- state -------------------------------------------------------------------------------------
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    def _set_state(self, state: ConnectionState, message: str = "") -> None:
+        self.error_message = message
+        if state == self._state:
+            return
+        self._state = state
+        self.state_changed.emit(state.value)
+        if state != ConnectionState.CONNECTED:
+            self.credits_changed.emit(self.badge_text())
+
+    @property
+    def kind(self) -> str:
+        return str(self._settings.get("connection.kind"))
+
+    @property
+    def connection_id(self) -> str:
+        """Which server jobs belong to: "local", or the cloud URL."""
+        return "local" if self.kind == "local" else str(self._settings.get("connection.cloud_url")).rstrip("/")
+
+    @property
+    def billing_enabled(self) -> bool:
+        if self.credits is not None:
+            return self.credits.billing_enabled
+        return bool(self.me.get("billing_enabled", self.kind != "local"))
+
+    def badge_text(self) -> str:
+        if self._state == ConnectionState.CONNECTING:
+            return "Connecting…"
+        if self._state == ConnectionState.AUTH_NEEDED:
+            return "Sign in"
+        if self._state != ConnectionState.CONNECTED:
+            return "Offline"
+        if not self.billing_enabled:
+            return "Local · free" if self.kind == "local" else "Free"
+        available = self.credits.available if self.credits else 0
+        return f"{available} credit{'s' if available != 1 else ''}"
+
+    # --- connecting --------------------------------------------------------------------------------
+    async def reconnect(self) -> None:
+        """(Re)connect with the current settings; failures end in AUTH_NEEDED or ERROR, never raise."""
+        async with self._connect_lock:
+            await self._close_client()
+            self._set_state(ConnectionState.CONNECTING)
+            try:
+                self.client = await self._open_client()
+                if self.client is None:
+                    return
+                self.me = await self.client.me()
+                self.models = await self.client.image_models()
+                self.credits = await self.client.credits()
+            except AuthNeeded as error:
+                self._set_state(ConnectionState.AUTH_NEEDED, str(error))
+                return
+            except StudioError as error:
+                self._set_state(ConnectionState.ERROR, str(error))
+                return
+            except Exception as error:  # a failed embedded start, a broken server answer
+                log.exception("connecting to the Studio API failed")
+                self._set_state(ConnectionState.ERROR, f"The Studio API could not start: {error}")
+                return
+            self._set_state(ConnectionState.CONNECTED)
+            self.models_changed.emit(self.models)
+            self._emit_credits()
+            self._refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
+            for callback in list(self.on_connected):
+                callback()
+
+    async def _open_client(self) -> StudioClient | None:
+        if self.kind != "local":
+            self.stop_server()
+        else:
+            if self.server is None or not self.server.running:
+                loop = asyncio.get_running_loop()
+                folder = self._data_folder
+                app, token = await loop.run_in_executor(self._executor, self._local_app_factory, folder)
+                server = EmbeddedServer(app)
+                await loop.run_in_executor(self._executor, server.start)
+                self.server, self._local_token = server, str(token)
+            return StudioClient(self.server.url, self._local_token)
+        url = str(self._settings.get("connection.cloud_url")).strip()
+        if not url:
+            self._set_state(ConnectionState.ERROR, "Set the Studio API URL in Settings → Connection.")
+            return None
+        cloud_token = self._secrets.get(TOKEN_SECRET)
+        if not cloud_token:
+            self._set_state(ConnectionState.AUTH_NEEDED, "Sign in to your Studio account in Settings.")
+            return None
+        return StudioClient(url, cloud_token, transport=self._cloud_transport)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(CREDITS_REFRESH_SECONDS)
+            await self.refresh_credits()
+
+    async def refresh_credits(self) -> Credits | None:
+        if self.client is None or self._state != ConnectionState.CONNECTED:
+            return None
+        try:
+            self.credits = await self.client.credits()
+        except AuthNeeded as error:
+            self._set_state(ConnectionState.AUTH_NEEDED, str(error))
+            return None
+        except StudioError as error:
+            log.info("credits refresh failed: %s", error)
+            return None
+        self._emit_credits()
+        return self.credits
+
+    def _emit_credits(self) -> None:
+        self.credits_changed.emit(self.badge_text())
+        if self.credits is not None:
+            self.credits_updated.emit(self.credits)
+
+    def report_failure(self, error: StudioError) -> None:
+        """Jobs and views hand connection-level failures here so the header shows them."""
+        if isinstance(error, AuthNeeded):
+            self._set_state(ConnectionState.AUTH_NEEDED, str(error))
+
+    # --- cloud account (the Settings page calls these) ---------------------------------------------
+    async def _account_call(self, url: str, call: str, email: str, password: str) -> None:
+        if url:
+            self._settings.set("connection.cloud_url", url.strip())
+        base = str(self._settings.get("connection.cloud_url")).strip()
+        if not base:
+            raise StudioError("Enter the Studio API URL first.")
+        client = StudioClient(base, transport=self._cloud_transport)
+        try:
+            token = await (client.sign_in if call == "in" else client.sign_up)(email.strip(), password)
+        finally:
+            await client.aclose()
+        self._secrets.set(TOKEN_SECRET, token)
+        if self.kind == "cloud":
+            await self.reconnect()
+
+    async def sign_in(self, email: str, password: str, url: str = "") -> None:
+        """Sign in to a cloud Studio API; the token goes to the keyring. Raises ``StudioError``."""
+        await self._account_call(url, "in", email, password)
+
+    async def sign_up(self, email: str, password: str, url: str = "") -> None:
+        await self._account_call(url, "up", email, password)
+
+    async def sign_out(self) -> None:
+        token = self._secrets.get(TOKEN_SECRET)
+        base = str(self._settings.get("connection.cloud_url")).strip()
+        if token and base:
+            client = StudioClient(base, token, transport=self._cloud_transport, attempts=1)
+            try:
+                await client.sign_out()
+            except StudioError as error:
+                log.info("server-side sign-out failed (the token is forgotten anyway): %s", error)
+            finally:
+                await client.aclose()
+        if token:
+            self._secrets.delete(TOKEN_SECRET)
+        if self.kind == "cloud":
+            await self._close_client()
+            self._set_state(ConnectionState.AUTH_NEEDED, "Signed out.")
+
+    def signed_in(self) -> bool:
+        return self._secrets.has(TOKEN_SECRET)
+
+    # --- teardown ----------------------------------------------------------------------------------
+    async def _close_client(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            self._refresher = None
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    async def close(self) -> None:
+        await self._close_client()
+        self.stop_server()
+        self._set_state(ConnectionState.DISCONNECTED)
+
+    def stop_server(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None

@@ -1,0 +1,223 @@
+"""One image, large, with what it was made from and what can be done with it.
+
+The full image is decoded in a worker thread and only here; the grid never loads full images.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QGuiApplication,
+    QImage,
+    QImageReader,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.gallery import GalleryRecord
+from app.services.gallery.files import sanitize_filename, slug
+from app.views.widgets.icons import icon
+
+SAVE_FILTERS = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;WebP image (*.webp)"
+
+
+def _load_image(path: str) -> QImage:
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    return reader.read()
+
+
+class ImageDetail(QWidget):
+    back_requested = Signal()
+    favourite_toggled = Signal(object, bool)  # record, new value
+    remix_requested = Signal(object)  # record
+    delete_requested = Signal(object)  # record (already confirmed)
+    save_requested = Signal(object, object)  # record, target Path
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-detail")
+        self.record: GalleryRecord | None = None
+        self._full = QImage()
+        self.confirm_delete = True
+
+        self.back = QPushButton("←  Gallery")
+        self.back.setProperty("kind", "ghost")
+        self.back.setToolTip("Back to the gallery (Esc)")
+        self.title = QLabel()
+        self.title.setProperty("role", "subtitle")
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.title, 1)
+
+        self.picture = QLabel("Loading…")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setMinimumSize(240, 240)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        self.favourite = QPushButton(icon("star"), "Favourite")
+        self.favourite.setCheckable(True)
+        self.save = QPushButton(icon("folder"), "Save As…")
+        self.copy = QPushButton(icon("copy"), "Copy")
+        self.open_folder = QPushButton(icon("folder"), "Show in folder")
+        self.remix = QPushButton(icon("sparkles"), "Remix")
+        self.remix.setProperty("kind", "primary")
+        self.remix.setToolTip("Put this image's prompt and settings back into the prompt form")
+        self.delete = QPushButton(icon("trash"), "Delete")
+        self.delete.setProperty("kind", "danger")
+        for button in (self.favourite, self.save, self.copy, self.open_folder, self.delete):
+            button.setProperty("kind", button.property("kind") or "ghost")
+
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(6)
+        for name in ("Prompt", "Negative", "Model", "Size", "Seed", "Cost", "Created", "File"):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            caption = QLabel(name)
+            caption.setProperty("role", "muted")
+            form.addRow(caption, value)
+            self.fields[name] = value
+        info = QFrame()
+        info.setProperty("role", "card")
+        info.setFixedWidth(300)
+        side = QVBoxLayout(info)
+        side.setContentsMargins(14, 14, 14, 14)
+        side.addLayout(form)
+        side.addStretch(1)
+        for button in (self.remix, self.favourite, self.save, self.copy, self.open_folder, self.delete):
+            side.addWidget(button)
+
+        body = QHBoxLayout()
+        body.setSpacing(14)
+        body.addWidget(self.picture, 1)
+        body.addWidget(info)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+
+        self.back.clicked.connect(self.back_requested)
+        self.favourite.clicked.connect(self._toggle_favourite)
+        self.remix.clicked.connect(lambda: self.record and self.remix_requested.emit(self.record))
+        self.save.clicked.connect(self._ask_save)
+        self.copy.clicked.connect(self.copy_to_clipboard)
+        self.open_folder.clicked.connect(self.show_in_folder)
+        self.delete.clicked.connect(self._ask_delete)
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.activated.connect(self.back_requested.emit)
+
+    def show_record(self, record: GalleryRecord) -> None:
+        self.record = record
+        self._full = QImage()
+        self.picture.setPixmap(QPixmap())
+        self.picture.setText("Loading…")
+        self.title.setText(record.prompt.split("\n", 1)[0][:90] or record.path.name)
+        created = record.created.astimezone().strftime("%Y-%m-%d %H:%M")
+        size = " · ".join(part for part in (record.size, record.aspect) if part)
+        dims = f"{record.width}×{record.height}" if record.width else ""
+        values = {
+            "Prompt": record.prompt or "—",
+            "Negative": record.negative_prompt or "—",
+            "Model": record.model or "—",
+            "Size": " · ".join(part for part in (size, dims) if part) or "—",
+            "Seed": "—" if record.seed is None else str(record.seed),
+            "Cost": "free" if not record.cost else f"{record.cost:g} credits",
+            "Created": created,
+            "File": record.path.name,
+        }
+        for name, value in values.items():
+            self.fields[name].setText(value)
+        self.fields["File"].setToolTip(str(record.path))
+        self.favourite.setChecked(record.favourite)
+        self._load_task = asyncio.ensure_future(self._load(record))
+
+    async def _load(self, record: GalleryRecord) -> None:
+        image = await asyncio.get_running_loop().run_in_executor(self.executor, _load_image, str(record.path))
+        if self.record is not record:
+            return
+        if image.isNull():
+            self.picture.setText("This image file cannot be read.")
+            return
+        self._full = image
+        self._fit()
+
+    def full_image(self) -> QImage:
+        return self._full
+
+    def _fit(self) -> None:
+        if self._full.isNull():
+            return
+        area: QSize = self.picture.size()
+        scaled = self._full.scaled(area, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.picture.setPixmap(QPixmap.fromImage(scaled))
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._fit()
+
+    def _toggle_favourite(self, checked: bool) -> None:
+        if self.record is not None:
+            self.favourite_toggled.emit(self.record, checked)
+
+    def suggested_name(self) -> str:
+        if self.record is None:
+            return "image.png"
+        return sanitize_filename(f"{slug(self.record.prompt, 48)}.png")
+
+    def _ask_save(self) -> None:
+        if self.record is None:
+            return
+        start = str(Path.home() / self.suggested_name())
+        target, _ = QFileDialog.getSaveFileName(self, "Save image as", start, SAVE_FILTERS)
+        if target:
+            self.save_requested.emit(self.record, Path(target))
+
+    def copy_to_clipboard(self) -> None:
+        image = self._full if not self._full.isNull() else QImage(str(self.record.path)) if self.record else QImage()
+        if image.isNull():
+            self.message.emit("The image is not loaded yet.")
+            return
+        QGuiApplication.clipboard().setImage(image)
+        self.message.emit("Image copied to the clipboard.")
+
+    def show_in_folder(self) -> None:
+        if self.record is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.record.path.parent)))
+
+    def _ask_delete(self) -> None:
+        if self.record is None:
+            return
+        if self.confirm_delete:
+            answer = QMessageBox.question(
+                self,
+                "Delete image",
+                "Delete this image? You can undo for a few seconds.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.delete_requested.emit(self.record)

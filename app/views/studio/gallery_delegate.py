@@ -1,0 +1,80 @@
+"""Paints one gallery cell: a rounded card with the thumbnail, a placeholder until it arrives, a star."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from app.views.studio.gallery_model import PathRole, RecordRole
+from app.views.studio.thumbnail_loader import ThumbnailLoader
+from app.views.theme import PALETTE
+
+CELL = QSize(184, 184)
+THUMB = QSize(176, 176)
+RADIUS = 10.0
+
+
+class GalleryDelegate(QStyledItemDelegate):
+    def __init__(self, loader: ThumbnailLoader, accent: str = PALETTE.accent, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self._accent = QColor(accent)
+        self._surface = QColor(PALETTE.surface_alt)
+        self._border = QColor(PALETTE.border)
+        self._muted = QColor(PALETTE.muted)
+        self._star = QColor(PALETTE.warning)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return CELL
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        rect: QRect = option.rect.adjusted(4, 4, -4, -4)  # type: ignore[attr-defined]
+        state = option.state  # type: ignore[attr-defined]
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        path = index.data(PathRole)
+        image = self._loader.image(path) if path else None
+        painter.save()
+        if image is not None:
+            # Already cropped to the cell and rounded: one blit, no clipping, no antialiasing.
+            painter.drawImage(rect.topLeft(), image)
+        else:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._placeholder(painter, rect, broken=bool(path) and self._loader.is_broken(path))
+            if path and not self._loader.is_broken(path):
+                self._loader.request(path)
+        record = index.data(RecordRole)
+        if record is not None and record.favourite:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._draw_star(painter, rect)
+        if selected or hovered:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = QPen(self._accent if selected else self._border, 2.0 if selected else 1.0)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), RADIUS, RADIUS)
+        painter.restore()
+
+    def _placeholder(self, painter: QPainter, rect: QRect, broken: bool) -> None:
+        card = QPainterPath()
+        card.addRoundedRect(QRectF(rect), RADIUS, RADIUS)
+        painter.fillPath(card, self._surface)
+        painter.setPen(QPen(self._border, 1.0))
+        painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
+        painter.setPen(self._muted)
+        text = "Cannot read image" if broken else "…"
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _draw_star(self, painter: QPainter, rect: QRect) -> None:
+        badge = QRectF(rect.right() - 30, rect.top() + 6, 24, 24)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(10, 10, 10, 170))
+        painter.drawEllipse(badge)
+        painter.setPen(self._star)
+        font = painter.font()
+        font.setPointSizeF(11)
+        painter.setFont(font)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "★")

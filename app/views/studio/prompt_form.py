@@ -1,0 +1,289 @@
+"""The prompt form: prompt (with Enhance), negative prompt, model, size, aspect, count, seed, Generate.
+
+Only what the chosen model supports is offered. The Generate button carries the cost when billing is on
+and says why it is disabled (no prompt, not connected, credits short).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.clients.studio_types import ImageRequest, ModelTable
+from app.services.gallery import GalleryRecord
+from app.views.studio.widgets import CountPicker
+from app.views.widgets.icons import icon
+
+MAX_SEED = 2**32 - 1
+SIZE_LABELS = {"1K": "1K · standard", "2K": "2K · high", "4K": "4K · ultra"}
+
+
+@dataclass
+class Availability:
+    connected: bool = False
+    connection_message: str = "Connecting to the Studio API…"
+    billing: bool = False
+    available: int = 0
+
+
+class PromptForm(QFrame):
+    generate_requested = Signal(object)  # ImageRequest
+    enhance_requested = Signal(str)
+    buy_credits_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        self._models = ModelTable(models=(), size_credits={})
+        self._availability = Availability()
+        self._enhance_reason = "Set up a chat model in Settings to enhance prompts."
+        self._enhancing = False
+
+        title = QLabel("Create")
+        title.setProperty("role", "subtitle")
+        self.prompt = QPlainTextEdit()
+        self.prompt.setPlaceholderText("Describe the image: subject, setting, light, style…")
+        self.prompt.setTabChangesFocus(True)
+        self.prompt.setMinimumHeight(84)
+        self.prompt.setMaximumHeight(130)
+        self.enhance = QPushButton(icon("sparkles"), "Enhance")
+        self.enhance.setProperty("kind", "ghost")
+        self.enhance_note = QLabel()
+        self.enhance_note.setProperty("role", "muted")
+        self.enhance_note.setWordWrap(True)
+        enhance_row = QHBoxLayout()
+        enhance_row.addWidget(self.enhance_note, 1)
+        enhance_row.addWidget(self.enhance)
+        self.negative = QLineEdit(placeholderText="What to leave out (optional)")
+
+        self.model = QComboBox()
+        self.size_choice = QComboBox()
+        self.aspect = QComboBox()
+        self.count = CountPicker()
+        self.seed_random = QPushButton("Random")
+        self.seed_fixed = QPushButton("Fixed")
+        self.seed_group = QButtonGroup(self)
+        for button in (self.seed_random, self.seed_fixed):
+            button.setCheckable(True)
+            button.setProperty("kind", "ghost")
+            self.seed_group.addButton(button)
+        self.seed_random.setChecked(True)
+        self.seed = QLineEdit(str(random.randint(0, 999_999)))
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,10}"), self.seed))
+        self.seed.setPlaceholderText("0 – 4294967295")
+        self.seed.setEnabled(False)
+        seed_row = QHBoxLayout()
+        seed_row.setSpacing(6)
+        seed_row.addWidget(self.seed_random)
+        seed_row.addWidget(self.seed_fixed)
+        seed_row.addWidget(self.seed, 1)
+
+        form = QFormLayout()
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(8)
+        form.addRow("Negative", self.negative)
+        form.addRow("Model", self.model)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.size_choice, 1)
+        size_row.addWidget(self.aspect, 1)
+        form.addRow("Size", size_row)
+        form.addRow("Images", self.count)
+        form.addRow("Seed", seed_row)
+
+        self.generate = QPushButton("Generate")
+        self.generate.setProperty("kind", "primary")
+        self.generate.setMinimumHeight(38)
+        self.generate.setToolTip("Generate (Ctrl+Enter)")
+        self.reason = QLabel()
+        self.reason.setProperty("role", "muted")
+        self.reason.setWordWrap(True)
+        self.problem = QLabel()
+        self.problem.setProperty("role", "error")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.buy = QPushButton("Buy credits")
+        self.buy.setProperty("kind", "link")
+        self.buy.hide()
+        problem_row = QHBoxLayout()
+        problem_row.addWidget(self.problem, 1)
+        problem_row.addWidget(self.buy, 0, Qt.AlignmentFlag.AlignTop)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 16)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.prompt)
+        layout.addLayout(enhance_row)
+        layout.addLayout(form)
+        layout.addSpacing(4)
+        layout.addWidget(self.generate)
+        layout.addWidget(self.reason)
+        layout.addLayout(problem_row)
+
+        self.model.currentIndexChanged.connect(self._model_changed)
+        for signal in (self.size_choice.currentIndexChanged, self.count.valueChanged, self.prompt.textChanged):
+            signal.connect(self._update_generate)
+        self.seed_fixed.toggled.connect(self.seed.setEnabled)
+        self.generate.clicked.connect(self._generate)
+        self.enhance.clicked.connect(lambda: self.enhance_requested.emit(self.prompt.toPlainText()))
+        self.prompt.textChanged.connect(self._update_enhance)
+        self.buy.clicked.connect(self.buy_credits_requested)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self._generate)
+        self.set_enhancer_available(False, self._enhance_reason)
+        self._update_generate()
+
+    # --- models and availability -------------------------------------------------------------------
+    def set_models(self, table: ModelTable) -> None:
+        current = self.model.currentData()
+        self._models = table
+        self.model.blockSignals(True)
+        self.model.clear()
+        for model in table.models:
+            if model.active:
+                self.model.addItem(model.name, model.id)
+        self.model.blockSignals(False)
+        index = self.model.findData(current) if current else -1
+        self.model.setCurrentIndex(max(0, index))
+        self._model_changed()
+
+    def select_model(self, model_id: str) -> bool:
+        index = self.model.findData(model_id)
+        if index >= 0:
+            self.model.setCurrentIndex(index)
+        return index >= 0
+
+    def _model_changed(self) -> None:
+        model = self._models.get(self.model.currentData() or "")
+        sizes = model.sizes if model else ()
+        aspects = model.aspect_ratios if model else ()
+        self._refill(self.size_choice, [(SIZE_LABELS.get(size, size), size) for size in sizes])
+        self._refill(self.aspect, [(aspect, aspect) for aspect in aspects])
+        self._update_generate()
+
+    @staticmethod
+    def _refill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for label, value in items:
+            combo.addItem(label, value)
+        index = combo.findData(current)
+        combo.setCurrentIndex(index if index >= 0 else 0)
+        combo.blockSignals(False)
+
+    def set_availability(self, availability: Availability) -> None:
+        self._availability = availability
+        self._update_generate()
+
+    def cost(self) -> int:
+        size = self.size_choice.currentData() or "1K"
+        return self._models.cost(self.model.currentData() or "", size, self.count.value())
+
+    def _update_generate(self) -> None:
+        info = self._availability
+        cost = self.cost() if info.billing else 0
+        self.generate.setText(f"Generate · {cost} credit{'s' if cost != 1 else ''}" if info.billing else "Generate")
+        reason = ""
+        if not info.connected:
+            reason = info.connection_message
+        elif self.model.count() == 0:
+            reason = "No image models are available on this Studio API."
+        elif not self.prompt.toPlainText().strip():
+            reason = "Write a prompt to generate."
+        elif info.billing and cost > info.available:
+            reason = f"Not enough credits: this needs {cost}, you have {info.available}."
+        self.generate.setEnabled(not reason)
+        self.reason.setText(reason or self._hint())
+        self.buy.setVisible(bool(info.billing and info.connected and cost > info.available) or self.problem.isVisible())
+
+    def _hint(self) -> str:
+        if self._availability.billing:
+            return f"{self._availability.available} credits available · Ctrl+Enter to generate"
+        return "Free on this computer · Ctrl+Enter to generate"
+
+    # --- enhance -----------------------------------------------------------------------------------
+    def set_enhancer_available(self, available: bool, reason: str = "") -> None:
+        self._enhance_reason = "" if available else reason
+        self._update_enhance()
+
+    def set_enhancing(self, busy: bool) -> None:
+        self._enhancing = busy
+        self.enhance.setText("Enhancing…" if busy else "Enhance")
+        self.prompt.setReadOnly(busy)
+        self._update_enhance()
+
+    def _update_enhance(self) -> None:
+        has_text = bool(self.prompt.toPlainText().strip())
+        self.enhance.setEnabled(not self._enhance_reason and has_text and not self._enhancing)
+        self.enhance.setToolTip(self._enhance_reason or "Let a chat model enrich the prompt; you can edit the result")
+        self.enhance_note.setText(self._enhance_reason)
+
+    def set_enhanced(self, text: str) -> None:
+        cursor = self.prompt.textCursor()
+        cursor.select(cursor.SelectionType.Document)
+        cursor.insertText(text)  # one undo step: Ctrl+Z brings the person's own prompt back
+
+    # --- requests ----------------------------------------------------------------------------------
+    def request(self) -> ImageRequest:
+        seed = self.fixed_seed() if self.seed_fixed.isChecked() else random.randint(0, MAX_SEED)
+        return ImageRequest(
+            model=self.model.currentData() or "",
+            prompt=self.prompt.toPlainText().strip(),
+            size=self.size_choice.currentData() or "1K",
+            aspect_ratio=self.aspect.currentData() or "1:1",
+            count=self.count.value(),
+            seed=seed,
+            negative_prompt=self.negative.text().strip(),
+        )
+
+    def fixed_seed(self) -> int:
+        text = self.seed.text().strip()
+        return min(int(text), MAX_SEED) if text.isdigit() else 0
+
+    def _generate(self) -> None:
+        if self.generate.isEnabled():
+            self.clear_problem()
+            self.generate_requested.emit(self.request())
+
+    def show_problem(self, message: str, buy_credits: bool = False) -> None:
+        self.problem.setText(message)
+        self.problem.show()
+        self.buy.setVisible(buy_credits)
+
+    def clear_problem(self) -> None:
+        self.problem.hide()
+        self.buy.hide()
+
+    def fill_from(self, record: GalleryRecord) -> None:
+        """Remix: the prompt and settings of an image, ready to change and generate again."""
+        self.prompt.setPlainText(record.prompt)
+        self.negative.setText(record.negative_prompt)
+        if record.model:
+            self.select_model(record.model)
+        for combo, value in ((self.size_choice, record.size), (self.aspect, record.aspect)):
+            index = combo.findData(value)
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        if record.seed is not None:
+            self.seed_fixed.setChecked(True)
+            self.seed.setText(str(record.seed))
+        self.prompt.setFocus()

@@ -1,0 +1,126 @@
+"""Thumbnails for the grid, loaded in the gallery's worker pool and handed to the UI thread as QImages.
+
+The newest requests go first (what is on screen now), at most a few run at once, and stale requests are
+dropped when the person scrolls far. Decoding and scaling happen in the worker; the UI thread only stores
+the finished image and repaints one cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict
+from concurrent.futures import Future
+from pathlib import Path
+from typing import cast
+
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPainterPath
+
+from app.services.gallery.thumbnails import Thumbnail, ThumbnailCache
+
+MAX_IN_FLIGHT = 4
+MAX_PENDING = 256
+CACHE_IMAGES = 600
+
+
+def rounded(image: QImage, radius: float) -> QImage:
+    """The image with rounded, antialiased corners: painted once here, so cells paint without clipping."""
+    result = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    result.fill(Qt.GlobalColor.transparent)
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(0, 0, image.width(), image.height()), radius, radius)
+    painter = QPainter(result)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setClipPath(path)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return result
+
+
+def thumbnail_image(thumb: Thumbnail) -> QImage:
+    """A QImage owning a copy of the worker's pixels (BGRA = little-endian ARGB32, opaque)."""
+    image = QImage(thumb.width, thumb.height, QImage.Format.Format_ARGB32_Premultiplied)
+    pixels = cast(memoryview, image.bits())
+    row = thumb.width * 4
+    if image.bytesPerLine() == row:
+        pixels[: len(thumb.pixels)] = thumb.pixels
+    else:
+        for y in range(thumb.height):
+            start = y * image.bytesPerLine()
+            pixels[start : start + row] = thumb.pixels[y * row : (y + 1) * row]
+    return image
+
+
+class ThumbnailLoader(QObject):
+    ready = Signal(str)  # source path; ``image(path)`` now answers
+    _finished = Signal(str, object)  # emitted from worker threads, delivered on the UI thread
+
+    def __init__(self, cache: ThumbnailCache, cell: QSize, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cache = cache
+        self._cell = cell
+        self._images: OrderedDict[str, QImage] = OrderedDict()
+        self._broken: set[str] = set()
+        self._pending: OrderedDict[str, None] = OrderedDict()  # newest last
+        self._in_flight: set[str] = set()
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self.cold_loads = 0
+        self.radius = 10.0
+
+    def image(self, path: str) -> QImage | None:
+        image = self._images.get(path)
+        if image is not None:
+            self._images.move_to_end(path)
+        return image
+
+    def is_broken(self, path: str) -> bool:
+        return path in self._broken
+
+    def request(self, path: str) -> None:
+        """Ask for the thumbnail of ``path`` (cheap to call from paint; repeated calls coalesce)."""
+        if path in self._images or path in self._broken or path in self._in_flight:
+            return
+        self._pending[path] = None
+        self._pending.move_to_end(path)
+        while len(self._pending) > MAX_PENDING:
+            self._pending.popitem(last=False)
+        self._pump()
+
+    def forget(self, path: str) -> None:
+        self._images.pop(path, None)
+        self._broken.discard(path)
+
+    def clear_pending(self) -> None:
+        self._pending.clear()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending or self._in_flight)
+
+    def _pump(self) -> None:
+        cell = (self._cell.width(), self._cell.height())
+        while self._pending and len(self._in_flight) < MAX_IN_FLIGHT:
+            path, _ = self._pending.popitem(last=True)
+            self._in_flight.add(path)
+            future = self._cache.submit(Path(path), cell)
+            future.add_done_callback(lambda done, key=path: self._deliver(key, done))
+
+    def _deliver(self, path: str, future: Future[Thumbnail]) -> None:
+        """Runs on the pool's result thread: hand the outcome to the UI thread."""
+        result: object = None if future.cancelled() else (future.exception() or future.result())
+        with contextlib.suppress(RuntimeError):  # the view was closed while this one was being made
+            self._finished.emit(path, result)
+
+    def _on_finished(self, path: str, result: object) -> None:
+        self._in_flight.discard(path)
+        if isinstance(result, Thumbnail):
+            if not result.from_cache:
+                self.cold_loads += 1
+            self._images[path] = rounded(thumbnail_image(result), self.radius)
+            while len(self._images) > CACHE_IMAGES:
+                self._images.popitem(last=False)
+            self.ready.emit(path)
+        elif isinstance(result, Exception):
+            self._broken.add(path)
+            self.ready.emit(path)
+        self._pump()

@@ -1,0 +1,150 @@
+"""The Studio place end to end: qtbot drives the page; the embedded Studio API runs on loopback (uvicorn)
+with a fake compute that makes real small PNGs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.context import AppContext
+from app.services.clients.studio_types import JobState
+from app.services.gallery.metadata import read_metadata
+from app.views.studio.page import StudioPage
+from tests.fakes.image_compute import FakeImageCompute
+from tests.studio.embedded import EmbeddedApi
+from tests.studio.page_harness import open_studio
+
+
+@pytest.fixture
+def pages(context: AppContext) -> Iterator[list[StudioPage]]:
+    made: list[StudioPage] = []
+    yield made
+    for page in made:
+        page.shutdown()
+    context.gallery.close()
+
+
+def type_prompt(qtbot, page: StudioPage, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.form.prompt.clear()
+    qtbot.keyClicks(page.form.prompt, text)
+
+
+def test_generate_watch_states_and_see_images(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    compute = FakeImageCompute(hold=True)
+    page = open_studio(qtbot, context, EmbeddedApi(compute))
+    pages.append(page)
+    assert page.gallery_panel.stack.currentWidget() is page.gallery_panel.empty
+    assert page.form.generate.text() == "Generate"  # local: billing off, no cost shown
+    assert not page.form.generate.isEnabled() and "Write a prompt" in page.form.reason.text()
+
+    type_prompt(qtbot, page, "a lighthouse at dusk, volumetric light")
+    page.form.negative.setText("fog")
+    page.form.count.setValue(3)
+    assert page.form.generate.isEnabled()
+    qtbot.mouseClick(page.form.generate, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: len(page.queue.rows) == 1, timeout=10000)
+    row = next(iter(page.queue.rows.values()))
+    qtbot.waitUntil(lambda: "Running" in row.state.text(), timeout=10000)
+    assert row.job.state == JobState.RUNNING and row.cancel.isVisibleTo(page)
+    compute.finish()
+    qtbot.waitUntil(lambda: row.job.saved == 3, timeout=10000)
+    assert "Done" in row.state.text() and not row.cancel.isVisibleTo(page)
+    qtbot.waitUntil(lambda: page.gallery_panel.model.rowCount() == 3, timeout=10000)
+    assert page.gallery_panel.stack.currentWidget() is page.gallery_panel.grid
+    record = page.gallery_panel.model.record(0)
+    stored = read_metadata(record.path)
+    assert (stored.prompt, stored.negative_prompt, stored.model) == (
+        "a lighthouse at dusk, volumetric light",
+        "fog",
+        page.form.model.currentData(),
+    )
+    assert stored.seed == row.job.seed
+
+
+def test_cancel_from_the_queue(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    compute = FakeImageCompute(hold=True)
+    page = open_studio(qtbot, context, EmbeddedApi(compute))
+    pages.append(page)
+    type_prompt(qtbot, page, "a slow painting")
+    qtbot.keyClick(page.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(page.queue.rows) == 1 and bool(compute.held()), timeout=10000)
+    row = next(iter(page.queue.rows.values()))
+    qtbot.mouseClick(row.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Cancelled" in row.state.text(), timeout=10000)
+    assert row.job.state == JobState.CANCELLED
+    qtbot.waitUntil(lambda: bool(compute.cancelled), timeout=10000)
+    assert page.gallery_panel.model.rowCount() == 0
+
+
+def test_notification_when_another_place_is_open(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    compute = FakeImageCompute(hold=True)
+    page = open_studio(qtbot, context, EmbeddedApi(compute))
+    pages.append(page)
+    type_prompt(qtbot, page, "three foxes")
+    page.form.count.setValue(3)
+    qtbot.mouseClick(page.form.generate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(compute.held()), timeout=10000)
+    page.hide()  # the person went to another place
+    with qtbot.waitSignal(context.notifier.notified, timeout=10000) as notified:
+        compute.finish()
+    assert notified.args == ["3 images ready", "three foxes", "studio"]
+    page.show()  # the person clicks the message: the Studio opens on the result
+    qtbot.waitUntil(lambda: page.right.currentWidget() is page.detail)
+    assert page.detail.record is not None and page.detail.record.prompt == "three foxes"
+
+
+def test_402_shows_needed_and_available_and_buy_credits(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    api = EmbeddedApi(FakeImageCompute(hold=True), billing=True, credits=10)
+    page = open_studio(qtbot, context, api)
+    pages.append(page)
+    type_prompt(qtbot, page, "an expensive castle")
+    page.form.count.setValue(4)
+    assert page.form.generate.text() == "Generate · 4 credits"
+    assert page.form.generate.isEnabled()
+    # Credits spent elsewhere: the server knows, the window still shows 10 until it asks again.
+    assert api.services is not None
+    api.services.ledger.grant(api.account_id(), -8, reason="spent on another computer")
+    qtbot.mouseClick(page.form.generate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.form.problem.isVisible(), timeout=10000)
+    assert page.form.problem.text() == "Not enough credits: this needs 4, you have 2."
+    assert page.form.buy.isVisible()
+    qtbot.waitUntil(lambda: "you have 2" in page.form.reason.text(), timeout=10000)
+    assert not page.form.generate.isEnabled()
+    with qtbot.waitSignal(context.navigator.requested) as opened:
+        qtbot.mouseClick(page.form.buy, Qt.MouseButton.LeftButton)
+    assert opened.args == ["billing", {}]
+    assert page.queue.rows == {}
+
+
+def test_failed_job_gives_credits_back(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    compute = FakeImageCompute(hold=True)
+    page = open_studio(qtbot, context, EmbeddedApi(compute, billing=True, credits=5))
+    pages.append(page)
+    badges: list[str] = []
+    context.studio.credits_changed.connect(badges.append)
+    type_prompt(qtbot, page, "a cursed image")
+    page.form.count.setValue(2)
+    qtbot.mouseClick(page.form.generate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(compute.held()), timeout=10000)
+    qtbot.waitUntil(lambda: "3 credits" in badges, timeout=10000)  # 2 reserved
+    compute.fail(message="the GPU ran out of memory")
+    row = next(iter(page.queue.rows.values()))
+    qtbot.waitUntil(lambda: "out of memory" in row.details.text(), timeout=10000)
+    assert row.job.state == JobState.FAILED
+    qtbot.waitUntil(lambda: badges[-1] == "5 credits", timeout=10000)
+
+
+def test_use_in_studio_selects_the_model(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    page = open_studio(qtbot, context, EmbeddedApi(FakeImageCompute()))
+    pages.append(page)
+    page.form.select_model("flux-schnell")
+    page.activate({"model_id": "qwen/qwen-image", "studio_model": "qwen-image-lightning"})
+    assert page.form.model.currentData() == "qwen-image-lightning"
+    page.activate({"model_id": "flux-schnell"})
+    assert page.form.model.currentData() == "flux-schnell"
+    page.activate({"model_id": "openai/gpt-image-1"})
+    assert page.form.model.currentData() == "flux-schnell"
+    assert page.toast is not None and "cannot run in the Studio" in page.toast.body_label.text()

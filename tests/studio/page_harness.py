@@ -1,0 +1,22 @@
+"""Build a Studio page on a test context, with the embedded Studio API and a fake compute."""
+
+from __future__ import annotations
+
+from app.context import AppContext
+from app.services.studio.connection import ConnectionState, StudioConnection
+from app.views.studio.page import StudioPage
+from tests.studio.embedded import EmbeddedApi
+
+
+def open_studio(qtbot, context: AppContext, api: EmbeddedApi, connect: bool = True) -> StudioPage:  # type: ignore[no-untyped-def]
+    context.studio = StudioConnection(  # type: ignore[misc]
+        context.settings, context.secrets, context.paths.folder("studio-api"), local_app_factory=api
+    )
+    page = StudioPage(context)
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    if connect:
+        qtbot.waitUntil(lambda: context.studio.state == ConnectionState.CONNECTED, timeout=20000)
+        qtbot.waitUntil(lambda: page.form.model.count() > 0)
+    return page
