@@ -86,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.place:
             window.open_place(arguments.place)
         window.open_initial_place()
+        start_studio(window, context)
         for notice in context.settings.notices:
             window.show_toast("Settings", notice, timeout_ms=12000)
         # Everything built so far lives as long as the app: keep it out of the collector's full passes,
@@ -111,6 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         context.close()
         log.info("Amethyst stopped")
     return 0
+
+
+def start_studio(window, context) -> None:  # type: ignore[no-untyped-def]
+    """Connect to the Studio API now, not when Studio opens: the header shows the balance, and jobs that
+    were running when the app last quit are watched again (and notify when they finish)."""
+    from app.views.studio.header_link import link_header
+
+    context.studio.on_connected.append(lambda: context.tasks.start("studio-resume", context.studio_jobs.resume()))
+    link_header(window.header, context)
 
 
 def _exit_after_first_paint(window) -> None:  # type: ignore[no-untyped-def]

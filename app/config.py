@@ -101,16 +101,34 @@ REGISTRY: tuple[Setting, ...] = (
     ),
     Setting("appearance.accent", str, ACCENTS[0], "Accent colour", "Appearance", choices=ACCENTS),
     Setting("general.close_to_tray", bool, True, "Closing the window keeps Amethyst in the tray", "General"),
-    Setting("catalog.refresh_url", str, "https://openrouter.ai/api/v1/models", "Model listing URL",
-            "Marketplace", help="An OpenRouter-style /api/v1/models listing that Refresh merges in."),
+    Setting(
+        "catalog.refresh_url",
+        str,
+        "https://openrouter.ai/api/v1/models",
+        "Model listing URL",
+        "Marketplace",
+        help="An OpenRouter-style /api/v1/models listing that Refresh merges in.",
+    ),
     Setting("catalog.refresh_timeout", float, 15.0, "Model listing timeout (seconds)", "Marketplace"),
-    Setting("chat.custom_base_url", str, "", "Custom OpenAI-compatible server", "Chat",
-            help="Base URL of any OpenAI-compatible server, e.g. http://192.168.1.5:8000/v1"),
+    Setting(
+        "chat.custom_base_url",
+        str,
+        "",
+        "Custom OpenAI-compatible server",
+        "Chat",
+        help="Base URL of any OpenAI-compatible server, e.g. http://192.168.1.5:8000/v1",
+    ),
     Setting("chat.default_provider", str, "openai", "Provider of new chats", "Chat"),
     Setting("chat.default_model", str, "gpt-4o-mini", "Model of new chats", "Chat"),
-    Setting("studio.enhance_model", str, "", "Prompt enhancement model", "Studio",
-            help="A chat model (provider/model, e.g. openai/gpt-4o-mini) that rewrites prompts when you press "
-            "Enhance in the Studio. Empty: Enhance is off."),
+    Setting(
+        "studio.enhance_model",
+        str,
+        "",
+        "Prompt enhancement model",
+        "Studio",
+        help="A chat model (provider/model, e.g. openai/gpt-4o-mini) that rewrites prompts when you press "
+        "Enhance in the Studio. Empty: Enhance is off.",
+    ),
 )
 
 

@@ -120,13 +120,9 @@ class ImageGenerator:
                 from diffusers import FlowMatchEulerDiscreteScheduler
 
                 extra["scheduler"] = FlowMatchEulerDiscreteScheduler.from_config(source.scheduler_config)
-            pipeline = DiffusionPipeline.from_pretrained(
-                source.repo, dtype=dtype, cache_dir=self.cache_dir, **extra
-            )
+            pipeline = DiffusionPipeline.from_pretrained(source.repo, dtype=dtype, cache_dir=self.cache_dir, **extra)
             if source.lora_repo:
-                pipeline.load_lora_weights(
-                    source.lora_repo, weight_name=source.lora_file, cache_dir=self.cache_dir
-                )
+                pipeline.load_lora_weights(source.lora_repo, weight_name=source.lora_file, cache_dir=self.cache_dir)
                 pipeline.fuse_lora()
         pipeline.to(device)
         if hasattr(pipeline, "set_progress_bar_config"):

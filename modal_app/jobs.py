@@ -147,9 +147,7 @@ class JobStore:
     def by_key(self, account_id: str, idempotency_key: str) -> JobView | None:
         with self._store.reads() as session:
             row = session.scalar(
-                select(ImageJob).where(
-                    ImageJob.account_id == account_id, ImageJob.idempotency_key == idempotency_key
-                )
+                select(ImageJob).where(ImageJob.account_id == account_id, ImageJob.idempotency_key == idempotency_key)
             )
             return None if row is None else _view(row)
 

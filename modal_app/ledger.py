@@ -86,9 +86,7 @@ class Ledger:
         with self._store.reads() as session:
             return summary_in(session, account_id)
 
-    def history(
-        self, account_id: str, limit: int = 50, cursor: int | None = None
-    ) -> tuple[list[Entry], int | None]:
+    def history(self, account_id: str, limit: int = 50, cursor: int | None = None) -> tuple[list[Entry], int | None]:
         """Entries newest first; the second value is the cursor of the next page (None at the end)."""
         query = select(LedgerEntry).where(LedgerEntry.account_id == account_id)
         if cursor is not None:
@@ -149,6 +147,4 @@ def settle_in(session: Session, job_id: str, charge: bool) -> bool:
 
 
 def _entry(row: LedgerEntry) -> Entry:
-    return Entry(
-        id=row.id, amount=row.amount, reason=row.reason, reference=row.reference, created_at=row.created_at
-    )
+    return Entry(id=row.id, amount=row.amount, reason=row.reason, reference=row.reference, created_at=row.created_at)

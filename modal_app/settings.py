@@ -40,9 +40,7 @@ class ServerSettings:
         return cls(database_url=f"sqlite:///{data_dir / 'studio.db'}", data_dir=data_dir, **overrides)
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, data_dir: Path | None = None
-    ) -> ServerSettings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, data_dir: Path | None = None) -> ServerSettings:
         env = os.environ if environ is None else environ
         folder = data_dir or Path(env.get("AMETHYST_STUDIO_DATA", "studio-data"))
         compute = env.get("AMETHYST_COMPUTE", "local")

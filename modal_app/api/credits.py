@@ -30,9 +30,7 @@ async def history(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1)] = None,
 ) -> LedgerPage:
-    entries, next_cursor = await services.monitor.read(
-        services.ledger.history, auth.account_id, limit, cursor
-    )
+    entries, next_cursor = await services.monitor.read(services.ledger.history, auth.account_id, limit, cursor)
     return LedgerPage(
         entries=[
             LedgerEntryOut(

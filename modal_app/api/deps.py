@@ -23,9 +23,7 @@ async def current_auth(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AuthContext:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"})
     services = get_services(request)
     auth = await services.monitor.read(services.accounts.authenticate, credentials.credentials)
     if auth is None:
@@ -43,6 +41,4 @@ AuthDep = Annotated[AuthContext, Depends(current_auth)]
 
 def field_error(field: str, message: str, value: Any = None) -> RequestValidationError:
     """A 422 in FastAPI's own shape, naming the body field."""
-    return RequestValidationError(
-        [{"loc": ("body", field), "msg": message, "type": "value_error", "input": value}]
-    )
+    return RequestValidationError([{"loc": ("body", field), "msg": message, "type": "value_error", "input": value}])

@@ -86,9 +86,7 @@ async def list_jobs(
     cursor: Annotated[int | None, Query(ge=1)] = None,
     state: Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATES) + ")$")] = None,
 ) -> ImageJobPage:
-    jobs, next_cursor = await services.monitor.read(
-        services.jobs.list_jobs, auth.account_id, limit, cursor, state
-    )
+    jobs, next_cursor = await services.monitor.read(services.jobs.list_jobs, auth.account_id, limit, cursor, state)
     return ImageJobPage(jobs=[ImageJobOut.of(job) for job in jobs], next_cursor=next_cursor)
 
 

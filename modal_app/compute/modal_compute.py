@@ -85,9 +85,7 @@ class ModalImageCompute(ImageCompute):
         try:
             return await self._in_thread(self._spawn, request.as_dict())
         except Exception as error:
-            raise ComputeError(
-                f"could not start the job on Modal: {type(error).__name__}: {error}"
-            ) from error
+            raise ComputeError(f"could not start the job on Modal: {type(error).__name__}: {error}") from error
 
     async def poll(self, call_id: str) -> PollResult:
         return await self._in_thread(self._poll, call_id)

@@ -17,7 +17,7 @@ from tests.fakes.image_compute import FakeImageCompute
 
 
 @pytest.fixture
-def cloud(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def cloud(tmp_path) -> Iterator[str]:
     settings = ServerSettings.for_data_dir(
         tmp_path / "cloud", compute=FakeImageCompute(), billing_enabled=True, signup_credits=25
     )
@@ -26,7 +26,7 @@ def cloud(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     server.stop()
 
 
-def test_sign_up_in_and_out(qtbot, qloop, context: AppContext, cloud: str) -> None:  # type: ignore[no-untyped-def]
+def test_sign_up_in_and_out(qtbot, qloop, context: AppContext, cloud: str) -> None:
     context.settings.set("connection.kind", "cloud")
     box = AccountBox(context)
     qtbot.addWidget(box)
@@ -35,8 +35,12 @@ def test_sign_up_in_and_out(qtbot, qloop, context: AppContext, cloud: str) -> No
     context.studio.credits_changed.connect(badges.append)
     assert box.form.isVisible() and not box.sign_out.isVisible()
 
-    box.url.setText(cloud)
     qtbot.keyClicks(box.email, "ada@example.com")
+    box.password.setText("correct horse battery")
+    qtbot.mouseClick(box.sign_up, Qt.MouseButton.LeftButton)
+    assert "URL under Connection" in box.message.text()  # the address comes from the Connection section
+    context.settings.set("connection.cloud_url", cloud)
+    box.password.clear()
     qtbot.keyClicks(box.password, "short")
     qtbot.mouseClick(box.sign_up, Qt.MouseButton.LeftButton)
     assert "at least 8 characters" in box.message.text()
@@ -64,7 +68,7 @@ def test_sign_up_in_and_out(qtbot, qloop, context: AppContext, cloud: str) -> No
     qtbot.waitUntil(lambda: context.studio.state == ConnectionState.CONNECTED, timeout=15000)
 
 
-def test_local_connection_needs_no_account(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+def test_local_connection_needs_no_account(qtbot, qloop, context: AppContext) -> None:
     box = AccountBox(context)
     qtbot.addWidget(box)
     box.show()

@@ -27,9 +27,7 @@ def cloud() -> FakeModalCloud:
 
 
 def modal_compute(cloud: FakeModalCloud) -> ModalImageCompute:
-    return ModalImageCompute(
-        "amethyst-studio", cls_from_name=cloud.cls_from_name, call_from_id=cloud.call_from_id
-    )
+    return ModalImageCompute("amethyst-studio", cls_from_name=cloud.cls_from_name, call_from_id=cloud.call_from_id)
 
 
 @pytest.fixture
@@ -48,9 +46,7 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan running, behind httpx's ASGI transport."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://studio.test", timeout=60
-        ) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://studio.test", timeout=60) as client:
             yield client
     app.state.services.close()
 
@@ -62,9 +58,7 @@ async def api(settings_factory: Callable[..., ServerSettings]) -> AsyncIterator[
         yield client
 
 
-async def sign_up(
-    client: httpx.AsyncClient, email: str = "ada@example.com", password: str = "correct horse"
-) -> str:
+async def sign_up(client: httpx.AsyncClient, email: str = "ada@example.com", password: str = "correct horse") -> str:
     response = await client.post("/v1/accounts", json={"email": email, "password": password})
     assert response.status_code == 201, response.text
     return str(response.json()["token"])
@@ -90,9 +84,7 @@ def free_port() -> int:
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app under a real uvicorn on loopback, in a thread; yields its base URL; stops it on exit."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     try:

@@ -38,9 +38,9 @@ async def test_duplicate_email_and_bad_input(api: httpx.AsyncClient) -> None:
 
 async def test_tokens_are_stored_hashed_listed_revoked_and_sign_out(api: httpx.AsyncClient) -> None:
     first = await sign_up(api)
-    second = (
-        await api.post("/v1/sessions", json={"email": "ada@example.com", "password": "correct horse"})
-    ).json()["token"]
+    second = (await api.post("/v1/sessions", json={"email": "ada@example.com", "password": "correct horse"})).json()[
+        "token"
+    ]
     services = api._transport.app.state.services  # type: ignore[attr-defined]
     with services.store.reads() as session:
         stored = [row.token_hash for row in session.query(ApiToken).all()]

@@ -29,12 +29,8 @@ async def test_history_pages_and_idempotent_grants(api: httpx.AsyncClient) -> No
 
     first = (await api.get("/v1/credits/history?limit=2", headers=bearer(token))).json()
     assert [e["reference"] for e in first["entries"]] == ["cs_4", "cs_3"]
-    second = (
-        await api.get(f"/v1/credits/history?limit=2&cursor={first['next_cursor']}", headers=bearer(token))
-    ).json()
-    third = (
-        await api.get(f"/v1/credits/history?limit=2&cursor={second['next_cursor']}", headers=bearer(token))
-    ).json()
+    second = (await api.get(f"/v1/credits/history?limit=2&cursor={first['next_cursor']}", headers=bearer(token))).json()
+    third = (await api.get(f"/v1/credits/history?limit=2&cursor={second['next_cursor']}", headers=bearer(token))).json()
     assert [e["reference"] for e in second["entries"] + third["entries"]] == ["cs_2", "cs_1", "cs_0"]
     assert third["next_cursor"] is None
     assert (await api.get("/v1/credits/history?limit=0", headers=bearer(token))).status_code == 422
@@ -63,9 +59,7 @@ def test_grant_command(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{data_dir / 'studio.db'}")
     account = Accounts(store).sign_up("ada@example.com", "correct horse")
 
-    done = _cli(
-        "grant", "Ada@example.com", "25", "--reason", "support", "--idempotency-key", "t-1", data_dir=data_dir
-    )
+    done = _cli("grant", "Ada@example.com", "25", "--reason", "support", "--idempotency-key", "t-1", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     assert "balance 25" in done.stdout
     repeat = _cli(

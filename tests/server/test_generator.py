@@ -81,15 +81,12 @@ async def test_local_studio_without_a_model_fails_clearly(tmp_path: Path) -> Non
     app, token = LocalStudio(tmp_path / "local", local_image_model=None).start()
     async with running(app) as client:
         job = (
-            await client.post(
-                "/v1/images", json={"model": "flux-schnell", "prompt": "x"}, headers=bearer(token)
-            )
+            await client.post("/v1/images", json={"model": "flux-schnell", "prompt": "x"}, headers=bearer(token))
         ).json()
         while job["state"] in ("queued", "running"):
             job = (await client.get(f"/v1/images/{job['id']}?wait=25", headers=bearer(token))).json()
     assert job["state"] == "failed"
     assert job["error"] == NO_LOCAL_MODEL
     assert NO_LOCAL_MODEL == (
-        "no local image model configured — set AMETHYST_LOCAL_IMAGE_MODEL to a diffusers folder,"
-        " or use the cloud"
+        "no local image model configured — set AMETHYST_LOCAL_IMAGE_MODEL to a diffusers folder, or use the cloud"
     )

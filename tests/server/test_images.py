@@ -93,9 +93,7 @@ async def test_job_completes_is_charged_and_serves_png(api: httpx.AsyncClient, c
     assert next((e["amount"], e["reason"], e["reference"]) for e in history) == (-2, "image", job["id"])
 
 
-async def test_failure_expiry_and_cancel_release_the_reservation(
-    api: httpx.AsyncClient, cloud: FakeModalCloud
-) -> None:
+async def test_failure_expiry_and_cancel_release_the_reservation(api: httpx.AsyncClient, cloud: FakeModalCloud) -> None:
     token = await sign_up(api)
     grant(api, "ada@example.com", 10)
     ids = []
@@ -138,17 +136,13 @@ async def test_same_idempotency_key_makes_one_job(api: httpx.AsyncClient, cloud:
 async def test_fifty_concurrent_submissions_against_ten_credits(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     grant(api, "ada@example.com", 10)
-    responses = await asyncio.gather(
-        *(api.post("/v1/images", json=JOB, headers=bearer(token)) for _ in range(50))
-    )
+    responses = await asyncio.gather(*(api.post("/v1/images", json=JOB, headers=bearer(token)) for _ in range(50)))
     codes = [r.status_code for r in responses]
     assert codes.count(201) == 10 and codes.count(402) == 40
     assert summary(api) == CreditSummary(balance=10, reserved=10)
 
 
-async def test_charge_happens_once_under_concurrent_polls(
-    api: httpx.AsyncClient, cloud: FakeModalCloud
-) -> None:
+async def test_charge_happens_once_under_concurrent_polls(api: httpx.AsyncClient, cloud: FakeModalCloud) -> None:
     token = await sign_up(api)
     grant(api, "ada@example.com", 5)
     job_id = (await api.post("/v1/images", json={**JOB, "size": "2K"}, headers=bearer(token))).json()["id"]

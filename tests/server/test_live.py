@@ -41,9 +41,7 @@ def test_openapi_lists_every_route(settings_factory: Callable[..., ServerSetting
     app.state.services.close()
 
 
-def test_whole_job_over_loopback(
-    settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud
-) -> None:
+def test_whole_job_over_loopback(settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud) -> None:
     cloud.auto_complete = True
     app = create_app(settings_factory())
     with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as client:
@@ -94,9 +92,7 @@ def test_jobs_survive_a_restart_and_are_charged_once(
     second = create_app(settings)
     with live_server(second) as url, httpx.Client(base_url=url, timeout=30) as client:
         waits = {ids[0]: 30, ids[1]: 30, ids[2]: 0}  # the third is still running in the cloud
-        states = {
-            i: client.get(f"/v1/images/{i}", params={"wait": waits[i]}, headers=headers).json() for i in ids
-        }
+        states = {i: client.get(f"/v1/images/{i}", params={"wait": waits[i]}, headers=headers).json() for i in ids}
         assert states[ids[0]]["state"] == "completed" and states[ids[0]]["charged"] is True
         assert states[ids[1]]["state"] == "failed"
         assert states[ids[2]]["state"] == "running"

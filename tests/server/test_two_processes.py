@@ -33,9 +33,7 @@ async def test_second_instance_long_poll_wakes_and_the_job_is_charged_once(
         cloud.complete(cloud.call_ids[0])
         answer = (await waiter).json()
         assert answer["state"] == "completed"
-        assert (await first.get(f"/v1/images/{job_id}?wait=30", headers=bearer(token))).json()[
-            "charged"
-        ] is True
+        assert (await first.get(f"/v1/images/{job_id}?wait=30", headers=bearer(token))).json()["charged"] is True
 
         services = first._transport.app.state.services  # type: ignore[attr-defined]
         account_id = services.accounts.find_by_email("ada@example.com").id
@@ -57,9 +55,7 @@ async def test_a_starting_instance_adopts_a_job_another_is_submitting(
         # The first instance has stored the job but not yet handed it to Modal when the second starts.
         job, _ = services.jobs.create(account_id, ImageRequest(model="flux-schnell", prompt="in flight"))
         async with running(create_app(settings_factory())) as second:
-            assert (await second.get(f"/v1/images/{job.id}", headers=bearer(token))).json()[
-                "state"
-            ] == "queued"
+            assert (await second.get(f"/v1/images/{job.id}", headers=bearer(token))).json()["state"] == "queued"
             call_id = cloud.cls_from_name("amethyst-studio", "ImageGenerator")(model_id="flux-schnell")
             call_id = call_id.generate.spawn(job.generation_request().as_dict()).object_id
             assert services.jobs.mark_running(job.id, call_id)

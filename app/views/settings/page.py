@@ -11,6 +11,7 @@ from app.views.settings.connection_section import ConnectionSection
 from app.views.settings.general_section import GeneralSection
 from app.views.settings.keys_section import KeysSection
 from app.views.settings.log_viewer import LogViewer
+from app.views.studio.account_box import AccountBox
 
 
 class SettingsPage(QWidget):
@@ -32,10 +33,11 @@ class SettingsPage(QWidget):
         self.notices.setVisible(bool(context.settings.notices))
         layout.addWidget(self.notices)
         self.connection = ConnectionSection(context.settings)
+        self.account = AccountBox(context)
         self.keys = KeysSection(context.secrets)
         self.general = GeneralSection(context.settings, context.paths)
         self.log_viewer = LogViewer(context.log_file)
-        for section in (self.connection, self.keys, self.general, self.log_viewer):
+        for section in (self.connection, self.account, self.keys, self.general, self.log_viewer):
             layout.addWidget(section)
         layout.addStretch(1)
         self.scroll.setWidget(content)

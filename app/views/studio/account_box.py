@@ -25,8 +25,6 @@ class AccountBox(QFrame):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.state.setProperty("role", "muted")
-        self.url = QLineEdit(str(context.settings.get("connection.cloud_url")))
-        self.url.setPlaceholderText("https://you--amethyst-api.modal.run")
         self.email = QLineEdit(placeholderText="you@example.com")
         self.password = QLineEdit(placeholderText="At least 8 characters")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -43,7 +41,6 @@ class AccountBox(QFrame):
         self.form = QWidget()
         form = QFormLayout(self.form)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("API URL", self.url)
         form.addRow("Email", self.email)
         form.addRow("Password", self.password)
         buttons = QHBoxLayout()
@@ -101,8 +98,8 @@ class AccountBox(QFrame):
 
     def _account(self, which: str) -> None:
         email, password = self.email.text().strip(), self.password.text()
-        if not self.url.text().strip():
-            self._show("Enter the Studio API URL.", error=True)
+        if not self._cloud_url():
+            self._show("Enter the Studio API URL under Connection first, and apply it.", error=True)
             return
         if "@" not in email or len(password) < 8:
             self._show("Enter your email and a password of at least 8 characters.", error=True)
@@ -115,7 +112,7 @@ class AccountBox(QFrame):
         self._show("Signing in…" if which == "in" else "Creating your account…")
         try:
             call = self.connection.sign_in if which == "in" else self.connection.sign_up
-            await call(email, password, self.url.text().strip())
+            await call(email, password, self._cloud_url())
         except StudioError as error:
             self._show(str(error), error=True)
         else:
@@ -125,6 +122,10 @@ class AccountBox(QFrame):
             for button in (self.sign_in, self.sign_up):
                 button.setEnabled(True)
             self.refresh()
+
+    def _cloud_url(self) -> str:
+        """The Connection section owns the address; the account box signs in to it."""
+        return str(self.context.settings.get("connection.cloud_url")).strip()
 
     def _sign_out(self) -> None:
         async def run() -> None:
