@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a packaged app's local image worker re-enters here
     arguments = parse_arguments(argv)
     # Only what the first paint needs is imported before it; the rest loads once the window shows.
     from app.context import build_context
