@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
@@ -41,7 +40,10 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # a packaged app's local image worker re-enters here
+    if getattr(sys, "frozen", False):  # a packaged app's local image worker re-enters here
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     arguments = parse_arguments(argv)
     # Only what the first paint needs is imported before it; the rest loads once the window shows.
     from app.context import build_context
