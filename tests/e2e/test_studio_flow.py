@@ -90,7 +90,8 @@ def test_notification_when_another_place_is_open(qtbot, qloop, context: AppConte
     page.hide()  # the person went to another place
     with qtbot.waitSignal(context.notifier.notified, timeout=10000) as notified:
         compute.finish()
-    assert notified.args == ["3 images ready", "three foxes", "studio"]
+    assert notified.args[:3] == ["3 images ready", "three foxes", "studio"]
+    assert notified.args[3] == {"job": next(iter(page.queue.rows))}
     page.show()  # the person clicks the message: the Studio opens on the result
     qtbot.waitUntil(lambda: page.right.currentWidget() is page.detail)
     assert page.detail.record is not None and page.detail.record.prompt == "three foxes"
@@ -132,7 +133,7 @@ def test_failed_job_gives_credits_back(qtbot, qloop, context: AppContext, pages)
     qtbot.waitUntil(lambda: "3 credits" in badges, timeout=10000)  # 2 reserved
     compute.fail(message="the GPU ran out of memory")
     row = next(iter(page.queue.rows.values()))
-    qtbot.waitUntil(lambda: "out of memory" in row.details.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "out of memory" in row.error.text(), timeout=10000)
     assert row.job.state == JobState.FAILED
     qtbot.waitUntil(lambda: badges[-1] == "5 credits", timeout=10000)
 
