@@ -92,6 +92,7 @@ class StudioPage(QWidget):
         left.setWidget(column)
         left.setWidgetResizable(True)
         left.setFrameShape(QFrame.Shape.NoFrame)
+        left.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus belongs to the form fields, not the frame
         left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left.setStyleSheet("#StudioLeft, #StudioColumn { background: transparent; }")
         left.setMinimumWidth(336)  # the form's narrowest plus a scroll bar

@@ -317,6 +317,8 @@ class PromptForm(QFrame):
             if index >= 0:
                 combo.setCurrentIndex(index)
         if record.seed is not None:
+            # The image's own seed with one image makes that very image again; change the prompt to vary it.
             self.seed_fixed.setChecked(True)
             self.seed.setText(str(record.seed))
+            self.count.setValue(1)
         self.prompt.setFocus()
