@@ -140,6 +140,7 @@ def test_queue_rows_wrap_long_errors_at_every_width(window_for, qtbot, screensho
     compute.finish(first)
     compute.fail(second, NO_LOCAL_MODEL)
     qtbot.waitUntil(lambda: sum(job.state.terminal for job in page.jobs.jobs) == 2, timeout=10000)
+    qtbot.waitUntil(lambda: page.gallery_panel.model.rowCount() == 2, timeout=10000)
     failed = next(row for row in page.queue.rows.values() if row.job.state == JobState.FAILED)
     assert failed.error.text() == NO_LOCAL_MODEL and failed.error.isVisibleTo(page)
 

@@ -63,7 +63,7 @@ class PromptForm(QFrame):
         self.prompt.setPlaceholderText("Describe the image: subject, setting, light, style…")
         self.prompt.setTabChangesFocus(True)
         self.prompt.setMinimumHeight(84)
-        self.prompt.setMaximumHeight(130)
+        self.prompt.setMaximumHeight(112)
         self.enhance = QPushButton(icon("sparkles"), "Enhance")
         self.enhance.setProperty("kind", "ghost")
         self.enhance_note = QLabel()

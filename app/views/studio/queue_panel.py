@@ -64,8 +64,8 @@ class JobRow(QFrame):
         self.cancel.setToolTip("Stop this job; a reserved cost is given back")
         self.open = QPushButton("View")
         self.open.setProperty("kind", "ghost")
-        # State and prompt on the first line with the buttons; the details and any error below them use
-        # the row's whole width (under the buttons too) and wrap, so a long message never widens the row.
+        # State and prompt on the first line with the buttons; the details below the prompt and any error
+        # across the whole row wrap (under the buttons too), so a long message never widens the row.
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.setSpacing(4)
@@ -79,7 +79,7 @@ class JobRow(QFrame):
         layout.addWidget(self.prompt, 0, 1)
         layout.addLayout(buttons, 0, 2)
         layout.addWidget(self.details, 1, 1, 1, 2)
-        layout.addWidget(self.error, 2, 1, 1, 2)
+        layout.addWidget(self.error, 2, 0, 1, 3)
         layout.setColumnStretch(1, 1)
         self.cancel.clicked.connect(lambda: self.cancel_requested.emit(self.job.server_id))
         self.open.clicked.connect(lambda: self.open_requested.emit(self.job.server_id))
@@ -97,7 +97,8 @@ class JobRow(QFrame):
         if job.cost:
             parts.append(f"{job.cost} credit{'s' if job.cost != 1 else ''}")
         parts.append(format_elapsed(job.elapsed(now)))
-        self.details.setText(" · ".join(part for part in parts if part))
+        # No break inside a part ("1 image", "2 min 05 s"): lines break only between the parts.
+        self.details.setText(" · ".join(part.replace(" ", "\u00a0") for part in parts if part))
         failed = job.state == JobState.FAILED and bool(job.error)
         self.error.setText(job.error if failed else "")
         self.error.setVisible(failed)
