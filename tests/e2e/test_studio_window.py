@@ -157,6 +157,7 @@ def test_queue_rows_wrap_long_errors_at_every_width(window_for, qtbot, screensho
         # The error's lines all fit: the label is as tall as its wrapped text needs.
         assert failed.error.height() >= failed.error.heightForWidth(failed.error.width())
         if width != 1920:
+            page.left.ensureWidgetVisible(page.queue)  # a short window scrolls the form and queue together
             page.queue.scroll.ensureWidgetVisible(failed)
             qtbot.wait(20)
             assert window.grab().save(str(screenshot_dir / f"studio-window-{width}x{height}.png"))
