@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from modal_app.image_models import IMAGE_MODELS
+from modal_app.image_models import IMAGE_MODELS, image_seed
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class ModelSource:
     # FlowMatchEulerDiscreteScheduler settings the distilled weights expect (None: the repo's own).
     scheduler_config: dict[str, Any] | None = None
     call_kwargs: dict[str, Any] = field(default_factory=dict)
+    # Extra call arguments when a negative prompt is given (true CFG needs a scale above 1).
+    negative_call_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 # The Lightning LoRA was distilled with a fixed shift of 3 and exponential time shifting.
@@ -53,6 +55,7 @@ MODEL_SOURCES: dict[str, ModelSource] = {
         lora_file="Qwen-Image-Lightning-4steps-V1.0.safetensors",
         scheduler_config=_LIGHTNING_SCHEDULER,
         call_kwargs={"true_cfg_scale": 1.0, "negative_prompt": " "},
+        negative_call_kwargs={"true_cfg_scale": 4.0},
     ),
     "flux-schnell": ModelSource(
         repo="black-forest-labs/FLUX.1-schnell",
@@ -61,6 +64,11 @@ MODEL_SOURCES: dict[str, ModelSource] = {
 }
 
 STEPS_BY_MODEL = {model.id: model.steps for model in IMAGE_MODELS}
+NEGATIVE_PROMPT_MODELS = frozenset(model.id for model in IMAGE_MODELS if model.negative_prompt)
+
+
+def model_supports_negative(model_id: str) -> bool:
+    return model_id in NEGATIVE_PROMPT_MODELS
 
 
 def encode_png(image: Any, text: dict[str, str]) -> bytes:
@@ -137,23 +145,33 @@ class ImageGenerator:
             pipeline.to(device)
 
     def generate(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Image ``i`` of a batch is drawn with ``seed + i`` on its own generator, so any one image can be
+        made again alone from its recorded seed."""
         import torch
 
         model_id = str(request["model"])
         width, height = int(request["width"]), int(request["height"])
         count, seed = int(request.get("count", 1)), int(request["seed"])
         steps = int(request.get("steps") or STEPS_BY_MODEL.get(model_id, 4))
+        negative_prompt = str(request.get("negative_prompt") or "").strip()
         pipeline = self.load(model_id)
         kwargs = {} if self.local_folder else dict(MODEL_SOURCES[model_id].call_kwargs)
-        # A CPU generator gives the same noise on every device, so a seed means the same image.
-        generator = torch.Generator(device="cpu").manual_seed(seed)
+        if negative_prompt and model_supports_negative(model_id):
+            kwargs["negative_prompt"] = negative_prompt
+            if not self.local_folder:
+                kwargs.update(MODEL_SOURCES[model_id].negative_call_kwargs)
+        else:
+            negative_prompt = ""
+        seeds = [image_seed(seed, index) for index in range(count)]
+        # CPU generators give the same noise on every device, so a seed means the same image.
+        generators = [torch.Generator(device="cpu").manual_seed(value) for value in seeds]
         output = pipeline(
             prompt=str(request["prompt"]),
             width=width,
             height=height,
             num_inference_steps=steps,
             num_images_per_prompt=count,
-            generator=generator,
+            generator=generators,
             output_type="pil",
             **kwargs,
         )
@@ -163,11 +181,22 @@ class ImageGenerator:
                 "prompt": str(request["prompt"]),
                 "model": model_id,
                 "size": f"{image.width}x{image.height}",
-                "seed": str(seed),
+                "seed": str(seeds[index]),
+                "batch_seed": str(seed),
                 "steps": str(steps),
                 "index": str(index),
                 "software": "Amethyst Studio",
             }
+            if negative_prompt:
+                text["negative_prompt"] = negative_prompt
             images.append(encode_png(image, text))
-        metadata = {"model": model_id, "width": width, "height": height, "seed": seed, "steps": steps}
+        metadata = {
+            "model": model_id,
+            "width": width,
+            "height": height,
+            "seed": seed,
+            "seeds": seeds,
+            "steps": steps,
+            "negative_prompt": negative_prompt,
+        }
         return {"images": images, "metadata": metadata}

@@ -27,6 +27,8 @@ class ImageModel:
     aspect_ratios: tuple[str, ...]
     steps: int
     reference_images: bool
+    # Whether a negative prompt steers the model (true CFG); guidance-distilled models ignore one.
+    negative_prompt: bool = False
     active: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -46,6 +48,7 @@ IMAGE_MODELS: tuple[ImageModel, ...] = (
         aspect_ratios=ASPECT_RATIOS,
         steps=4,
         reference_images=False,
+        negative_prompt=True,
     ),
     ImageModel(
         id="flux-schnell",
@@ -56,6 +59,7 @@ IMAGE_MODELS: tuple[ImageModel, ...] = (
         aspect_ratios=ASPECT_RATIOS,
         steps=4,
         reference_images=False,
+        negative_prompt=False,
     ),
 )
 
@@ -76,6 +80,12 @@ def image_cost(model_id: str, size: str, count: int = 1) -> int:
     if size not in SIZE_CREDITS:
         raise KeyError(f"unknown size {size!r}")
     return SIZE_CREDITS[size] * model.credit_multiplier * count
+
+
+def image_seed(seed: int, index: int) -> int:
+    """The seed of image ``index`` of a batch started with ``seed``: the generator draws image ``i`` with
+    ``seed + i`` (wrapping within 32 bits), so each image can be made again alone."""
+    return (seed + index) % 2**32
 
 
 def dimensions(size: str, aspect_ratio: str) -> tuple[int, int]:

@@ -33,6 +33,7 @@ class ImageRequest:
 
     model: str
     prompt: str
+    negative_prompt: str = ""
     size: str = "1K"
     aspect_ratio: str = "1:1"
     count: int = 1
@@ -50,6 +51,7 @@ class JobView:
     state: str
     model: str
     prompt: str
+    negative_prompt: str
     size: str
     aspect_ratio: str
     width: int
@@ -75,6 +77,7 @@ class JobView:
         return GenerationRequest(
             model=self.model,
             prompt=self.prompt,
+            negative_prompt=self.negative_prompt,
             width=self.width,
             height=self.height,
             count=self.count,
@@ -118,6 +121,7 @@ class JobStore:
                     request_hash=fingerprint,
                     model=request.model,
                     prompt=request.prompt,
+                    negative_prompt=request.negative_prompt,
                     size=request.size,
                     aspect_ratio=request.aspect_ratio,
                     width=width,
@@ -246,6 +250,7 @@ def _view(row: ImageJob) -> JobView:
         state=row.state,
         model=row.model,
         prompt=row.prompt,
+        negative_prompt=row.negative_prompt,
         size=row.size,
         aspect_ratio=row.aspect_ratio,
         width=row.width,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
@@ -15,7 +17,7 @@ class TrayController(QObject):
     def __init__(self, window: MainWindow, notifier: Notifier, *, use_tray: bool | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self._pending_place = ""
+        self._pending: tuple[str, dict[str, Any]] = ("", {})  # where the last tray message leads
         self.tray: QSystemTrayIcon | None = None
         available = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         if available:
@@ -38,15 +40,17 @@ class TrayController(QObject):
         window.tray_available = self.tray is not None
         notifier.notified.connect(self.notify)
 
-    def notify(self, title: str, body: str, place: str = "") -> None:
-        """A tray message when the system has a tray; otherwise an in-app toast that opens ``place``."""
+    def notify(self, title: str, body: str, place: str = "", payload: dict[str, Any] | None = None) -> None:
+        """A tray message when the system has a tray; otherwise an in-app toast. Clicking either opens
+        ``place`` with ``payload``."""
+        payload = dict(payload or {})
         if self.tray is not None:
-            self._pending_place = place
+            self._pending = (place, payload)
             self.tray.showMessage(title, body, icon("amethyst"), 6000)
             return
         toast = self.window.show_toast(title, body, timeout_ms=6000)
         if place:
-            toast.clicked.connect(lambda: self._open(place))
+            toast.clicked.connect(lambda: self._open(place, payload))
 
     def toggle_window(self) -> None:
         if self.window.isVisible() and not self.window.isMinimized():
@@ -69,9 +73,9 @@ class TrayController(QObject):
             self.toggle_window()
 
     def _message_clicked(self) -> None:
-        self._open(self._pending_place)
+        self._open(*self._pending)
 
-    def _open(self, place: str) -> None:
+    def _open(self, place: str, payload: dict[str, Any] | None = None) -> None:
         self.window.bring_to_front()
         if place:
-            self.window.open_place(place)
+            self.window.open_place(place, payload or None)

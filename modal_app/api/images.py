@@ -34,9 +34,13 @@ def validate(body: ImageJobCreate) -> ImageRequest:
         )
     if body.reference_image is not None and not model.reference_images:
         raise field_error("reference_image", f"{model.name} does not take a reference image")
+    negative_prompt = body.negative_prompt.strip()
+    if negative_prompt and not model.negative_prompt:
+        raise field_error("negative_prompt", f"{model.name} does not use a negative prompt")
     return ImageRequest(
         model=body.model,
         prompt=body.prompt,
+        negative_prompt=negative_prompt,
         size=body.size,
         aspect_ratio=body.aspect_ratio,
         count=body.count,

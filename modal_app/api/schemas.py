@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from modal_app.image_models import image_seed
 from modal_app.jobs import MAX_SEED, JobView
 from modal_app.store.models import Account
 
@@ -116,17 +117,22 @@ class ImageModelOut(BaseModel):
     aspect_ratios: list[str]
     steps: int
     reference_images: bool
+    negative_prompt: bool
     active: bool
 
 
 class ImageModelList(BaseModel):
     models: list[ImageModelOut]
     size_credits: dict[str, int]
+    # Whether this server's compute can make images now; when not, the message says why and what to do.
+    compute_ready: bool = True
+    compute_message: str = ""
 
 
 class ImageJobCreate(BaseModel):
     model: str = Field(min_length=1, max_length=64)
     prompt: str = Field(min_length=1, max_length=4000)
+    negative_prompt: str = Field(default="", max_length=4000)
     size: str = "1K"
     aspect_ratio: str = "1:1"
     count: int = Field(default=1, ge=1, le=4)
@@ -144,6 +150,7 @@ class ImageJobCreate(BaseModel):
 class ImageRef(BaseModel):
     index: int
     url: str
+    seed: int  # this image's own seed: generating it alone with this seed gives the same image
 
 
 class ImageJobOut(BaseModel):
@@ -151,6 +158,7 @@ class ImageJobOut(BaseModel):
     state: str
     model: str
     prompt: str
+    negative_prompt: str
     size: str
     aspect_ratio: str
     width: int
@@ -172,6 +180,7 @@ class ImageJobOut(BaseModel):
             state=job.state,
             model=job.model,
             prompt=job.prompt,
+            negative_prompt=job.negative_prompt,
             size=job.size,
             aspect_ratio=job.aspect_ratio,
             width=job.width,
@@ -184,7 +193,10 @@ class ImageJobOut(BaseModel):
             created_at=utc(job.created_at),  # type: ignore[arg-type]
             updated_at=utc(job.updated_at),  # type: ignore[arg-type]
             finished_at=utc(job.finished_at),
-            images=[ImageRef(index=n, url=f"/v1/images/{job.id}/result/{n}") for n in range(job.image_count)],
+            images=[
+                ImageRef(index=n, url=f"/v1/images/{job.id}/result/{n}", seed=image_seed(job.seed, n))
+                for n in range(job.image_count)
+            ],
         )
 
 
@@ -199,6 +211,7 @@ def job_json(job: JobView) -> dict[str, Any]:
         "state": job.state,
         "model": job.model,
         "prompt": job.prompt,
+        "negative_prompt": job.negative_prompt,
         "size": job.size,
         "aspect_ratio": job.aspect_ratio,
         "width": job.width,
@@ -211,7 +224,10 @@ def job_json(job: JobView) -> dict[str, Any]:
         "created_at": stamp(job.created_at),
         "updated_at": stamp(job.updated_at),
         "finished_at": stamp(job.finished_at),
-        "images": [{"index": n, "url": f"/v1/images/{job.id}/result/{n}"} for n in range(job.image_count)],
+        "images": [
+            {"index": n, "url": f"/v1/images/{job.id}/result/{n}", "seed": image_seed(job.seed, n)}
+            for n in range(job.image_count)
+        ],
     }
 
 

@@ -18,11 +18,13 @@ class GenerationRequest:
     count: int
     seed: int
     steps: int
+    negative_prompt: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
             "width": self.width,
             "height": self.height,
             "count": self.count,
@@ -69,6 +71,10 @@ class ImageCompute(abc.ABC):
     @abc.abstractmethod
     async def cancel(self, call_id: str) -> None:
         """Ask the compute to stop the call; a finished or unknown call is ignored."""
+
+    def readiness(self) -> tuple[bool, str]:
+        """Whether submitted jobs can succeed at all, and if not a message saying why and what to do."""
+        return True, ""
 
     async def close(self) -> None:  # noqa: B027 (optional hook, nothing to do by default)
         """Release workers or connections."""

@@ -83,6 +83,11 @@ class LocalImageCompute(ImageCompute):
         if isinstance(call, Future):
             call.cancel()  # a generation already running finishes in the worker and is dropped
 
+    def readiness(self) -> tuple[bool, str]:
+        if not self.model_folder:
+            return False, NO_LOCAL_MODEL
+        return True, ""
+
     async def close(self) -> None:
         if self._executor is not None:
             executor, self._executor = self._executor, None

@@ -96,6 +96,7 @@ class ImageJob(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(64))
     prompt: Mapped[str] = mapped_column(Text)
+    negative_prompt: Mapped[str] = mapped_column(Text, default="", server_default="")
     size: Mapped[str] = mapped_column(String(8))
     aspect_ratio: Mapped[str] = mapped_column(String(8))
     width: Mapped[int] = mapped_column(Integer)

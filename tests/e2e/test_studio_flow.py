@@ -12,6 +12,7 @@ from app.context import AppContext
 from app.services.clients.studio_types import JobState
 from app.services.gallery.metadata import read_metadata
 from app.views.studio.page import StudioPage
+from modal_app.image_models import image_seed
 from tests.fakes.image_compute import FakeImageCompute
 from tests.studio.embedded import EmbeddedApi
 from tests.studio.page_harness import open_studio
@@ -48,6 +49,8 @@ def test_generate_watch_states_and_see_images(qtbot, qloop, context: AppContext,
     qtbot.waitUntil(lambda: len(page.queue.rows) == 1, timeout=10000)
     row = next(iter(page.queue.rows.values()))
     qtbot.waitUntil(lambda: "Running" in row.state.text(), timeout=10000)
+    [call] = compute.calls.values()  # the negative prompt went through the API to the compute
+    assert (call.request.model, call.request.negative_prompt) == ("qwen-image-lightning", "fog")
     assert row.job.state == JobState.RUNNING and row.cancel.isVisibleTo(page)
     compute.finish()
     qtbot.waitUntil(lambda: row.job.saved == 3, timeout=10000)
@@ -61,7 +64,11 @@ def test_generate_watch_states_and_see_images(qtbot, qloop, context: AppContext,
         "fog",
         page.form.model.currentData(),
     )
-    assert stored.seed == row.job.seed
+    # Each image carries its own seed (batch seed + index), so Remix can make any one of them again.
+    seed = row.job.seed
+    assert seed is not None
+    stored_seeds = sorted(read_metadata(item.path).seed for item in page.gallery_panel.records())  # type: ignore[type-var]
+    assert stored_seeds == sorted(image_seed(seed, index) for index in range(3))
 
 
 def test_cancel_from_the_queue(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +97,8 @@ def test_notification_when_another_place_is_open(qtbot, qloop, context: AppConte
     page.hide()  # the person went to another place
     with qtbot.waitSignal(context.notifier.notified, timeout=10000) as notified:
         compute.finish()
-    assert notified.args == ["3 images ready", "three foxes", "studio"]
+    assert notified.args[:3] == ["3 images ready", "three foxes", "studio"]
+    assert notified.args[3] == {"job": next(iter(page.queue.rows))}
     page.show()  # the person clicks the message: the Studio opens on the result
     qtbot.waitUntil(lambda: page.right.currentWidget() is page.detail)
     assert page.detail.record is not None and page.detail.record.prompt == "three foxes"
@@ -132,7 +140,7 @@ def test_failed_job_gives_credits_back(qtbot, qloop, context: AppContext, pages)
     qtbot.waitUntil(lambda: "3 credits" in badges, timeout=10000)  # 2 reserved
     compute.fail(message="the GPU ran out of memory")
     row = next(iter(page.queue.rows.values()))
-    qtbot.waitUntil(lambda: "out of memory" in row.details.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "out of memory" in row.error.text(), timeout=10000)
     assert row.job.state == JobState.FAILED
     qtbot.waitUntil(lambda: badges[-1] == "5 credits", timeout=10000)
 
@@ -148,3 +156,26 @@ def test_use_in_studio_selects_the_model(qtbot, qloop, context: AppContext, page
     page.activate({"model_id": "openai/gpt-image-1"})
     assert page.form.model.currentData() == "flux-schnell"
     assert page.toast is not None and "cannot run in the Studio" in page.toast.body_label.text()
+
+
+def test_negative_prompt_only_for_models_that_use_it(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    compute = FakeImageCompute(hold=True)
+    page = open_studio(qtbot, context, EmbeddedApi(compute))
+    pages.append(page)
+    form = page.form
+    type_prompt(qtbot, page, "a quiet harbour")
+    form.negative.setText("people")
+    assert form.select_model("flux-schnell")
+    assert not form.negative.isEnabled()
+    assert "ignores negative prompts" in form.negative.toolTip() and "FLUX" in form.negative.toolTip()
+    assert form.request().negative_prompt == ""  # kept in the field, not sent
+    qtbot.mouseClick(form.generate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(compute.calls) == 1, timeout=10000)
+    assert not form.problem.isVisible()  # no 422 from the server
+
+    assert form.select_model("qwen-image-lightning")
+    assert form.negative.isEnabled() and form.negative.text() == "people"
+    qtbot.mouseClick(form.generate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(compute.calls) == 2, timeout=10000)
+    negatives = sorted(call.request.negative_prompt for call in compute.calls.values())
+    assert negatives == ["", "people"]

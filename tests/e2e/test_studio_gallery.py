@@ -107,6 +107,7 @@ def test_detail_shows_metadata_and_full_image(qtbot, page: StudioPage) -> None: 
 
 def test_remix_refills_the_form(qtbot, page: StudioPage) -> None:  # type: ignore[no-untyped-def]
     open_record(qtbot, page, "red panda eating bamboo")
+    page.form.count.setValue(4)
     qtbot.mouseClick(page.detail.remix, Qt.MouseButton.LeftButton)
     form = page.form
     assert form.prompt.toPlainText() == "red panda eating bamboo"
@@ -114,6 +115,7 @@ def test_remix_refills_the_form(qtbot, page: StudioPage) -> None:  # type: ignor
     assert form.model.currentData() == "qwen-image-lightning"
     assert form.seed_fixed.isChecked() and form.seed.text() == "33"
     assert form.request().seed == 33 and page.right.currentWidget() is page.gallery_panel
+    assert form.request().count == 1  # the image's own seed, one image: that very image again
 
 
 def test_delete_asks_and_can_be_undone(qtbot, page: StudioPage, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, PngImagePlugin
 
 from modal_app.compute.base import Done, Failed, GenerationRequest, ImageCompute, Pending, PollResult
+from modal_app.image_models import image_seed
 
 
 @dataclass
@@ -27,16 +28,20 @@ class _Call:
 
 
 def fake_png(request: GenerationRequest, index: int) -> bytes:
-    """A small real PNG whose colour depends on seed and index, with the usual text chunks."""
+    """A small real PNG whose colour depends on the image's own seed (like the generator: batch seed +
+    index), with the usual text chunks."""
+    seed = image_seed(request.seed, index)
     width, height = max(8, request.width // 16), max(8, request.height // 16)
-    value = (request.seed * 2654435761 + index * 97) & 0xFFFFFF
+    value = (seed * 2654435761) & 0xFFFFFF
     colour = ((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
     dark = tuple(channel // 4 for channel in colour)
     image = ImageOps.colorize(Image.linear_gradient("L").resize((width, height)), black=dark, white=colour)
     info = PngImagePlugin.PngInfo()
     info.add_itxt("prompt", request.prompt)
     info.add_itxt("model", request.model)
-    info.add_itxt("seed", str(request.seed))
+    info.add_itxt("seed", str(seed))
+    if request.negative_prompt:
+        info.add_itxt("negative_prompt", request.negative_prompt)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
@@ -76,7 +81,8 @@ class FakeImageCompute(ImageCompute):
                 return Failed(call.failure)
             request = call.request
         images = [fake_png(request, index) for index in range(request.count)]
-        return Done(images, {"model": request.model, "seed": request.seed})
+        seeds = [image_seed(request.seed, index) for index in range(request.count)]
+        return Done(images, {"model": request.model, "seed": request.seed, "seeds": seeds})
 
     async def cancel(self, call_id: str) -> None:
         with self._lock:

@@ -98,7 +98,11 @@ def test_notifications_fall_back_to_a_toast_that_opens_the_place(
 ) -> None:
     tray = TrayController(window, context.notifier, use_tray=False)
     assert tray.tray is None and not window.tray_available
-    context.notifier.notify("3 images ready", "Your images are in the gallery.", place="settings")
+    opened: list[tuple[str, object]] = []
+    window.page("settings").activate = lambda payload: opened.append(("settings", payload))  # type: ignore[attr-defined]
+    context.notifier.notify(
+        "3 images ready", "Your images are in the gallery.", place="settings", payload={"section": "log"}
+    )
     toasts = [t for t in window.findChildren(__import__("app.views.widgets.toast", fromlist=["Toast"]).Toast)]
     assert len(toasts) == 1
     toast = toasts[0]
@@ -106,6 +110,7 @@ def test_notifications_fall_back_to_a_toast_that_opens_the_place(
     assert toast.title_label.text() == "3 images ready"
     qtbot.mouseClick(toast, Qt.MouseButton.LeftButton)
     assert window.current_place == "settings"
+    assert opened == [("settings", {"section": "log"})]  # the payload travels to the place's activate()
 
 
 def test_tray_menu_shows_hides_and_notifies(context: AppContext, window: MainWindow, qtbot, monkeypatch) -> None:
@@ -113,10 +118,17 @@ def test_tray_menu_shows_hides_and_notifies(context: AppContext, window: MainWin
     assert tray.tray is not None and window.tray_available
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(tray.tray, "showMessage", lambda title, body, *rest: shown.append((title, body)))
-    context.notifier.notify("Chat finished", "A long reply is ready.", place="builder")
+    with qtbot.waitSignal(context.notifier.notified) as signal:
+        context.notifier.notify("Chat finished", "A long reply is ready.", place="builder")
+    assert signal.args == ["Chat finished", "A long reply is ready.", "builder", {}]
     assert shown == [("Chat finished", "A long reply is ready.")]
     tray.tray.messageClicked.emit()
     assert window.current_place == "builder"
+    opened: list[object] = []
+    window.page("settings").activate = opened.append  # type: ignore[attr-defined]
+    context.notifier.notify("Key saved", "OpenAI is ready.", place="settings", payload={"section": "keys"})
+    tray.tray.messageClicked.emit()
+    assert window.current_place == "settings" and opened == [{"section": "keys"}]
     tray.toggle_window()
     assert not window.isVisible()
     tray._update_menu()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -57,13 +58,61 @@ def test_size_seed_and_png_metadata(tiny_model: Path) -> None:
         "width": 96,
         "height": 64,
         "seed": 1234,
+        "seeds": [1234],
         "steps": 4,
+        "negative_prompt": "",
     }
+    assert "negative_prompt" not in image.text  # type: ignore[attr-defined]
+
+
+class RecordingPipeline:
+    """Wraps a loaded pipeline and keeps the keyword arguments of every call."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> Any:
+        self.calls.append(kwargs)
+        return self.pipeline(**kwargs)
+
+
+def test_negative_prompt_reaches_the_pipeline_and_the_png(tiny_model: Path) -> None:
+    generator = ImageGenerator(local_folder=str(tiny_model))
+    recorder = RecordingPipeline(generator.load("qwen-image-lightning"))
+    generator._pipelines["local"] = recorder
+    plain = generator.generate(_request())
+    steered = generator.generate(_request(negative_prompt="blurry, text"))
+    ignored = generator.generate(_request(model="flux-schnell", negative_prompt="blurry, text"))
+
+    assert "negative_prompt" not in recorder.calls[0]
+    assert recorder.calls[1]["negative_prompt"] == "blurry, text"
+    assert "negative_prompt" not in recorder.calls[2]  # FLUX.1-schnell is guidance-distilled: no negative
+    image = Image.open(io.BytesIO(steered["images"][0]))
+    assert image.text["negative_prompt"] == "blurry, text"  # type: ignore[attr-defined]
+    assert steered["metadata"]["negative_prompt"] == "blurry, text"
+    assert ignored["metadata"]["negative_prompt"] == ""
+    assert image.tobytes() != Image.open(io.BytesIO(plain["images"][0])).tobytes()
+
+
+def test_each_image_of_a_batch_can_be_made_again_alone(tiny_model: Path) -> None:
+    generator = ImageGenerator(local_folder=str(tiny_model))
+    batch = generator.generate(_request(count=3, seed=700))
+    seeds = batch["metadata"]["seeds"]
+    assert seeds == [700, 701, 702]
+    pictures = [Image.open(io.BytesIO(png)) for png in batch["images"]]
+    assert [picture.text["seed"] for picture in pictures] == ["700", "701", "702"]  # type: ignore[attr-defined]
+    assert len({picture.tobytes() for picture in pictures}) == 3
+
+    alone = generator.generate(_request(count=1, seed=seeds[2]))
+    again = Image.open(io.BytesIO(alone["images"][0]))
+    assert again.tobytes() == pictures[2].tobytes()
 
 
 async def test_local_studio_generates_with_a_configured_folder(tiny_model: Path, tmp_path: Path) -> None:
     app, token = LocalStudio(tmp_path / "local", local_image_model=str(tiny_model)).start()
     async with running(app) as client:
+        assert (await client.get("/v1/image-models")).json()["compute_ready"] is True
         body = {"model": "qwen-image-lightning", "prompt": "amethyst", "size": "1K", "seed": 5}
         job = (await client.post("/v1/images", json=body, headers=bearer(token))).json()
         while job["state"] in ("queued", "running"):
@@ -80,6 +129,8 @@ async def test_local_studio_without_a_model_fails_clearly(tmp_path: Path) -> Non
 
     app, token = LocalStudio(tmp_path / "local", local_image_model=None).start()
     async with running(app) as client:
+        table = (await client.get("/v1/image-models")).json()
+        assert (table["compute_ready"], table["compute_message"]) == (False, NO_LOCAL_MODEL)
         job = (
             await client.post("/v1/images", json={"model": "flux-schnell", "prompt": "x"}, headers=bearer(token))
         ).json()

@@ -37,6 +37,7 @@ async def test_validation_names_the_field(api: httpx.AsyncClient) -> None:
         "prompt": {**JOB, "prompt": "   "},
         "seed": {**JOB, "seed": -1},
         "reference_image": {**JOB, "reference_image": "aGVsbG8="},
+        "negative_prompt": {**JOB, "negative_prompt": "blur"},  # FLUX.1-schnell has no true CFG
     }
     for field, body in cases.items():
         response = await api.post("/v1/images", json=body, headers=bearer(token))
@@ -65,6 +66,7 @@ async def test_job_completes_is_charged_and_serves_png(api: httpx.AsyncClient, c
         "model": "flux-schnell",
         "instance_model_id": "flux-schnell",
         "prompt": JOB["prompt"],
+        "negative_prompt": "",
         "width": job["width"],
         "height": job["height"],
         "count": 2,
@@ -76,6 +78,7 @@ async def test_job_completes_is_charged_and_serves_png(api: httpx.AsyncClient, c
     done = (await api.get(f"/v1/images/{job['id']}?wait=30", headers=bearer(token))).json()
     assert done["state"] == "completed" and done["charged"] is True
     assert [image["index"] for image in done["images"]] == [0, 1]
+    assert [image["seed"] for image in done["images"]] == [7, 8]  # each image's own seed: batch seed + index
     assert summary(api) == CreditSummary(balance=8, reserved=0)
 
     second = await api.get(done["images"][1]["url"], headers=bearer(token))
@@ -262,3 +265,28 @@ async def test_a_job_that_never_ends_is_stopped_and_released(settings_factory, c
         assert job["state"] == "failed" and job["error"] == TIMEOUT_MESSAGE
         assert cloud.state_of(cloud.call_ids[0]) == "cancelled"
         assert summary(client) == CreditSummary(balance=2, reserved=0)
+
+
+async def test_negative_prompt_is_stored_and_sent_to_the_compute(api: httpx.AsyncClient, cloud: FakeModalCloud) -> None:
+    token = await sign_up(api)
+    grant(api, "ada@example.com", 10)
+    models = (await api.get("/v1/image-models")).json()["models"]
+    assert {model["id"]: model["negative_prompt"] for model in models} == {
+        "qwen-image-lightning": True,
+        "flux-schnell": False,
+    }
+    body = {**JOB, "model": "qwen-image-lightning", "negative_prompt": "  text, watermark "}
+    job = (await api.post("/v1/images", json=body, headers=bearer(token))).json()
+    assert job["negative_prompt"] == "text, watermark"
+    [call_id] = cloud.call_ids
+    assert cloud.payload_of(call_id)["negative_prompt"] == "text, watermark"
+    polled = (await api.get(f"/v1/images/{job['id']}", headers=bearer(token))).json()
+    assert polled["negative_prompt"] == "text, watermark"
+    # An empty negative prompt is fine on any model.
+    plain = await api.post("/v1/images", json={**JOB, "negative_prompt": " "}, headers=bearer(token))
+    assert plain.status_code == 201 and plain.json()["negative_prompt"] == ""
+
+
+async def test_image_models_say_the_cloud_compute_is_ready(api: httpx.AsyncClient) -> None:
+    table = (await api.get("/v1/image-models")).json()
+    assert (table["compute_ready"], table["compute_message"]) == (True, "")

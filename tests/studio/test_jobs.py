@@ -32,7 +32,7 @@ class Studio:
             context.settings, context.secrets, context.paths.folder("studio-api"), local_app_factory=api
         )
         self.jobs = JobQueue(self.connection, context.gallery, context.sessions, context.notifier)
-        self.notified: list[tuple[str, str, str]] = []
+        self.notified: list[tuple[str, str, str, dict[str, str]]] = []
         context.notifier.notified.connect(lambda *args: self.notified.append(args))
 
     async def start(self) -> None:
@@ -61,7 +61,7 @@ async def make_studio(context: AppContext) -> AsyncIterator[Callable[[EmbeddedAp
 
 def request(count: int = 2, size: str = "1K") -> ImageRequest:
     return ImageRequest(
-        model="flux-schnell",
+        model="qwen-image-lightning",
         prompt="a lighthouse at dusk",
         size=size,
         aspect_ratio="16:9",
@@ -97,9 +97,10 @@ async def test_submit_watch_and_collect_images(make_studio, context: AppContext)
     images = await context.gallery.query(GalleryQuery())
     assert len(images) == 2
     assert {(i.prompt, i.negative_prompt, i.model, i.seed, i.aspect) for i in images} == {
-        ("a lighthouse at dusk", "fog", "flux-schnell", 42, "16:9")
+        ("a lighthouse at dusk", "fog", "qwen-image-lightning", 42, "16:9"),
+        ("a lighthouse at dusk", "fog", "qwen-image-lightning", 43, "16:9"),  # image 2: batch seed + 1
     }
-    assert studio.notified == [("2 images ready", "a lighthouse at dusk", "studio")]
+    assert studio.notified == [("2 images ready", "a lighthouse at dusk", "studio", {"job": job.server_id})]
 
 
 async def test_no_notification_while_the_person_watches(make_studio) -> None:  # type: ignore[no-untyped-def]

@@ -132,7 +132,12 @@ class StudioClient:
         data = await self._json("GET", "/v1/image-models")
         models = tuple(ImageModel.from_json(item) for item in data.get("models", []))
         sizes = {str(key): int(value) for key, value in (data.get("size_credits") or {}).items()}
-        return ModelTable(models=models, size_credits=sizes or {"1K": 1, "2K": 2, "4K": 4})
+        return ModelTable(
+            models=models,
+            size_credits=sizes or {"1K": 1, "2K": 2, "4K": 4},
+            compute_ready=bool(data.get("compute_ready", True)),
+            compute_message=str(data.get("compute_message") or ""),
+        )
 
     async def me(self) -> dict[str, Any]:
         return dict(await self._json("GET", "/v1/me"))

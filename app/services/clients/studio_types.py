@@ -78,6 +78,7 @@ class ImageModel:
     aspect_ratios: tuple[str, ...] = ("1:1",)
     steps: int = 4
     reference_images: bool = False
+    negative_prompt: bool = False  # whether the model is steered by a negative prompt
     active: bool = True
 
     @classmethod
@@ -91,6 +92,7 @@ class ImageModel:
             aspect_ratios=tuple(data.get("aspect_ratios") or ("1:1",)),
             steps=int(data.get("steps", 4)),
             reference_images=bool(data.get("reference_images", False)),
+            negative_prompt=bool(data.get("negative_prompt", False)),
             active=bool(data.get("active", True)),
         )
 
@@ -99,6 +101,9 @@ class ImageModel:
 class ModelTable:
     models: tuple[ImageModel, ...]
     size_credits: dict[str, int]
+    # Whether the server's compute can make images now; if not, ``compute_message`` says why.
+    compute_ready: bool = True
+    compute_message: str = ""
 
     def get(self, model_id: str) -> ImageModel | None:
         return next((model for model in self.models if model.id == model_id), None)
@@ -135,12 +140,13 @@ class ImageRequest:
     aspect_ratio: str = "1:1"
     count: int = 1
     seed: int | None = None
-    negative_prompt: str = ""  # kept by the desktop with the images; not sent to the server
+    negative_prompt: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
             "size": self.size,
             "aspect_ratio": self.aspect_ratio,
             "count": self.count,
@@ -178,6 +184,13 @@ class Job:
     created_at: datetime | None = None
     finished_at: datetime | None = None
     image_urls: tuple[str, ...] = field(default_factory=tuple)
+    image_seeds: tuple[int | None, ...] = field(default_factory=tuple)  # each image's own seed
+
+    def image_seed(self, index: int) -> int | None:
+        """The seed that makes image ``index`` again alone (the server's, else batch seed + index)."""
+        if index < len(self.image_seeds) and self.image_seeds[index] is not None:
+            return self.image_seeds[index]
+        return None if self.seed is None else (self.seed + index) % 2**32
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Job:
@@ -185,7 +198,7 @@ class Job:
             state = JobState(str(data.get("state", "queued")))
         except ValueError as error:
             raise StudioError(f"The Studio API sent an unknown job state {data.get('state')!r}.") from error
-        images = data.get("images") or []
+        listed = [item for item in data.get("images") or [] if isinstance(item, dict) and "url" in item]
         return cls(
             id=str(data["id"]),
             state=state,
@@ -202,5 +215,13 @@ class Job:
             error=data.get("error"),
             created_at=parse_time(data.get("created_at")),
             finished_at=parse_time(data.get("finished_at")),
-            image_urls=tuple(str(item["url"]) for item in images if isinstance(item, dict) and "url" in item),
+            image_urls=tuple(str(item["url"]) for item in listed),
+            image_seeds=tuple(_int_or_none(item.get("seed")) for item in listed),
         )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None

@@ -99,7 +99,7 @@ class JobQueue(QObject):
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def _insert(self, job: QueuedJob) -> None:
-        body = {**job.request.to_json(), "negative_prompt": job.request.negative_prompt}
+        body = job.request.to_json()
         with self._sessions.begin() as session:
             session.add(
                 StudioJob(
@@ -276,7 +276,7 @@ class JobQueue(QObject):
                 model=job.request.model,
                 size=job.request.size,
                 aspect=job.request.aspect_ratio,
-                seed=_image_seed(remote.seed, index),
+                seed=remote.image_seed(index),
                 cost=round(remote.cost / max(1, len(remote.image_urls)), 2),
                 job_id=job.server_id,
             )
@@ -288,7 +288,7 @@ class JobQueue(QObject):
         if not self.is_watched():
             count = len(job.records)
             title = f"{count} image{'s' if count != 1 else ''} ready"
-            self._notifier.notify(title, _short(job.request.prompt), place="studio")
+            self._notifier.notify(title, _short(job.request.prompt), place="studio", payload={"job": job.server_id})
 
     def stop(self) -> None:
         """Stop watching (the app quits); jobs keep running on the server and resume at the next start."""
@@ -300,11 +300,6 @@ class JobQueue(QObject):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _image_seed(seed: int | None, index: int) -> int | None:
-    """The batch's seed: the generator draws all images of a job from one seeded generator."""
-    return seed
 
 
 def _short(text: str, limit: int = 90) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +36,7 @@ from app.views.widgets.icons import icon
 
 ALL_MODELS = "All models"
 SEARCH_DEBOUNCE_MS = 150
+COMPACT_WIDTH = 600  # below this the toolbar takes two rows
 
 
 class GalleryGrid(QListView):
@@ -78,8 +79,8 @@ class GalleryPanel(QWidget):
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.model_filter = QComboBox()
         self.model_filter.addItem(ALL_MODELS)
-        self.model_filter.setMinimumWidth(130)
-        self.search.setMinimumWidth(200)
+        self.model_filter.setMinimumWidth(120)
+        self.search.setMinimumWidth(160)
         self.favourites = QPushButton(icon("star"), "Favourites")
         self.favourites.setCheckable(True)
         self.favourites.setProperty("kind", "ghost")
@@ -92,13 +93,20 @@ class GalleryPanel(QWidget):
         self.count_label = QLabel()
         self.count_label.setProperty("role", "muted")
 
-        bar = QHBoxLayout()
+        # Wide: one row. Narrow: the search gets a row of its own above the filters (see resizeEvent).
+        self.search_row = QHBoxLayout()
+        self.filter_row = QHBoxLayout()
+        self.filter_row.setSpacing(8)
+        self.filter_row.addWidget(self.search, 1)
+        self.filter_row.addWidget(self.model_filter, 0)
+        self.filter_row.addWidget(self.favourites)
+        self.filter_row.addWidget(self.sort)
+        self.filter_row.addWidget(self.import_button)
+        self.compact = False
+        bar = QVBoxLayout()
         bar.setSpacing(8)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.model_filter)
-        bar.addWidget(self.favourites)
-        bar.addWidget(self.sort)
-        bar.addWidget(self.import_button)
+        bar.addLayout(self.search_row)
+        bar.addLayout(self.filter_row)
 
         self.grid = GalleryGrid()
         self.grid.setModel(self.model)
@@ -235,6 +243,28 @@ class GalleryPanel(QWidget):
         if files:
             self.import_files(files)
             event.acceptProposedAction()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.set_compact(event.size().width() < COMPACT_WIDTH)
+
+    def set_compact(self, compact: bool) -> None:
+        """On a narrow pane the search takes its own row and Favourites shows only its star."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        if compact:
+            self.filter_row.removeWidget(self.search)
+            self.search_row.addWidget(self.search)
+            self.filter_row.insertStretch(3, 1)
+        else:
+            self.search_row.removeWidget(self.search)
+            stretch = self.filter_row.itemAt(3)
+            if stretch is not None and stretch.spacerItem() is not None:
+                self.filter_row.removeItem(stretch)
+            self.filter_row.insertWidget(0, self.search, 1)
+        self.favourites.setText("" if compact else "Favourites")
+        self.favourites.setToolTip("Show favourites only" if compact else "")
 
     def shutdown(self) -> None:
         self._debounce.stop()

@@ -12,8 +12,19 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.context import AppContext
 from app.services.clients.studio_types import (
@@ -68,14 +79,25 @@ class StudioPage(QWidget):
 
         self.form = PromptForm()
         self.queue = QueuePanel()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
+        column = QWidget()
+        column.setObjectName("StudioColumn")
+        left_layout = QVBoxLayout(column)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.setSpacing(12)
         left_layout.addWidget(self.form)
         left_layout.addWidget(self.queue, 1)
-        left.setMinimumWidth(320)
+        # On a short window the form and queue scroll together instead of being squeezed.
+        left = QScrollArea()
+        left.setObjectName("StudioLeft")
+        left.setWidget(column)
+        left.setWidgetResizable(True)
+        left.setFrameShape(QFrame.Shape.NoFrame)
+        left.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus belongs to the form fields, not the frame
+        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left.setStyleSheet("#StudioLeft, #StudioColumn { background: transparent; }")
+        left.setMinimumWidth(336)  # the form's narrowest plus a scroll bar
         left.setMaximumWidth(440)
+        self.left = left
 
         accent = str(context.settings.get("appearance.accent"))
         self.gallery_panel = GalleryPanel(self.gallery, context.tasks, accent)
@@ -122,6 +144,9 @@ class StudioPage(QWidget):
         self.form.generate_requested.connect(lambda request: self._start("studio-submit", self._submit(request)))
         self.form.enhance_requested.connect(lambda prompt: self._start("studio-enhance", self._enhance(prompt)))
         self.form.buy_credits_requested.connect(lambda: self.context.navigator.open("billing"))
+        self.form.use_cloud_requested.connect(
+            lambda: self.context.navigator.open("settings", {"section": "connection"})
+        )
         self.queue.cancel_requested.connect(lambda key: self._start(f"studio-cancel-{key}", self._cancel(key)))
         self.queue.open_requested.connect(self._open_job)
         self.gallery_panel.open_requested.connect(self.open_image)
@@ -316,7 +341,13 @@ class StudioPage(QWidget):
 
     # --- place protocol ----------------------------------------------------------------------------
     def activate(self, payload: dict[str, Any]) -> None:
-        """Open with a model selected: ``{"model_id": ...}`` or a catalog entry's ``studio_model``."""
+        """Open a job's result (``{"job": server id}``, from a notification) or open with a model selected
+        (``{"model_id": ...}`` or a catalog entry's ``studio_model``)."""
+        job_id = str(payload.get("job") or "")
+        if job_id:
+            self._unseen = None  # the notification named the job to show; that one wins
+            self._open_job(job_id)
+            return
         model_id = str(payload.get("studio_model") or payload.get("model_id") or "")
         if not model_id:
             return

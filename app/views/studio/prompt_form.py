@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.clients.studio_types import ImageRequest, ModelTable
+from app.services.clients.studio_types import ImageModel, ImageRequest, ModelTable
 from app.services.gallery import GalleryRecord
-from app.views.studio.widgets import CountPicker
+from app.views.studio.widgets import CountPicker, WrapLabel
 from app.views.widgets.icons import icon
 
 MAX_SEED = 2**32 - 1
+NEGATIVE_PLACEHOLDER = "What to leave out (optional)"
 SIZE_LABELS = {"1K": "1K · standard", "2K": "2K · high", "4K": "4K · ultra"}
 
 
@@ -46,6 +47,7 @@ class PromptForm(QFrame):
     generate_requested = Signal(object)  # ImageRequest
     enhance_requested = Signal(str)
     buy_credits_requested = Signal()
+    use_cloud_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +63,7 @@ class PromptForm(QFrame):
         self.prompt.setPlaceholderText("Describe the image: subject, setting, light, style…")
         self.prompt.setTabChangesFocus(True)
         self.prompt.setMinimumHeight(84)
-        self.prompt.setMaximumHeight(130)
+        self.prompt.setMaximumHeight(112)
         self.enhance = QPushButton(icon("sparkles"), "Enhance")
         self.enhance.setProperty("kind", "ghost")
         self.enhance_note = QLabel()
@@ -70,7 +72,7 @@ class PromptForm(QFrame):
         enhance_row = QHBoxLayout()
         enhance_row.addWidget(self.enhance_note, 1)
         enhance_row.addWidget(self.enhance)
-        self.negative = QLineEdit(placeholderText="What to leave out (optional)")
+        self.negative = QLineEdit(placeholderText=NEGATIVE_PLACEHOLDER)
 
         self.model = QComboBox()
         self.size_choice = QComboBox()
@@ -100,8 +102,8 @@ class PromptForm(QFrame):
         form.addRow("Negative", self.negative)
         form.addRow("Model", self.model)
         size_row = QHBoxLayout()
-        size_row.addWidget(self.size_choice, 1)
-        size_row.addWidget(self.aspect, 1)
+        size_row.addWidget(self.size_choice, 3)
+        size_row.addWidget(self.aspect, 2)
         form.addRow("Size", size_row)
         form.addRow("Images", self.count)
         form.addRow("Seed", seed_row)
@@ -110,16 +112,21 @@ class PromptForm(QFrame):
         self.generate.setProperty("kind", "primary")
         self.generate.setMinimumHeight(38)
         self.generate.setToolTip("Generate (Ctrl+Enter)")
-        self.reason = QLabel()
+        self.reason = WrapLabel()  # breaks long words (paths, variable names) instead of widening the form
         self.reason.setProperty("role", "muted")
-        self.reason.setWordWrap(True)
-        self.problem = QLabel()
+        self.problem = WrapLabel()
         self.problem.setProperty("role", "error")
-        self.problem.setWordWrap(True)
         self.problem.hide()
         self.buy = QPushButton("Buy credits")
         self.buy.setProperty("kind", "link")
         self.buy.hide()
+        self.use_cloud = QPushButton("Use the cloud")
+        self.use_cloud.setProperty("kind", "link")
+        self.use_cloud.setToolTip("Open Settings → Connection to sign in to the Amethyst cloud")
+        self.use_cloud.hide()
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.reason, 1)
+        reason_row.addWidget(self.use_cloud, 0, Qt.AlignmentFlag.AlignTop)
         problem_row = QHBoxLayout()
         problem_row.addWidget(self.problem, 1)
         problem_row.addWidget(self.buy, 0, Qt.AlignmentFlag.AlignTop)
@@ -133,7 +140,7 @@ class PromptForm(QFrame):
         layout.addLayout(form)
         layout.addSpacing(4)
         layout.addWidget(self.generate)
-        layout.addWidget(self.reason)
+        layout.addLayout(reason_row)
         layout.addLayout(problem_row)
 
         self.model.currentIndexChanged.connect(self._model_changed)
@@ -144,6 +151,7 @@ class PromptForm(QFrame):
         self.enhance.clicked.connect(lambda: self.enhance_requested.emit(self.prompt.toPlainText()))
         self.prompt.textChanged.connect(self._update_enhance)
         self.buy.clicked.connect(self.buy_credits_requested)
+        self.use_cloud.clicked.connect(self.use_cloud_requested)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -177,7 +185,24 @@ class PromptForm(QFrame):
         aspects = model.aspect_ratios if model else ()
         self._refill(self.size_choice, [(SIZE_LABELS.get(size, size), size) for size in sizes])
         self._refill(self.aspect, [(aspect, aspect) for aspect in aspects])
+        self._update_negative(model)
         self._update_generate()
+
+    def _update_negative(self, model: ImageModel | None) -> None:
+        """The negative prompt is offered only for models it steers; for others it says why not."""
+        supported = model is None or model.negative_prompt
+        self.negative.setEnabled(supported)
+        if supported:
+            self.negative.setToolTip("Things the image should not show; sent with the prompt")
+            self.negative.setPlaceholderText(NEGATIVE_PLACEHOLDER)
+        else:
+            reason = f"{model.name} ignores negative prompts (it is guidance-distilled)" if model else ""
+            self.negative.setToolTip(reason)
+            self.negative.setPlaceholderText(f"Not used by {model.name}" if model else "")
+
+    def negative_supported(self) -> bool:
+        model = self._models.get(self.model.currentData() or "")
+        return model is not None and model.negative_prompt
 
     @staticmethod
     def _refill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
@@ -203,8 +228,12 @@ class PromptForm(QFrame):
         cost = self.cost() if info.billing else 0
         self.generate.setText(f"Generate · {cost} credit{'s' if cost != 1 else ''}" if info.billing else "Generate")
         reason = ""
+        compute_down = info.connected and not self._models.compute_ready
         if not info.connected:
             reason = info.connection_message
+        elif compute_down:
+            message = self._models.compute_message or "This Studio API cannot make images right now."
+            reason = message[:1].upper() + message[1:] + "."
         elif self.model.count() == 0:
             reason = "No image models are available on this Studio API."
         elif not self.prompt.toPlainText().strip():
@@ -213,6 +242,10 @@ class PromptForm(QFrame):
             reason = f"Not enough credits: this needs {cost}, you have {info.available}."
         self.generate.setEnabled(not reason)
         self.reason.setText(reason or self._hint())
+        self.reason.setProperty("role", "warning" if compute_down else "muted")
+        self.reason.style().unpolish(self.reason)
+        self.reason.style().polish(self.reason)
+        self.use_cloud.setVisible(compute_down)
         self.buy.setVisible(bool(info.billing and info.connected and cost > info.available) or self.problem.isVisible())
 
     def _hint(self) -> str:
@@ -252,7 +285,7 @@ class PromptForm(QFrame):
             aspect_ratio=self.aspect.currentData() or "1:1",
             count=self.count.value(),
             seed=seed,
-            negative_prompt=self.negative.text().strip(),
+            negative_prompt=self.negative.text().strip() if self.negative_supported() else "",
         )
 
     def fixed_seed(self) -> int:
@@ -284,6 +317,8 @@ class PromptForm(QFrame):
             if index >= 0:
                 combo.setCurrentIndex(index)
         if record.seed is not None:
+            # The image's own seed with one image makes that very image again; change the prompt to vary it.
             self.seed_fixed.setChecked(True)
             self.seed.setText(str(record.seed))
+            self.count.setValue(1)
         self.prompt.setFocus()

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.services.clients.studio_types import JobState
 from app.services.studio.jobs import QueuedJob
-from app.views.studio.widgets import ElidedLabel
+from app.views.studio.widgets import ElidedLabel, WrapLabel
 from app.views.theme import PALETTE
 
 STATE_TEXT = {
@@ -55,25 +55,32 @@ class JobRow(QFrame):
         self.state.setObjectName("JobState")
         self.state.setFixedWidth(78)
         self.prompt = ElidedLabel()
-        self.details = QLabel()
+        self.details = WrapLabel()
         self.details.setProperty("role", "muted")
-        self.details.setWordWrap(True)
+        self.error = WrapLabel()
+        self.error.setProperty("role", "error")
         self.cancel = QPushButton("Cancel")
         self.cancel.setProperty("kind", "ghost")
         self.cancel.setToolTip("Stop this job; a reserved cost is given back")
         self.open = QPushButton("View")
         self.open.setProperty("kind", "ghost")
-        texts = QVBoxLayout()
-        texts.setSpacing(2)
-        texts.addWidget(self.prompt)
-        texts.addWidget(self.details)
-        layout = QHBoxLayout(self)
+        # State and prompt on the first line with the buttons; the details below the prompt and any error
+        # across the whole row wrap (under the buttons too), so a long message never widens the row.
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(4)
+        buttons.addWidget(self.cancel)
+        buttons.addWidget(self.open)
+        layout = QGridLayout(self)
         layout.setContentsMargins(10, 8, 8, 8)
-        layout.setSpacing(10)
-        layout.addWidget(self.state, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(texts, 1)
-        layout.addWidget(self.cancel, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.open, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.setHorizontalSpacing(10)
+        layout.setVerticalSpacing(2)
+        layout.addWidget(self.state, 0, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.prompt, 0, 1)
+        layout.addLayout(buttons, 0, 2)
+        layout.addWidget(self.details, 1, 1, 1, 2)
+        layout.addWidget(self.error, 2, 0, 1, 3)
+        layout.setColumnStretch(1, 1)
         self.cancel.clicked.connect(lambda: self.cancel_requested.emit(self.job.server_id))
         self.open.clicked.connect(lambda: self.open_requested.emit(self.job.server_id))
         self.refresh()
@@ -90,13 +97,11 @@ class JobRow(QFrame):
         if job.cost:
             parts.append(f"{job.cost} credit{'s' if job.cost != 1 else ''}")
         parts.append(format_elapsed(job.elapsed(now)))
-        text = " · ".join(part for part in parts if part)
-        if job.state == JobState.FAILED and job.error:
-            text += f"\n{job.error}"
-        self.details.setText(text)
-        self.details.setProperty("role", "error" if job.state == JobState.FAILED else "muted")
-        self.details.style().unpolish(self.details)
-        self.details.style().polish(self.details)
+        # No break inside a part ("1 image", "2 min 05 s"): lines break only between the parts.
+        self.details.setText(" · ".join(part.replace(" ", "\u00a0") for part in parts if part))
+        failed = job.state == JobState.FAILED and bool(job.error)
+        self.error.setText(job.error if failed else "")
+        self.error.setVisible(failed)
         self.cancel.setVisible(not job.state.terminal)
         self.open.setVisible(job.state == JobState.COMPLETED and bool(job.records))
 
@@ -108,6 +113,7 @@ class QueuePanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("role", "card")
+        self.setMinimumHeight(200)  # room for two rows; a shorter window scrolls the Studio's left column
         self.rows: dict[str, JobRow] = {}
         title = QLabel("Queue")
         title.setProperty("role", "subtitle")
@@ -127,7 +133,7 @@ class QueuePanel(QFrame):
         self.list_layout.setContentsMargins(0, 0, 0, 0)
         self.list_layout.setSpacing(6)
         self.list_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
