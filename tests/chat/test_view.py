@@ -106,7 +106,7 @@ def test_escape_stops_and_keeps_partial_reply(qtbot, page: ChatPage, script: Scr
 
 def test_missing_key_offers_add_key(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
     page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
-    assert page.params.key_box.isVisibleTo(page)
+    qtbot.waitUntil(lambda: page.params.key_box.isVisibleTo(page))  # the keyring is read off the UI thread
     with qtbot.waitSignal(page.context.navigator.requested) as opened:
         page.params.add_key.click()
     assert opened.args == ["settings", {"section": "keys", "provider": "openai"}]

@@ -99,7 +99,9 @@ class ReplyRun:
         request = self._request(model)
         rate_limited = 0
         while True:
-            provider = self.service.provider_factory(provider_id)  # owned by the factory, reused
+            # Built (or found) on the database thread: the factory reads the key from the keyring, which may
+            # block on a locked keyring or a D-Bus round trip. The provider is owned by the factory, reused.
+            provider = await self.service.db(self.service.provider_factory, provider_id)
             usage: Usage | None = None
             try:
                 async with aclosing(provider.stream(request)) as chunks:  # type: ignore[type-var]

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStac
 from app.context import AppContext
 from app.services.chat.service import ChatService
 from app.services.chat.store import MessageInfo, SessionInfo
-from app.services.providers.factory import has_key
 from app.services.providers.registry import provider
 from app.views.chat.composer import Composer
 from app.views.chat.files import SessionFiles
+from app.views.chat.key_status import KeyStatus
 from app.views.chat.links import follow_link
+from app.views.chat.message_html import cost_text
 from app.views.chat.message_model import MessageListModel
 from app.views.chat.message_view import MessageListView
 from app.views.chat.model_sources import ModelSources
@@ -30,6 +31,9 @@ from app.views.widgets.empty_state import EmptyState
 from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
+
+SPLITTER_KEY = "chat.splitter"
+PARAMS_VISIBLE_KEY = "chat.params_visible"
 
 
 class ChatPage(QWidget):
@@ -41,6 +45,7 @@ class ChatPage(QWidget):
         self.model = MessageListModel(self)
         self.files = SessionFiles(self)
         self.sources = ModelSources(self)
+        self.keys = KeyStatus(context.secrets, self)
         self._toast: Toast | None = None
 
         self.sessions = SessionList()
@@ -55,7 +60,9 @@ class ChatPage(QWidget):
         self.params_button = QPushButton("Parameters")
         self.params_button.setProperty("kind", "ghost")
         self.params_button.setCheckable(True)
-        self.params_button.setChecked(True)
+        self.params_button.setToolTip("Show or hide the parameters of this chat")
+        self.params_button.setChecked(bool(context.ui_state.get(PARAMS_VISIBLE_KEY, True)))
+        self.params.setVisible(self.params_button.isChecked())
         self.view = MessageListView(self.model)
         self.empty = EmptyState(
             "chat", "Start the conversation", "Pick a model on the right, type below and press Ctrl+Enter."
@@ -89,17 +96,34 @@ class ChatPage(QWidget):
         column.addLayout(bar)
         column.addWidget(self.conversation, 1)
         column.addWidget(self.composer)
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
         splitter.addWidget(self.sessions)
         splitter.addWidget(middle)
         splitter.addWidget(self.params)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 700, 300])
+        splitter.setStretchFactor(2, 0)
+        # The conversation gets the room; the side columns keep what the person dragged them to.
+        saved = self.context.ui_state.get(SPLITTER_KEY)
+        sizes = saved if isinstance(saved, list) and len(saved) == 3 else [220, 760, 280]
+        splitter.setSizes([int(size) for size in sizes])
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(1)
+        splitter.splitterMoved.connect(lambda *_: self._save_splitter())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+
+    def _save_splitter(self) -> None:
+        sizes = self.splitter.sizes()
+        if self.params.isHidden():  # keep the panel's last width for when it is shown again
+            saved = self.context.ui_state.get(SPLITTER_KEY)
+            sizes[2] = int(saved[2]) if isinstance(saved, list) and len(saved) == 3 else 280
+        self.context.ui_state.set(SPLITTER_KEY, sizes)
+
+    def _toggle_params(self, visible: bool) -> None:
+        self.params.setVisible(visible)
+        self.context.ui_state.set(PARAMS_VISIBLE_KEY, visible)
 
     def _connect(self) -> None:
         service = self.service
@@ -130,7 +154,10 @@ class ChatPage(QWidget):
             lambda pid: self.spawn("chat-models", self.sources.list_models(pid))
         )
         self.params.provider.currentIndexChanged.connect(lambda _i: self._update_key_state())
-        self.params_button.toggled.connect(self.params.setVisible)
+        self.params_button.toggled.connect(self._toggle_params)
+        self.keys.changed.connect(
+            lambda provider_id: self._update_key_state() if provider_id == self.params.provider_id() else None
+        )
         self.clear_button.clicked.connect(self._clear)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
@@ -261,9 +288,15 @@ class ChatPage(QWidget):
         self.title.setText(session.title)
         tokens_in, tokens_out, cost, estimated = await self.service.totals(session.id)
         mark = "≈" if estimated else ""
-        price = f" · ${cost:.4f}" if cost else ""
-        self.totals.setText(
-            f"{session.provider}/{session.model} · {mark}{tokens_in:,} in · {mark}{tokens_out:,} out{price}"
+        parts = [f"{session.provider}/{session.model}"]
+        if tokens_in or tokens_out:
+            parts.append(f"{mark}{tokens_in:,} in · {mark}{tokens_out:,} out tokens")
+            parts.append(f"{cost_text(cost)} total" if cost else "cost unknown")
+        self.totals.setText("  ·  ".join(parts))
+        self.totals.setToolTip(
+            "Totals of this chat. “≈” marks counts estimated with tiktoken where the provider sent no usage."
+            if estimated
+            else "Totals of this chat, from the providers' usage reports and the catalog's prices."
         )
 
     def _params_changed(self, fields: dict[str, Any]) -> None:
@@ -282,7 +315,10 @@ class ChatPage(QWidget):
         self.params.show_custom_url(str(self.context.settings.get("chat.custom_base_url")))
         with contextlib.suppress(RuntimeError):  # no event loop (widget tests without one)
             self.service.warm_up(info.id)
-        missing = not has_key(info, self.context.secrets)
+        known = self.keys.known(info.id)
+        if known is None:
+            self.keys.check(info.id)  # read off the UI thread; ``keys.changed`` calls us again
+        missing = known is False
         self.params.show_key_needed(missing)
         self.composer.set_hint(f"{info.name} needs an API key: use “Add key”." if missing else "")
 
@@ -318,7 +354,11 @@ class ChatPage(QWidget):
         if not text.strip():
             return
         info = provider(self.params.provider_id())
-        if not has_key(info, self.context.secrets):
+        known = self.keys.known(info.id)
+        if known is None:  # the keyring has not answered yet: ask it off the UI thread, then send
+            self.spawn("chat-key-check", self._send_when_key_known(info.id, text))
+            return
+        if not known:
             self.toast(
                 f"{info.name} needs an API key",
                 action_text="Add key",
@@ -331,6 +371,11 @@ class ChatPage(QWidget):
         editing = self.composer.editing_message_id
         self.composer.finish_send()
         self.spawn("chat-send", self._send(text, editing))
+
+    async def _send_when_key_known(self, provider_id: str, text: str) -> None:
+        await self.keys.present(provider_id)
+        if self.params.provider_id() == provider_id:
+            self.send(text)
 
     async def _send(self, text: str, editing: int | None) -> None:
         if self.current is None:
