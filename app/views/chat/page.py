@@ -10,7 +10,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from app.context import AppContext
@@ -27,6 +27,7 @@ from app.views.chat.message_view import MessageListView
 from app.views.chat.model_sources import ModelSources
 from app.views.chat.params_panel import ParamsPanel
 from app.views.chat.session_list import SessionList
+from app.views.widgets.elided_label import ElidedLabel
 from app.views.widgets.empty_state import EmptyState
 from app.views.widgets.toast import Toast
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SPLITTER_KEY = "chat.splitter"
 PARAMS_VISIBLE_KEY = "chat.params_visible"
+MIDDLE_MINIMUM = 300
 
 
 class ChatPage(QWidget):
@@ -50,10 +52,11 @@ class ChatPage(QWidget):
 
         self.sessions = SessionList()
         self.params = ParamsPanel()
-        self.title = QLabel("")
+        self.title = ElidedLabel("")
         self.title.setProperty("role", "subtitle")
         self.totals = QLabel("")
         self.totals.setProperty("role", "muted")
+        self.totals.setWordWrap(True)
         self.clear_button = QPushButton("Clear")
         self.clear_button.setProperty("kind", "ghost")
         self.clear_button.setToolTip("Remove every message of this chat")
@@ -67,6 +70,7 @@ class ChatPage(QWidget):
         self.empty = EmptyState(
             "chat", "Start the conversation", "Pick a model on the right, type below and press Ctrl+Enter."
         )
+        self.empty.body_label.setMinimumWidth(0)  # wraps instead: the middle column is narrow at 960 px
         self.composer = Composer()
         self._build_layout()
         self._connect()
@@ -78,22 +82,24 @@ class ChatPage(QWidget):
     # layout ------------------------------------------------------------------------------------------------
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
-        bar.setContentsMargins(18, 10, 18, 4)
-        texts = QVBoxLayout()
-        texts.setSpacing(0)
-        texts.addWidget(self.title)
-        texts.addWidget(self.totals)
-        bar.addLayout(texts, 1)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.title, 1)
         bar.addWidget(self.clear_button)
         bar.addWidget(self.params_button)
+        header = QVBoxLayout()
+        header.setContentsMargins(18, 8, 18, 6)
+        header.setSpacing(0)
+        header.addLayout(bar)
+        header.addWidget(self.totals)  # its own line: the totals get the column's full width
         self.conversation = QStackedWidget()
         self.conversation.addWidget(self.view)
         self.conversation.addWidget(self.empty)
         middle = QWidget()
+        middle.setMinimumWidth(MIDDLE_MINIMUM)  # the side columns give way before the conversation does
         column = QVBoxLayout(middle)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addLayout(bar)
+        column.addLayout(header)
         column.addWidget(self.conversation, 1)
         column.addWidget(self.composer)
         splitter = self.splitter = QSplitter()
@@ -105,14 +111,23 @@ class ChatPage(QWidget):
         splitter.setStretchFactor(2, 0)
         # The conversation gets the room; the side columns keep what the person dragged them to.
         saved = self.context.ui_state.get(SPLITTER_KEY)
-        sizes = saved if isinstance(saved, list) and len(saved) == 3 else [220, 760, 280]
-        splitter.setSizes([int(size) for size in sizes])
+        self._sized = isinstance(saved, list) and len(saved) == 3
+        if self._sized:
+            splitter.setSizes([int(size) for size in saved])
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(1)
         splitter.splitterMoved.connect(lambda *_: self._save_splitter())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # first run: side columns sized for the window, the conversation gets the rest
+            self._sized = True
+            width = self.splitter.width()
+            sessions, params = (210, 290) if width >= 1000 else (170, 262)
+            self.splitter.setSizes([sessions, max(MIDDLE_MINIMUM, width - sessions - params), params])
 
     def _save_splitter(self) -> None:
         sizes = self.splitter.sizes()
@@ -286,6 +301,7 @@ class ChatPage(QWidget):
         session = await self.service.session(self.current.id)
         self.current = session
         self.title.setText(session.title)
+        self.title.setToolTip(session.title)
         tokens_in, tokens_out, cost, estimated = await self.service.totals(session.id)
         mark = "≈" if estimated else ""
         parts = [f"{session.provider}/{session.model}"]
@@ -293,11 +309,12 @@ class ChatPage(QWidget):
             parts.append(f"{mark}{tokens_in:,} in · {mark}{tokens_out:,} out tokens")
             parts.append(f"{cost_text(cost)} total" if cost else "cost unknown")
         self.totals.setText("  ·  ".join(parts))
-        self.totals.setToolTip(
-            "Totals of this chat. “≈” marks counts estimated with tiktoken where the provider sent no usage."
+        how = (
+            "“≈” marks counts estimated with tiktoken where the provider sent no usage."
             if estimated
-            else "Totals of this chat, from the providers' usage reports and the catalog's prices."
+            else "From the providers' usage reports and the catalog's prices."
         )
+        self.totals.setToolTip(f"{self.totals.text()}\n{how}")
 
     def _params_changed(self, fields: dict[str, Any]) -> None:
         self._update_key_state()

@@ -105,11 +105,14 @@ class OptionalTokens(QWidget):
         self.box.setSpecialValueText(DEFAULT_TEXT)  # shown at 0, while unchecked
         self.box.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.box.setFixedWidth(96)
-        self.box.setEnabled(False)
+        self.box.setVisible(False)
         self.box.setToolTip(tip)
+        self.shown = QLabel(DEFAULT_TEXT)
+        self.shown.setProperty("role", "muted")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.check, 1)
+        layout.addWidget(self.shown)
         layout.addWidget(self.box)
         self.check.toggled.connect(self._toggled)
         self.box.valueChanged.connect(lambda _v: self.value_changed.emit() if self.check.isChecked() else None)
@@ -124,12 +127,14 @@ class OptionalTokens(QWidget):
         self.check.setChecked(bool(value))
         self.box.setMinimum(1 if value else 0)
         self.box.setValue(value or 0)
-        self.box.setEnabled(bool(value))
+        self.box.setVisible(bool(value))
+        self.shown.setVisible(not value)
         for widget in (self.check, self.box):
             widget.blockSignals(False)
 
     def _toggled(self, checked: bool) -> None:
-        self.box.setEnabled(checked)
+        self.box.setVisible(checked)
+        self.shown.setVisible(not checked)
         if checked:
             self.box.setMinimum(1)
             self.box.setValue(self.box.value() or self._start)

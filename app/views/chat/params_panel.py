@@ -25,6 +25,18 @@ from app.services.providers.registry import PROVIDERS
 from app.views.chat.param_fields import OptionalNumber, OptionalTokens
 
 
+class StatusLabel(QLabel):
+    """What listing or finding models did; takes no room until there is something to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setVisible(False)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class ParamsPanel(QWidget):
     changed = Signal(dict)  # session fields to store
     add_key_requested = Signal(str)  # provider id
@@ -35,7 +47,7 @@ class ParamsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChatParams")
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(262)  # “Custom OpenAI-compatible” fits in the provider box
         self.setMaximumWidth(340)
         self._loading = False
         self._extra_models: dict[str, list[str]] = {}
@@ -98,7 +110,7 @@ class ParamsPanel(QWidget):
         self.failover_model = QLineEdit()
         self.failover_model.setPlaceholderText("none")
         self.failover_model.setToolTip("On a server error or rate limit, this model answers instead.")
-        self.status = QLabel("")
+        self.status = StatusLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
 
