@@ -267,6 +267,7 @@ class ChatPage(QWidget):
     def _show_session(self, session: SessionInfo | None) -> None:
         self.current = session
         self.composer.cancel_edit()
+        self.clear_button.setVisible(session is not None)  # nothing to clear until a chat is open
         if session is None:
             self.model.set_messages([])
             self.title.setText("No chat open")
