@@ -93,6 +93,8 @@ def test_chat_states_in_the_window(  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: len(page.model.rows) == 2 and last_status(page) == "complete", timeout=10_000)
     qtbot.waitUntil(lambda: "total" in page.totals.text())
     assert "$" in page.totals.text() and "$" in usage_text(page.model.rows[1])  # the catalog priced it
+    page.params.temperature.check.setChecked(True)  # a set value shows its slider; the rest say "default"
+    page.params.max_tokens.check.setChecked(True)
     save(qtbot, page, screenshot_dir, "conversation", size)
 
     script.reply, script.tokens, script.delay_s = None, 300, 0.02

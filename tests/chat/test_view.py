@@ -313,7 +313,7 @@ def test_parameters_panel_sets_and_clears_values_and_remembers_its_place(  # typ
     params.temperature.check.setChecked(True)
     params.temperature.slider.setValue(params.temperature.slider.value() + 2)  # 0.70 → 0.80
     params.max_tokens.check.setChecked(True)
-    params.max_tokens.box.setValue(256)
+    params.max_tokens.box.setText("256")
     params.flush()
     qtbot.waitUntil(lambda: page.current is not None and page.current.temperature == 0.8)
     assert page.current is not None and page.current.max_tokens == 256

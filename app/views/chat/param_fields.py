@@ -7,7 +7,8 @@ a slider or a number field. ``value()`` is None for the provider's default.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtGui import QIntValidator
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QVBoxLayout, QWidget
 
 DEFAULT_TEXT = "default"
 
@@ -89,7 +90,11 @@ class OptionalNumber(QWidget):
 
 
 class OptionalTokens(QWidget):
-    """A whole number (max tokens) typed in a field; unchecked means the provider's default."""
+    """A whole number (max tokens) typed in a field; unchecked means the provider's default.
+
+    A validated line edit rather than a spin box: it takes the theme's input style as is, and a token
+    count is typed, not stepped.
+    """
 
     value_changed = Signal()
 
@@ -98,11 +103,9 @@ class OptionalTokens(QWidget):
         self._start = start
         self.check = QCheckBox(label)
         self.check.setToolTip(tip)
-        self.box = QSpinBox()
-        self.box.setRange(0, 1_000_000)
-        self.box.setGroupSeparatorShown(True)
-        self.box.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        self.box.setSpecialValueText(DEFAULT_TEXT)  # shown at 0, while unchecked
+        self.box = QLineEdit()
+        self.box.setValidator(QIntValidator(1, 1_000_000, self.box))
+        self.box.setPlaceholderText(str(start))
         self.box.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.box.setFixedWidth(96)
         self.box.setVisible(False)
@@ -115,18 +118,20 @@ class OptionalTokens(QWidget):
         layout.addWidget(self.shown)
         layout.addWidget(self.box)
         self.check.toggled.connect(self._toggled)
-        self.box.valueChanged.connect(lambda _v: self.value_changed.emit() if self.check.isChecked() else None)
+        self.box.textChanged.connect(lambda _text: self.value_changed.emit() if self.check.isChecked() else None)
 
     def value(self) -> int | None:
-        return (self.box.value() or None) if self.check.isChecked() else None
+        if not self.check.isChecked():
+            return None
+        text = self.box.text().strip()
+        return int(text) if text.isdigit() and int(text) > 0 else None
 
     def set_value(self, value: int | None) -> None:
         """Shows a stored value (None: the provider's default) without emitting ``value_changed``."""
         for widget in (self.check, self.box):
             widget.blockSignals(True)
         self.check.setChecked(bool(value))
-        self.box.setMinimum(1 if value else 0)
-        self.box.setValue(value or 0)
+        self.box.setText(str(value) if value else "")
         self.box.setVisible(bool(value))
         self.shown.setVisible(not value)
         for widget in (self.check, self.box):
@@ -135,11 +140,8 @@ class OptionalTokens(QWidget):
     def _toggled(self, checked: bool) -> None:
         self.box.setVisible(checked)
         self.shown.setVisible(not checked)
-        if checked:
-            self.box.setMinimum(1)
-            self.box.setValue(self.box.value() or self._start)
-            self.box.setFocus()
-        else:
-            self.box.setMinimum(0)
-            self.box.setValue(0)
+        if checked and not self.box.text():
+            self.box.blockSignals(True)
+            self.box.setText(str(self._start))
+            self.box.blockSignals(False)
         self.value_changed.emit()
