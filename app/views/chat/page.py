@@ -189,7 +189,10 @@ class ChatPage(QWidget):
         if not replace and self.context.tasks.running(name):
             coroutine.close()  # the same work is already under way
             return
-        self.context.tasks.start(name, self._reporting(coroutine))
+        task = self.context.tasks.start(name, self._reporting(coroutine))
+        # A task replaced before its first step never starts ``coroutine``; closing it then is quiet (no
+        # "never awaited" warning), and a no-op for one that ran.
+        task.add_done_callback(lambda _task: coroutine.close())
 
     async def _reporting(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         try:

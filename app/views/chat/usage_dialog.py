@@ -28,6 +28,7 @@ class UsageDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
+        self.table.setStyleSheet("QTableWidget::item { padding: 0 10px; }")  # numbers off the frame's edge
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MODEL_COLUMN, QHeaderView.ResizeMode.Stretch)
