@@ -323,6 +323,11 @@ def test_parameters_panel_sets_and_clears_values_and_remembers_its_place(  # typ
     qtbot.waitUntil(lambda: page.current is not None and page.current.temperature is None)
     assert params.temperature.shown.text() == "default"
 
+    page.splitter.setSizes([190, 800, 290])
+    page.splitter.splitterMoved.emit(190, 1)  # what dragging a handle sends
+    assert page.context.ui_state.get("chat.splitter") == page.splitter.sizes()
+    assert page.splitter.sizes()[0] == 190
+
     page.params_button.click()
     assert params.isHidden() and page.context.ui_state.get("chat.params_visible") is False
     again = ChatPage(page.context)  # the next start keeps the panel hidden

@@ -68,7 +68,7 @@ class ChatPage(QWidget):
         self.params.setVisible(self.params_button.isChecked())
         self.view = MessageListView(self.model)
         self.empty = EmptyState(
-            "chat", "Start the conversation", "Pick a model on the right, type below and press Ctrl+Enter."
+            "chat", "Start the conversation", "Pick a model under Parameters, type below and press Ctrl+Enter."
         )
         self.empty.body_label.setMinimumWidth(0)  # wraps instead: the middle column is narrow at 960 px
         self.composer = Composer()
