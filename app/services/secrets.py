@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import keyring
 from keyring.backend import KeyringBackend
@@ -24,6 +25,20 @@ class SecretStore:
         self._backend = backend
         self._redactor = redactor
         self._service = service
+        self._listeners: list[Callable[[str], None]] = []
+
+    def on_change(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Calls ``listener(name)`` after a secret is stored or deleted (on the thread that changed it).
+        Returns a function that stops the calls. Views cache "is there a key?" with this, off the keyring."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _changed(self, name: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(name)
+            except Exception:  # one broken listener must not stop a key from being saved
+                log.exception("secret change listener failed")
 
     @property
     def backend(self) -> KeyringBackend:
@@ -65,6 +80,7 @@ class SecretStore:
                 "Install or unlock a keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker)."
             ) from error
         log.info("stored secret %s in %s", name, self.backend_name())
+        self._changed(name)
 
     def delete(self, name: str) -> None:
         try:
@@ -74,6 +90,7 @@ class SecretStore:
         except KeyringError as error:
             raise SecretsUnavailable(f"The system keyring refused to delete the key: {error}") from error
         log.info("deleted secret %s", name)
+        self._changed(name)
 
 
 def mask(value: str) -> str:

@@ -100,6 +100,7 @@ async def test_wrong_key_says_key_rejected(context: AppContext, openai_server: S
     reply = await svc.send(session.id, "hi")
     assert reply.status == MessageStatus.ERROR
     assert "rejected the API key" in (reply.error or "")
+    assert (reply.tokens_in, reply.tokens_out, reply.cost) == (None, None, None)  # refused: nothing used
     svc.shutdown()
 
 

@@ -106,7 +106,7 @@ def test_escape_stops_and_keeps_partial_reply(qtbot, page: ChatPage, script: Scr
 
 def test_missing_key_offers_add_key(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
     page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
-    assert page.params.key_box.isVisibleTo(page)
+    qtbot.waitUntil(lambda: page.params.key_box.isVisibleTo(page))  # the keyring is read off the UI thread
     with qtbot.waitSignal(page.context.navigator.requested) as opened:
         page.params.add_key.click()
     assert opened.args == ["settings", {"section": "keys", "provider": "openai"}]
@@ -271,3 +271,65 @@ def test_custom_server_url_is_set_in_the_panel(qtbot, page: ChatPage, openai_ser
     page.params.model.setEditText("echo")
     send(qtbot, page, "through the custom server")
     qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
+
+
+def test_keyring_is_read_off_the_ui_thread_and_settings_changes_are_seen(  # type: ignore[no-untyped-def]
+    qtbot, page: ChatPage, memory_keyring, monkeypatch
+) -> None:
+    import threading
+
+    readers: list[str] = []
+    read = memory_keyring.get_password
+
+    def recording(service: str, username: str) -> str | None:
+        readers.append(threading.current_thread().name)
+        return read(service, username)
+
+    monkeypatch.setattr(memory_keyring, "get_password", recording)
+    page.keys._known.clear()  # forget what the page learnt before the recording started
+    page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
+    qtbot.waitUntil(lambda: page.params.key_box.isVisibleTo(page))
+    page.context.secrets.set("provider:openai", "sk-added-in-settings")  # what Settings → Keys does
+    qtbot.waitUntil(lambda: not page.params.key_box.isVisibleTo(page))
+    page.context.secrets.delete("provider:openai")
+    qtbot.waitUntil(lambda: page.params.key_box.isVisibleTo(page))
+
+    page.params.provider.setCurrentIndex(page.params.provider.findData("custom"))
+    page.params.model.setEditText("echo")
+    page.keys._known.clear()
+    send(qtbot, page, "is the key read in a worker?")
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
+    assert readers, "the keyring was never read"
+    assert threading.main_thread().name not in readers
+
+
+def test_parameters_panel_sets_and_clears_values_and_remembers_its_place(  # type: ignore[no-untyped-def]
+    qtbot, page: ChatPage
+) -> None:
+    send(qtbot, page, "hello")
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
+    params = page.params
+    assert params.fields()["temperature"] is None and params.fields()["max_tokens"] is None
+    params.temperature.check.setChecked(True)
+    params.temperature.slider.setValue(params.temperature.slider.value() + 2)  # 0.70 → 0.80
+    params.max_tokens.check.setChecked(True)
+    params.max_tokens.box.setText("256")
+    params.flush()
+    qtbot.waitUntil(lambda: page.current is not None and page.current.temperature == 0.8)
+    assert page.current is not None and page.current.max_tokens == 256
+    assert params.temperature.shown.text() == "0.80"
+    params.temperature.check.setChecked(False)
+    params.flush()
+    qtbot.waitUntil(lambda: page.current is not None and page.current.temperature is None)
+    assert params.temperature.shown.text() == "default"
+
+    page.splitter.setSizes([190, 800, 290])
+    page.splitter.splitterMoved.emit(190, 1)  # what dragging a handle sends
+    assert page.context.ui_state.get("chat.splitter") == page.splitter.sizes()
+    assert page.splitter.sizes()[0] == 190
+
+    page.params_button.click()
+    assert params.isHidden() and page.context.ui_state.get("chat.params_visible") is False
+    again = ChatPage(page.context)  # the next start keeps the panel hidden
+    qtbot.addWidget(again)
+    assert not again.params_button.isChecked() and again.params.isHidden()

@@ -99,7 +99,9 @@ class ReplyRun:
         request = self._request(model)
         rate_limited = 0
         while True:
-            provider = self.service.provider_factory(provider_id)  # owned by the factory, reused
+            # Built (or found) on the database thread: the factory reads the key from the keyring, which may
+            # block on a locked keyring or a D-Bus round trip. The provider is owned by the factory, reused.
+            provider = await self.service.db(self.service.provider_factory, provider_id)
             usage: Usage | None = None
             try:
                 async with aclosing(provider.stream(request)) as chunks:  # type: ignore[type-var]
@@ -130,16 +132,23 @@ class ReplyRun:
     async def _finish(self, usage: Usage | None, status: str, *, error: str | None = None) -> MessageInfo:
         service = self.service
         content = await self.writer.close()
+        provider_id, model = self.used
+        tokens_in: int | None
+        tokens_out: int | None
+        cost: float | None = None
         if usage is not None:
             tokens_in, tokens_out, estimated = usage.input_tokens, usage.output_tokens, False
+        elif status == MessageStatus.ERROR and not self.writer.received:
+            # Refused before a word came back (401, 429, a server error): nothing was used, nothing billed.
+            tokens_in, tokens_out, estimated = None, None, False
         else:
             prompt = "\n".join([self.session.system_prompt, *(turn.content for turn in self.turns)])
             tokens_in = await service.db(service.estimator.count, prompt)
             tokens_out = await service.db(service.estimator.count, content)
             estimated = True
-        provider_id, model = self.used
-        # Off the UI thread: the first price lookup may load the catalog.
-        cost = await service.db(cost_of, service.prices, provider_id, model, tokens_in, tokens_out)
+        if tokens_in is not None and tokens_out is not None:
+            # Off the UI thread: the first price lookup may load the catalog.
+            cost = await service.db(cost_of, service.prices, provider_id, model, tokens_in, tokens_out)
         final = await service.db(
             service.store.update_message,
             self.writer.message_id,

@@ -67,7 +67,7 @@ class MessageDelegate(QStyledItemDelegate):
     def update_width(self) -> None:
         """Called when the viewport is resized; every cached height is for the old width."""
         self._viewport_width = self.view.viewport().width()
-        self._width = max(240, min(MAX_BUBBLE, self._viewport_width - 2 * OUTER_H)) - 2 * PAD
+        self._width = max(160, min(MAX_BUBBLE, self._viewport_width - 2 * OUTER_H)) - 2 * PAD
 
     def bubble_width(self) -> int:
         return self._width + 2 * PAD
@@ -91,6 +91,8 @@ class MessageDelegate(QStyledItemDelegate):
         doc = self._docs.get(key)
         if doc is not None:
             self._docs.move_to_end(key)
+            # Back at a width seen before (a side panel hidden and shown): its height is exact again.
+            self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
             return doc
         doc = QTextDocument()
         doc.setDocumentMargin(0)

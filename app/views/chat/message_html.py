@@ -17,14 +17,24 @@ def _link(action: str, label: str) -> str:
     return f'<a href="action:{action}">{label}</a>'
 
 
+def cost_text(cost: float) -> str:
+    """Dollars with as many decimals as a small cost needs: $0.0012, $0.43, $12.50; "< $0.0001" for crumbs."""
+    if cost <= 0:
+        return "$0"
+    if cost < 0.0001:
+        return "< $0.0001"
+    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+
+
 def usage_text(row: MessageRow) -> str:
+    """``12 in · 48 out tokens · $0.0004``; counts estimated with tiktoken read ``≈12 in · ≈48 out tokens``."""
     info = row.info
     if info.tokens_in is None and info.tokens_out is None:
         return ""
     mark = "≈" if info.estimated else ""
-    parts = [f"{mark}{info.tokens_in or 0:,} in · {mark}{info.tokens_out or 0:,} out"]
+    parts = [f"{mark}{info.tokens_in or 0:,} in · {mark}{info.tokens_out or 0:,} out tokens"]
     if info.cost is not None:
-        parts.append(f"${info.cost:.4f}" if info.cost < 1 else f"${info.cost:.2f}")
+        parts.append(cost_text(info.cost))
     return " · ".join(parts)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
 
@@ -35,6 +35,7 @@ class MessageListView(QListView):
         self._follow = True
         self._measure_from = -1
         self._last_relayout = 0.0
+        self._unlaid = False  # heights measured since the last layout pass
         self._measurer = QTimer(self, interval=0)
         self._measurer.timeout.connect(self._measure_slice)
         self.delegate.relayout_needed.connect(self.relayout)
@@ -105,15 +106,28 @@ class MessageListView(QListView):
         finished = self._measure_from < 0
         if finished:
             self._measurer.stop()
-        if measured and (finished or time.perf_counter() - self._last_relayout > RELAYOUT_EVERY_S):
+        # Measured heights wait for a layout pass across slices (throttled), and always get one at the end.
+        self._unlaid = self._unlaid or measured
+        if self._unlaid and (finished or time.perf_counter() - self._last_relayout > RELAYOUT_EVERY_S):
+            self._unlaid = False
             self.relayout()
 
     def measuring(self) -> bool:
         return self._measurer.isActive()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        self.delegate.update_width()
+        self._viewport_resized()
         super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # The viewport also changes width without the list resizing: when the scroll bar comes or goes.
+        if event.type() == QEvent.Type.Resize:
+            self._viewport_resized()
+        return super().viewportEvent(event)
+
+    def _viewport_resized(self) -> None:
+        before = self.delegate.text_width()
+        self.delegate.update_width()
+        if self.delegate.text_width() != before:  # every measured height is for the old width
             self._measure_from = self.message_model.rowCount() - 1
             self._measurer.start()

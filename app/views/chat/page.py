@@ -10,26 +10,32 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from app.context import AppContext
 from app.services.chat.service import ChatService
 from app.services.chat.store import MessageInfo, SessionInfo
-from app.services.providers.factory import has_key
 from app.services.providers.registry import provider
 from app.views.chat.composer import Composer
 from app.views.chat.files import SessionFiles
+from app.views.chat.key_status import KeyStatus
 from app.views.chat.links import follow_link
+from app.views.chat.message_html import cost_text
 from app.views.chat.message_model import MessageListModel
 from app.views.chat.message_view import MessageListView
 from app.views.chat.model_sources import ModelSources
 from app.views.chat.params_panel import ParamsPanel
 from app.views.chat.session_list import SessionList
+from app.views.widgets.elided_label import ElidedLabel
 from app.views.widgets.empty_state import EmptyState
 from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
+
+SPLITTER_KEY = "chat.splitter"
+PARAMS_VISIBLE_KEY = "chat.params_visible"
+MIDDLE_MINIMUM = 300
 
 
 class ChatPage(QWidget):
@@ -41,25 +47,30 @@ class ChatPage(QWidget):
         self.model = MessageListModel(self)
         self.files = SessionFiles(self)
         self.sources = ModelSources(self)
+        self.keys = KeyStatus(context.secrets, self)
         self._toast: Toast | None = None
 
         self.sessions = SessionList()
         self.params = ParamsPanel()
-        self.title = QLabel("")
+        self.title = ElidedLabel("")
         self.title.setProperty("role", "subtitle")
         self.totals = QLabel("")
         self.totals.setProperty("role", "muted")
+        self.totals.setWordWrap(True)
         self.clear_button = QPushButton("Clear")
         self.clear_button.setProperty("kind", "ghost")
         self.clear_button.setToolTip("Remove every message of this chat")
         self.params_button = QPushButton("Parameters")
         self.params_button.setProperty("kind", "ghost")
         self.params_button.setCheckable(True)
-        self.params_button.setChecked(True)
+        self.params_button.setToolTip("Show or hide the parameters of this chat")
+        self.params_button.setChecked(bool(context.ui_state.get(PARAMS_VISIBLE_KEY, True)))
+        self.params.setVisible(self.params_button.isChecked())
         self.view = MessageListView(self.model)
         self.empty = EmptyState(
-            "chat", "Start the conversation", "Pick a model on the right, type below and press Ctrl+Enter."
+            "chat", "Start the conversation", "Pick a model under Parameters, type below and press Ctrl+Enter."
         )
+        self.empty.body_label.setMinimumWidth(0)  # wraps instead: the middle column is narrow at 960 px
         self.composer = Composer()
         self._build_layout()
         self._connect()
@@ -71,35 +82,63 @@ class ChatPage(QWidget):
     # layout ------------------------------------------------------------------------------------------------
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
-        bar.setContentsMargins(18, 10, 18, 4)
-        texts = QVBoxLayout()
-        texts.setSpacing(0)
-        texts.addWidget(self.title)
-        texts.addWidget(self.totals)
-        bar.addLayout(texts, 1)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.title, 1)
         bar.addWidget(self.clear_button)
         bar.addWidget(self.params_button)
+        header = QVBoxLayout()
+        header.setContentsMargins(18, 8, 18, 6)
+        header.setSpacing(0)
+        header.addLayout(bar)
+        header.addWidget(self.totals)  # its own line: the totals get the column's full width
         self.conversation = QStackedWidget()
         self.conversation.addWidget(self.view)
         self.conversation.addWidget(self.empty)
         middle = QWidget()
+        middle.setMinimumWidth(MIDDLE_MINIMUM)  # the side columns give way before the conversation does
         column = QVBoxLayout(middle)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addLayout(bar)
+        column.addLayout(header)
         column.addWidget(self.conversation, 1)
         column.addWidget(self.composer)
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
         splitter.addWidget(self.sessions)
         splitter.addWidget(middle)
         splitter.addWidget(self.params)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 700, 300])
+        splitter.setStretchFactor(2, 0)
+        # The conversation gets the room; the side columns keep what the person dragged them to.
+        saved = self.context.ui_state.get(SPLITTER_KEY)
+        self._sized = isinstance(saved, list) and len(saved) == 3
+        if self._sized:
+            splitter.setSizes([int(size) for size in saved])
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(1)
+        splitter.splitterMoved.connect(lambda *_: self._save_splitter())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # first run: side columns sized for the window, the conversation gets the rest
+            self._sized = True
+            width = self.splitter.width()
+            sessions, params = (210, 290) if width >= 1000 else (170, 262)
+            self.splitter.setSizes([sessions, max(MIDDLE_MINIMUM, width - sessions - params), params])
+
+    def _save_splitter(self) -> None:
+        sizes = self.splitter.sizes()
+        if self.params.isHidden():  # keep the panel's last width for when it is shown again
+            saved = self.context.ui_state.get(SPLITTER_KEY)
+            sizes[2] = int(saved[2]) if isinstance(saved, list) and len(saved) == 3 else 280
+        self.context.ui_state.set(SPLITTER_KEY, sizes)
+
+    def _toggle_params(self, visible: bool) -> None:
+        self.params.setVisible(visible)
+        self.context.ui_state.set(PARAMS_VISIBLE_KEY, visible)
 
     def _connect(self) -> None:
         service = self.service
@@ -130,7 +169,10 @@ class ChatPage(QWidget):
             lambda pid: self.spawn("chat-models", self.sources.list_models(pid))
         )
         self.params.provider.currentIndexChanged.connect(lambda _i: self._update_key_state())
-        self.params_button.toggled.connect(self.params.setVisible)
+        self.params_button.toggled.connect(self._toggle_params)
+        self.keys.changed.connect(
+            lambda provider_id: self._update_key_state() if provider_id == self.params.provider_id() else None
+        )
         self.clear_button.clicked.connect(self._clear)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
@@ -147,7 +189,10 @@ class ChatPage(QWidget):
         if not replace and self.context.tasks.running(name):
             coroutine.close()  # the same work is already under way
             return
-        self.context.tasks.start(name, self._reporting(coroutine))
+        task = self.context.tasks.start(name, self._reporting(coroutine))
+        # A task replaced before its first step never starts ``coroutine``; closing it then is quiet (no
+        # "never awaited" warning), and a no-op for one that ran.
+        task.add_done_callback(lambda _task: coroutine.close())
 
     async def _reporting(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         try:
@@ -225,6 +270,7 @@ class ChatPage(QWidget):
     def _show_session(self, session: SessionInfo | None) -> None:
         self.current = session
         self.composer.cancel_edit()
+        self.clear_button.setVisible(session is not None)  # nothing to clear until a chat is open
         if session is None:
             self.model.set_messages([])
             self.title.setText("No chat open")
@@ -259,12 +305,20 @@ class ChatPage(QWidget):
         session = await self.service.session(self.current.id)
         self.current = session
         self.title.setText(session.title)
+        self.title.setToolTip(session.title)
         tokens_in, tokens_out, cost, estimated = await self.service.totals(session.id)
         mark = "≈" if estimated else ""
-        price = f" · ${cost:.4f}" if cost else ""
-        self.totals.setText(
-            f"{session.provider}/{session.model} · {mark}{tokens_in:,} in · {mark}{tokens_out:,} out{price}"
+        parts = [f"{session.provider}/{session.model}"]
+        if tokens_in or tokens_out:
+            parts.append(f"{mark}{tokens_in:,} in · {mark}{tokens_out:,} out tokens")
+            parts.append(f"{cost_text(cost)} total" if cost else "cost unknown")
+        self.totals.setText("  ·  ".join(parts))
+        how = (
+            "“≈” marks counts estimated with tiktoken where the provider sent no usage."
+            if estimated
+            else "From the providers' usage reports and the catalog's prices."
         )
+        self.totals.setToolTip(f"{self.totals.text()}\n{how}")
 
     def _params_changed(self, fields: dict[str, Any]) -> None:
         self._update_key_state()
@@ -282,7 +336,10 @@ class ChatPage(QWidget):
         self.params.show_custom_url(str(self.context.settings.get("chat.custom_base_url")))
         with contextlib.suppress(RuntimeError):  # no event loop (widget tests without one)
             self.service.warm_up(info.id)
-        missing = not has_key(info, self.context.secrets)
+        known = self.keys.known(info.id)
+        if known is None:
+            self.keys.check(info.id)  # read off the UI thread; ``keys.changed`` calls us again
+        missing = known is False
         self.params.show_key_needed(missing)
         self.composer.set_hint(f"{info.name} needs an API key: use “Add key”." if missing else "")
 
@@ -318,7 +375,11 @@ class ChatPage(QWidget):
         if not text.strip():
             return
         info = provider(self.params.provider_id())
-        if not has_key(info, self.context.secrets):
+        known = self.keys.known(info.id)
+        if known is None:  # the keyring has not answered yet: ask it off the UI thread, then send
+            self.spawn("chat-key-check", self._send_when_key_known(info.id, text))
+            return
+        if not known:
             self.toast(
                 f"{info.name} needs an API key",
                 action_text="Add key",
@@ -331,6 +392,11 @@ class ChatPage(QWidget):
         editing = self.composer.editing_message_id
         self.composer.finish_send()
         self.spawn("chat-send", self._send(text, editing))
+
+    async def _send_when_key_known(self, provider_id: str, text: str) -> None:
+        await self.keys.present(provider_id)
+        if self.params.provider_id() == provider_id:
+            self.send(text)
 
     async def _send(self, text: str, editing: int | None) -> None:
         if self.current is None:

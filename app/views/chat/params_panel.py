@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -22,18 +22,19 @@ from PySide6.QtWidgets import (
 from app.services.chat.store import SessionInfo
 from app.services.chat.suggestions import suggested_models
 from app.services.providers.registry import PROVIDERS
+from app.views.chat.param_fields import OptionalNumber, OptionalTokens
 
 
-def _optional_float(minimum: float, maximum: float, step: float) -> QDoubleSpinBox:
-    """A spin box whose lowest value means "the provider's default" (stored as None)."""
-    box = QDoubleSpinBox()
-    box.setRange(minimum - step, maximum)
-    box.setSingleStep(step)
-    box.setDecimals(2)
-    box.setSpecialValueText("Default")
-    box.setValue(minimum - step)
-    box.setToolTip("Scroll or type a value; the lowest value means the provider's default.")
-    return box
+class StatusLabel(QLabel):
+    """What listing or finding models did; takes no room until there is something to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setVisible(False)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
 
 
 class ParamsPanel(QWidget):
@@ -46,24 +47,20 @@ class ParamsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChatParams")
-        self.setMinimumWidth(280)
-        self.setMaximumWidth(330)
+        self.setMinimumWidth(262)  # “Custom OpenAI-compatible” fits in the provider box
+        self.setMaximumWidth(340)
         self._loading = False
         self._extra_models: dict[str, list[str]] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        title = QLabel("Parameters")
-        title.setProperty("role", "subtitle")
-        layout.addWidget(title)
-
-        form = QFormLayout()
-        form.setSpacing(8)
         self.provider = QComboBox()
         for info in PROVIDERS:
             self.provider.addItem(info.name, info.id)
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for combo in (self.provider, self.model):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.key_warning = QLabel("Needs an API key.")
         self.key_warning.setWordWrap(True)
         self.key_warning.setProperty("role", "error")
@@ -81,58 +78,84 @@ class ParamsPanel(QWidget):
         self.custom_url.setPlaceholderText("http://host:port/v1")
         self.custom_url.setToolTip("Base URL of any OpenAI-compatible server (kept in the settings)")
         self.custom_url.editingFinished.connect(lambda: self.custom_url_changed.emit(self.custom_url.text().strip()))
-        model_buttons = QHBoxLayout()
         self.refresh_button = QPushButton("List models")
         self.refresh_button.setProperty("kind", "ghost")
         self.refresh_button.clicked.connect(lambda: self.refresh_models_requested.emit(self.provider_id()))
-        self.detect_button = QPushButton("Find local servers")
+        self.detect_button = QPushButton("Find local")
         self.detect_button.setToolTip("Look for Ollama, LM Studio, llama.cpp and vLLM on this computer")
         self.detect_button.setProperty("kind", "ghost")
         self.detect_button.clicked.connect(self.detect_requested)
-        model_buttons.addWidget(self.refresh_button)
-        model_buttons.addWidget(self.detect_button)
         self.system_prompt = QPlainTextEdit()
         self.system_prompt.setPlaceholderText("You are a helpful assistant.")
-        self.system_prompt.setFixedHeight(90)
-        self.temperature = _optional_float(0.0, 2.0, 0.1)
-        self.top_p = _optional_float(0.0, 1.0, 0.05)
-        self.max_tokens = QSpinBox()
-        self.max_tokens.setRange(0, 1_000_000)
-        self.max_tokens.setSpecialValueText("Default")
-        self.frequency = _optional_float(-2.0, 2.0, 0.1)
-        self.presence = _optional_float(-2.0, 2.0, 0.1)
+        self.system_prompt.setFixedHeight(80)
+        self.temperature = OptionalNumber(
+            "Temperature", 0.0, 2.0, 0.05, 0.7, "Higher is more varied, lower more focused. Unchecked: default."
+        )
+        self.top_p = OptionalNumber(
+            "Top-p", 0.0, 1.0, 0.05, 1.0, "Nucleus sampling. Unchecked: the provider's default."
+        )
+        self.max_tokens = OptionalTokens("Max tokens", 1024, "The longest reply. Unchecked: the provider's default.")
+        self.frequency = OptionalNumber(
+            "Frequency penalty", -2.0, 2.0, 0.1, 0.0, "Discourages repeating the same words. Unchecked: default."
+        )
+        self.presence = OptionalNumber(
+            "Presence penalty", -2.0, 2.0, 0.1, 0.0, "Encourages new topics. Unchecked: the provider's default."
+        )
         self.failover_provider = QComboBox()
         self.failover_provider.addItem("Same provider", "")
         for info in PROVIDERS:
             self.failover_provider.addItem(info.name, info.id)
+        self.failover_provider.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.failover_provider.setMinimumContentsLength(8)
         self.failover_model = QLineEdit()
         self.failover_model.setPlaceholderText("none")
         self.failover_model.setToolTip("On a server error or rate limit, this model answers instead.")
-
-        form.addRow("Provider", self.provider)
-        form.addRow("Model", self.model)
-        form.addRow("Server URL", self.custom_url)
-        self._form = form
-        form.addRow(self.key_box)
-        form.addRow(model_buttons)
-        form.addRow("System prompt", self.system_prompt)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top-p", self.top_p)
-        form.addRow("Max tokens", self.max_tokens)
-        form.addRow("Frequency penalty", self.frequency)
-        form.addRow("Presence penalty", self.presence)
-        failover = QLabel("Failover — answers when the model fails with a server error or rate limit")
-        failover.setProperty("role", "muted")
-        failover.setWordWrap(True)
-        form.addRow(failover)
-        form.addRow("Provider", self.failover_provider)
-        form.addRow("Model", self.failover_model)
-        layout.addLayout(form)
-        self.status = QLabel("")
+        self.status = StatusLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
+
+        body = QWidget()
+        body.setObjectName("ChatParamsBody")
+        column = QVBoxLayout(body)
+        column.setContentsMargins(14, 12, 14, 12)
+        column.setSpacing(4)
+        title = QLabel("Parameters")
+        title.setProperty("role", "subtitle")
+        column.addWidget(title)
+        self._field(column, "Provider", self.provider)
+        self._field(column, "Model", self.model)
+        self._server_label = self._field(column, "Server URL", self.custom_url)
+        column.addWidget(self.key_box)
+        model_buttons = QHBoxLayout()
+        model_buttons.setContentsMargins(0, 2, 0, 0)
+        model_buttons.addWidget(self.refresh_button)
+        model_buttons.addWidget(self.detect_button)
+        column.addLayout(model_buttons)
+        column.addWidget(self.status)
+        self._field(column, "System prompt", self.system_prompt)
+        column.addSpacing(8)
+        for parameter in (self.temperature, self.top_p, self.max_tokens, self.frequency, self.presence):
+            column.addWidget(parameter)
+            column.addSpacing(4)
+        column.addSpacing(8)
+        failover = QLabel("Failover")
+        failover.setProperty("role", "subtitle")
+        column.addWidget(failover)
+        failover_help = QLabel("Answers instead when the model fails with a server error or a rate limit.")
+        failover_help.setProperty("role", "muted")
+        failover_help.setWordWrap(True)
+        column.addWidget(failover_help)
+        self._field(column, "Provider", self.failover_provider)
+        self._field(column, "Model", self.failover_model)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
 
         self._debounce = QTimer(self, singleShot=True, interval=400)
         self._debounce.timeout.connect(self._emit)
@@ -141,8 +164,19 @@ class ParamsPanel(QWidget):
         self.system_prompt.textChanged.connect(self._queue)
         self.failover_model.textChanged.connect(self._queue)
         self.failover_provider.currentIndexChanged.connect(self._queue)
-        for box in (self.temperature, self.top_p, self.max_tokens, self.frequency, self.presence):
-            box.valueChanged.connect(self._queue)
+        for parameter in (self.temperature, self.top_p, self.max_tokens, self.frequency, self.presence):
+            parameter.value_changed.connect(self._queue)
+
+    @staticmethod
+    def _field(column: QVBoxLayout, text: str, field: QWidget) -> QLabel:
+        """A label above its field: the column is narrow, so names and values each get the full width."""
+        label = QLabel(text)
+        label.setProperty("role", "muted")
+        label.setBuddy(field)
+        column.addSpacing(6)
+        column.addWidget(label)
+        column.addWidget(field)
+        return label
 
     def provider_id(self) -> str:
         return str(self.provider.currentData() or "openai")
@@ -153,7 +187,8 @@ class ParamsPanel(QWidget):
     def show_custom_url(self, url: str) -> None:
         """The server URL row is shown for the custom provider only."""
         visible = self.provider_id() == "custom"
-        self._form.setRowVisible(self.custom_url, visible)
+        self._server_label.setVisible(visible)
+        self.custom_url.setVisible(visible)
         if visible and not self.custom_url.hasFocus():
             self.custom_url.setText(url)
 
@@ -180,11 +215,11 @@ class ParamsPanel(QWidget):
         self.provider.setCurrentIndex(max(0, self.provider.findData(session.provider)))
         self._fill_models(session.model)
         self.system_prompt.setPlainText(session.system_prompt)
-        self._set_optional(self.temperature, session.temperature)
-        self._set_optional(self.top_p, session.top_p)
-        self.max_tokens.setValue(session.max_tokens or 0)
-        self._set_optional(self.frequency, session.frequency_penalty)
-        self._set_optional(self.presence, session.presence_penalty)
+        self.temperature.set_value(session.temperature)
+        self.top_p.set_value(session.top_p)
+        self.max_tokens.set_value(session.max_tokens)
+        self.frequency.set_value(session.frequency_penalty)
+        self.presence.set_value(session.presence_penalty)
         self.failover_provider.setCurrentIndex(max(0, self.failover_provider.findData(session.failover_provider or "")))
         self.failover_model.setText(session.failover_model or "")
         self._loading = False
@@ -197,24 +232,16 @@ class ParamsPanel(QWidget):
         self._fill_models(model)
         self._loading = False
 
-    @staticmethod
-    def _set_optional(box: QDoubleSpinBox, value: float | None) -> None:
-        box.setValue(box.minimum() if value is None else value)
-
-    @staticmethod
-    def _optional(box: QDoubleSpinBox) -> float | None:
-        return None if box.value() <= box.minimum() + 1e-9 else round(box.value(), 2)
-
     def fields(self) -> dict[str, Any]:
         return {
             "provider": self.provider_id(),
             "model": self.model_id(),
             "system_prompt": self.system_prompt.toPlainText(),
-            "temperature": self._optional(self.temperature),
-            "top_p": self._optional(self.top_p),
-            "max_tokens": self.max_tokens.value() or None,
-            "frequency_penalty": self._optional(self.frequency),
-            "presence_penalty": self._optional(self.presence),
+            "temperature": self.temperature.value(),
+            "top_p": self.top_p.value(),
+            "max_tokens": self.max_tokens.value(),
+            "frequency_penalty": self.frequency.value(),
+            "presence_penalty": self.presence.value(),
             "failover_provider": self.failover_provider.currentData() or None,
             "failover_model": self.failover_model.text().strip() or None,
         }
