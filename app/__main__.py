@@ -63,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.views.main_window import MainWindow
     from app.views.theme import apply_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Amethyst")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)

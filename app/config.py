@@ -193,11 +193,11 @@ class Settings:
             if setting.env_name in environ:
                 self._override(setting, environ[setting.env_name], source=setting.env_name)
         for key, raw in arguments.items():
-            setting = self.registry.get(key)
-            if setting is None:
+            known = self.registry.get(key)
+            if known is None:
                 self.notices.append(f"Unknown setting --set {key}; it was ignored.")
                 continue
-            self._override(setting, raw, source=f"--set {key}")
+            self._override(known, raw, source=f"--set {key}")
 
     def _override(self, setting: Setting, raw: str, source: str) -> None:
         try:

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
     def show_toast(self, title: str, body: str = "", **options: Any) -> Toast:
         from app.views.widgets.toast import Toast
 
-        toast = Toast(self.centralWidget(), title, body, **options)
+        toast = Toast(self.centralWidget() or self, title, body, **options)
         toast.show_toast()
         return toast
 

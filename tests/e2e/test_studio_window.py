@@ -158,7 +158,7 @@ def test_queue_rows_wrap_long_errors_at_every_width(window_for, qtbot, screensho
         assert failed.error.height() >= failed.error.heightForWidth(failed.error.width())
         if width != 1920:
             page.left.ensureWidgetVisible(page.queue)  # a short window scrolls the form and queue together
-            page.queue.scroll.ensureWidgetVisible(failed)
+            page.queue.scroll_area.ensureWidgetVisible(failed)
             qtbot.wait(20)
             assert window.grab().save(str(screenshot_dir / f"studio-window-{width}x{height}.png"))
 

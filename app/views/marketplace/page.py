@@ -132,7 +132,12 @@ class MarketplacePage(QWidget):
         self.catalog.on_change(self._catalog_changed)
         # a page closed before the window's shutdown still lets go of the catalog and its background work
         catalog, tasks, listener = self.catalog, context.tasks, self._catalog_changed
-        self.destroyed.connect(lambda: (catalog.remove_listener(listener), tasks.cancel("catalog-load")))
+
+        def let_go() -> None:
+            catalog.remove_listener(listener)
+            tasks.cancel("catalog-load")
+
+        self.destroyed.connect(let_go)
         self.filters_toggle.toggled.connect(lambda _on: self._arrange_panels())
         self._compact = False
         self._pending_activation: dict[str, Any] | None = None

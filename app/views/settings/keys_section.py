@@ -50,19 +50,13 @@ class KeyRow(QWidget):
         self.get_key.setProperty("kind", "link")
         self.get_key.setVisible(bool(info.keys_page))
         self.get_key.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(info.keys_page)))
-        for widget in (self.name, self.status):
-            layout.addWidget(widget)
+        layout.addWidget(self.name)
+        layout.addWidget(self.status)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.error)
         layout.addStretch(0)
-        for widget in (
-            self.get_key,
-            self.edit_button,
-            self.save_button,
-            self.cancel_button,
-            self.delete_button,
-        ):
-            layout.addWidget(widget)
+        for button in (self.get_key, self.edit_button, self.save_button, self.cancel_button, self.delete_button):
+            layout.addWidget(button)
         self.refresh()
 
     def refresh(self) -> None:

@@ -18,11 +18,11 @@ class SettingsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroll)
+        outer.addWidget(self.scroll_area)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 20, 24, 24)
@@ -40,7 +40,7 @@ class SettingsPage(QWidget):
         for section in (self.connection, self.account, self.keys, self.general, self.log_viewer):
             layout.addWidget(section)
         layout.addStretch(1)
-        self.scroll.setWidget(content)
+        self.scroll_area.setWidget(content)
 
     def activate(self, payload: dict[str, Any]) -> None:
         """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor."""
@@ -48,7 +48,7 @@ class SettingsPage(QWidget):
             payload.get("section", "")
         )
         if section is not None:
-            self.scroll.ensureWidgetVisible(section)
+            self.scroll_area.ensureWidgetVisible(section)
         if payload.get("provider"):
             self.keys.focus_provider(payload["provider"])
         if section is self.log_viewer:

@@ -41,7 +41,7 @@ class TintedSvgEngine(QIconEngine):
     def __init__(self, name: str, color: str, active_color: str | None) -> None:
         super().__init__()
         self.name, self.color, self.active_color = name, color, active_color
-        self._cache: dict[tuple[int, int, bool], QPixmap] = {}
+        self._cache: dict[tuple[int, int, str], QPixmap] = {}
 
     def _color(self, mode: QIcon.Mode, state: QIcon.State) -> str:
         if mode == QIcon.Mode.Disabled:
@@ -56,7 +56,7 @@ class TintedSvgEngine(QIconEngine):
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         color = self._color(mode, state)
-        key = (size.width(), size.height(), color != self.color, color == "#52525b")
+        key = (size.width(), size.height(), color)
         cached = self._cache.get(key)
         if cached is None:
             cached = QPixmap(size)
