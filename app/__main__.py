@@ -61,14 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.views.main_window import MainWindow
-    from app.views.theme import apply_theme
+    from app.views.theme import apply_theme, create_application
 
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app = existing if isinstance(existing, QApplication) else create_application(sys.argv[0])
     app.setApplicationName("Amethyst")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
-    apply_theme(app, context.settings.get("appearance.accent"))
+    apply_theme(app, context.settings.get("appearance.accent"), set_style=app is existing)
     window = MainWindow(context, open_initial_place=False)
     if arguments.first_paint_exit:
         _exit_after_first_paint(window)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 APP_NAME = "Amethyst"
 
 
@@ -16,7 +14,12 @@ class Paths:
 
     @classmethod
     def resolve(cls, data_dir: str | Path | None) -> Paths:
-        root = Path(data_dir).expanduser().resolve() if data_dir else user_data_path(APP_NAME, appauthor=False)
+        if data_dir:
+            root = Path(data_dir).expanduser().resolve()
+        else:
+            from platformdirs import user_data_path  # only without --data-dir: it costs ~3 ms at start-up
+
+            root = user_data_path(APP_NAME, appauthor=False)
         root.mkdir(parents=True, exist_ok=True)
         return cls(root)
 

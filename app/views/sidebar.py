@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.views.places import PLACES
 from app.views.theme import PALETTE
 from app.views.widgets.icons import icon, pixmap
+
+# Qt enums are set by name through Qt's property system ("focusPolicy", "toolButtonStyle"): PySide builds
+# its whole Qt namespace (~15 ms) on first access, and the first paint of the window should not wait for it.
 
 EXPANDED_WIDTH = 212
 COLLAPSED_WIDTH = 60
@@ -28,7 +40,6 @@ class Sidebar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Sidebar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._mode = SidebarMode.EXPANDED
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 10, 8, 10)
@@ -62,8 +73,7 @@ class Sidebar(QFrame):
             button.setIconSize(QSize(20, 20))
             button.setCheckable(True)
             button.setToolTip(f"{spec.title} (Ctrl+{index})")
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setSizePolicy(button.sizePolicy().horizontalPolicy().Expanding, button.sizePolicy().verticalPolicy())
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, button.sizePolicy().verticalPolicy())
             button.clicked.connect(lambda _checked=False, key=spec.key: self.place_selected.emit(key))
             self.group.addButton(button)
             self.buttons[spec.key] = button
@@ -75,7 +85,7 @@ class Sidebar(QFrame):
     def _chrome_button(self, icon_name: str, tip: str) -> QToolButton:
         button = QToolButton()
         button.setProperty("kind", "chrome")
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # reachable with Ctrl+B; keeps focus in the place
+        button.setProperty("focusPolicy", "NoFocus")  # reachable with Ctrl+B; keeps focus in the place
         button.setIcon(icon(icon_name, PALETTE.muted))
         button.setIconSize(QSize(18, 18))
         button.setToolTip(tip)
@@ -109,6 +119,6 @@ class Sidebar(QFrame):
         self.logo.setVisible(expanded)
         self.close_button.setVisible(expanded)
         self.toggle_button.setToolTip("Collapse the sidebar (Ctrl+B)" if expanded else "Expand the sidebar (Ctrl+B)")
-        style = Qt.ToolButtonStyle.ToolButtonTextBesideIcon if expanded else Qt.ToolButtonStyle.ToolButtonIconOnly
+        style = "ToolButtonTextBesideIcon" if expanded else "ToolButtonIconOnly"
         for button in self.buttons.values():
-            button.setToolButtonStyle(style)
+            button.setProperty("toolButtonStyle", style)
