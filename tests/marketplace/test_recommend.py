@@ -60,7 +60,7 @@ def test_every_part_stays_within_its_weight_and_the_score_is_their_sum(models: l
 
 
 def test_vision_task_prefers_the_cheapest_model_that_can_see(models: list[CatalogEntry]) -> None:
-    top = recommend("describe photos of my garden", models)
+    top = recommend("a quick caption for photos of my garden", models)  # simple: strength does not count
     assert [rec.entry.id for rec in top][:2] == ["cheap-vision", "dear-vision"]
     best = top[0]
     assert best.points["capability"] == 20 and best.points["cost"] == pytest.approx(15 * 0.8, abs=3)
@@ -115,3 +115,32 @@ def test_real_catalog_recommendations_fit_the_task() -> None:
     local = recommend("private chat that runs offline on my laptop", entries)
     assert all(rec.entry.open_weights for rec in local)
     assert all(rec.summary and rec.reasons for rec in images + embeddings + code + local)
+
+
+def test_a_hard_task_favours_strong_hosted_models_over_free_small_ones() -> None:
+    entries = read_catalog_file(bundled_catalog_path()).models
+    top = recommend("a strong model for hard math proofs", entries)
+    assert all(not rec.entry.local_only for rec in top)
+    assert all("reasoning" in rec.entry.capabilities for rec in top)
+    assert all("among the strongest for hard tasks" in rec.reasons for rec in top)
+    assert top[0].summary.startswith("strongest")
+
+
+def test_free_local_models_earn_full_cost_points_only_when_asked_for_and_small() -> None:
+    entries = {entry.id: entry for entry in read_catalog_file(bundled_catalog_path()).models}
+    pool = [entries["qwen3-8b"], entries["deepseek-r1"], entries["gpt-5-nano"]]
+    hosted = {rec.entry.id: rec for rec in recommend("answer questions about our products", pool)}
+    assert hosted["qwen3-8b"].points["cost"] < 15
+    assert hosted["deepseek-r1"].points["cost"] < hosted["qwen3-8b"].points["cost"]
+    assert "free, but its 671B parameters need a large GPU server" in hosted["deepseek-r1"].reasons
+
+    offline = recommend("run offline on my laptop", list(entries.values()))
+    assert all(rec.entry.local_only for rec in offline)
+    assert (offline[0].entry.parameters_b or 0) <= 14
+    assert offline[0].points["cost"] == max(rec.points["cost"] for rec in offline)
+
+
+def test_a_request_to_make_pictures_recommends_image_models() -> None:
+    entries = read_catalog_file(bundled_catalog_path()).models
+    for task in ("generate product images for my shop", "design a few banners", "create some icons"):
+        assert all(rec.entry.kind == "image" for rec in recommend(task, entries)), task

@@ -234,6 +234,12 @@ _DOMAINS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("support", ("customer", "support", "chatbot", "assistant", "faq")),
 )
+# "generate product images", "design a few banners": a making verb, then within a few words a picture noun
+_MAKE_PICTURES = re.compile(
+    r"\b(?:generate|create|make|design|produce|render|paint|draw)\b(?:\s+[\w-]+){0,4}?\s+"
+    r"(?:images?|pictures?|photos?|illustrations?|art|artwork|logos?|icons?|banners?|posters?|thumbnails?|"
+    r"wallpapers?|renders?|mockups?)\b"
+)
 _CONTEXT_NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*(k|m|million|thousand)?\s*(?:tokens?|context)", re.I)
 _PAGES = re.compile(r"(\d+(?:,\d{3})*)[\s-]*pages?", re.I)
 
@@ -272,7 +278,7 @@ def analyze_query(text: str) -> QueryAnalysis:
     lowered = " ".join(text.lower().split())
     needs = {need for need, words in _NEED_WORDS.items() if _has(lowered, words)}
 
-    if _has(lowered, _IMAGE_OUT) or "image-editing" in needs:
+    if _has(lowered, _IMAGE_OUT) or _MAKE_PICTURES.search(lowered) or "image-editing" in needs:
         kind = "image"
         needs = {need for need in needs if need in ("image-editing", "text-rendering")} | {"image-generation"}
         if "image-editing" in needs:

@@ -92,13 +92,51 @@ def _needs(analysis: QueryAnalysis) -> list[str]:
     return needs
 
 
-def _cost_points(price: float | None, low: float, high: float) -> float:
+LAPTOP_PARAMETERS_B = 14  # what an ordinary computer (16–32 GB) runs well, quantized
+
+
+def _cost_points(entry: CatalogEntry, analysis: QueryAnalysis, low: float, high: float) -> float:
+    price = entry.reference_price
     if price is None:
         return 5.0  # no public price: neither rewarded nor ruled out
+    if entry.local_only:
+        # $0 only because you bring the machine: a model larger than an ordinary computer runs needs a GPU
+        # server, and even a small one is your hardware and upkeep, so full marks only when asked for.
+        size = entry.parameters_b or LAPTOP_PARAMETERS_B
+        fits = 15.0 if size <= LAPTOP_PARAMETERS_B else round(15.0 * math.sqrt(LAPTOP_PARAMETERS_B / size), 2)
+        return fits if analysis.prefers_local else min(fits, 10.0)
     if price == 0 or high <= low:
         return 15.0
     share = (math.log(high) - math.log(min(max(price, low), high))) / (math.log(high) - math.log(low))
     return round(15.0 * share, 2)
+
+
+def strength(entry: CatalogEntry, price_range: tuple[float, float]) -> float:
+    """0..1: how capable a model is for hard work, from what the market charges for it (hosted models) or
+    its size (models you run yourself), with a lift for reasoning models."""
+    if entry.local_only:
+        size = entry.parameters_b or 1.0
+        base = min(1.0, math.log10(max(size, 1.0)) / math.log10(400))  # 1B → 0, ~400B → 1
+    else:
+        price = entry.reference_price
+        low, high = price_range
+        if not price or high <= low:
+            base = 0.5
+        else:
+            base = (math.log(min(max(price, low), high)) - math.log(low)) / (math.log(high) - math.log(low))
+    if "reasoning" in entry.capabilities:
+        base = min(1.0, base + 0.25)
+    return round(base, 3)
+
+
+# How much a model's strength counts, by task complexity: a hard task is neither met nor done cheaply by a
+# weak model, so capability fit and cost efficiency are both scaled by (1 - w) + w × strength.
+STRENGTH_WEIGHT = {"simple": 0.0, "moderate": 0.4, "complex": 1.0}
+
+
+def _suitability(entry: CatalogEntry, analysis: QueryAnalysis, price_range: tuple[float, float]) -> float:
+    weight = STRENGTH_WEIGHT[analysis.complexity] if entry.kind in ("chat", "code") else 0.0
+    return (1 - weight) + weight * strength(entry, price_range)
 
 
 def _context_points(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
@@ -136,7 +174,11 @@ def score_entry(
     points: dict[str, float] = {}
     reasons: list[str] = []
 
-    points["capability"] = round(20.0 * len(met) / len(needs), 2) if needs else 20.0
+    fit = len(met) / len(needs) if needs else 1.0
+    suitability = _suitability(entry, analysis, price_range)
+    points["capability"] = round(20.0 * fit * suitability, 2)
+    if analysis.complexity == "complex" and strength(entry, price_range) >= 0.75:
+        reasons.append("among the strongest for hard tasks")
     if met:
         reasons.append("has " + _join([_need_word(need) for need in met]))
     if missing:
@@ -147,8 +189,10 @@ def score_entry(
     reasons.append(f"you rated it {stars}★" if stars else "not rated yet")
 
     price = entry.reference_price
-    points["cost"] = _cost_points(price, *price_range)
-    if price == 0:
+    points["cost"] = round(_cost_points(entry, analysis, *price_range) * suitability, 2)
+    if entry.local_only and (entry.parameters_b or 0) > LAPTOP_PARAMETERS_B:
+        reasons.append(f"free, but its {entry.parameters_b:g}B parameters need a large GPU server")
+    elif price == 0:
         reasons.append("free to run on your own computer")
     elif price is None:
         reasons.append("no public price")
@@ -179,7 +223,9 @@ def score_entry(
 
 
 def _summary(rec_entry: CatalogEntry, points: dict[str, float], best: dict[str, float], analysis: QueryAnalysis) -> str:
-    if points["cost"] >= best["cost"] and rec_entry.reference_price is not None:
+    if points["capability"] > best["capability"] - 0.01 and analysis.complexity == "complex":
+        lead = "strongest"
+    elif points["cost"] >= best["cost"] and rec_entry.reference_price is not None:
         lead = "free" if rec_entry.reference_price == 0 else "cheapest"
     elif points["rating"] >= best["rating"] and points["rating"] > 7.5:
         lead = "highest-rated"
@@ -217,7 +263,7 @@ def recommend(
     pool = candidates_for(entries, analysis)
     if not pool:
         return []
-    prices = [p for p in (entry.reference_price for entry in pool) if p]
+    prices = [e.reference_price for e in pool if e.reference_price and not e.local_only]
     price_range = (min(prices), max(prices)) if prices else (1.0, 1.0)
     most_used = max((usage.get(entry.id, 0) for entry in pool), default=0)
     preferred = frozenset(preferred_providers)

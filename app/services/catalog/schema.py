@@ -68,6 +68,8 @@ class CatalogEntry(BaseModel):
     embedding_dimensions: int | None = Field(default=None, ge=1)
     pricing: Pricing = Pricing()
     open_weights: bool = False
+    # total parameters in billions, for open-weight models: how much machine running it yourself takes
+    parameters_b: float | None = Field(default=None, gt=0)
     release_date: dt.date
     source_url: str
     served_by: tuple[Serving, ...] = ()
@@ -104,6 +106,11 @@ class CatalogEntry(BaseModel):
         if price.input is None or price.output is None:
             return None
         return (price.input + price.output) / 2
+
+    @property
+    def local_only(self) -> bool:
+        """Free only because it runs on your own hardware: open weights, no hosted price."""
+        return self.open_weights and self.reference_price == 0
 
     def served_on(self, provider_id: str) -> str | None:
         """This model's id at ``provider_id``, when that provider can run it."""
