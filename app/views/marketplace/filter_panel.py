@@ -113,14 +113,15 @@ class FilterPanel(QScrollArea):
         self.openness = _combo(OPENNESS, "openWeights")
         layout.addWidget(self.openness)
 
-        for combo in (
+        self.combos = (
             self.price_from,
             self.price_to,
             self.context_from,
             self.context_to,
             self.min_rating,
             self.openness,
-        ):
+        )
+        for combo in self.combos:
             combo.currentIndexChanged.connect(self.changed)
         layout.addStretch(1)
         self.setWidget(body)
@@ -191,14 +192,7 @@ class FilterPanel(QScrollArea):
                 button.setChecked(False)
             self.set_checked(self.providers, set())
             self.set_checked(self.capabilities, set())
-            for combo in (
-                self.price_from,
-                self.price_to,
-                self.context_from,
-                self.context_to,
-                self.min_rating,
-                self.openness,
-            ):
+            for combo in self.combos:
                 combo.setCurrentIndex(0)
         finally:
             self.blockSignals(False)
