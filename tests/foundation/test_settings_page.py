@@ -134,3 +134,19 @@ def test_settings_notices_are_shown(paths, memory_keyring, qtbot) -> None:
     page = make_page(context, qtbot)
     assert page.notices.isVisible()
     assert "could not be read" in page.notices.text()
+
+
+def test_enhance_model_is_chosen_in_the_studio_section(context: AppContext, qtbot) -> None:
+    page = make_page(context, qtbot)
+    section = page.studio
+    assert section.provider.currentData() == "" and not section.model.isEnabled()
+    section.provider.setCurrentIndex(section.provider.findData("groq"))
+    qtbot.mouseClick(section.save_button, Qt.MouseButton.LeftButton)
+    assert "model's id" in section.message.text()
+    assert context.settings.get("studio.enhance_model") == ""
+    qtbot.keyClicks(section.model, "llama-3.1-8b-instant")
+    qtbot.keyClick(section.model, Qt.Key.Key_Return)
+    assert context.settings.get("studio.enhance_model") == "groq/llama-3.1-8b-instant"
+    section.provider.setCurrentIndex(0)
+    qtbot.mouseClick(section.save_button, Qt.MouseButton.LeftButton)
+    assert context.settings.get("studio.enhance_model") == ""

@@ -11,6 +11,7 @@ from app.views.settings.connection_section import ConnectionSection
 from app.views.settings.general_section import GeneralSection
 from app.views.settings.keys_section import KeysSection
 from app.views.settings.log_viewer import LogViewer
+from app.views.settings.studio_section import StudioSection
 from app.views.studio.account_box import AccountBox
 
 
@@ -35,16 +36,17 @@ class SettingsPage(QWidget):
         self.connection = ConnectionSection(context.settings)
         self.account = AccountBox(context)
         self.keys = KeysSection(context.secrets)
+        self.studio = StudioSection(context.settings)
         self.general = GeneralSection(context.settings, context.paths)
         self.log_viewer = LogViewer(context.log_file)
-        for section in (self.connection, self.account, self.keys, self.general, self.log_viewer):
+        for section in (self.connection, self.account, self.keys, self.studio, self.general, self.log_viewer):
             layout.addWidget(section)
         layout.addStretch(1)
         self.scroll_area.setWidget(content)
 
     def activate(self, payload: dict[str, Any]) -> None:
         """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor."""
-        section = {"keys": self.keys, "connection": self.connection, "log": self.log_viewer}.get(
+        section = {"keys": self.keys, "connection": self.connection, "studio": self.studio, "log": self.log_viewer}.get(
             payload.get("section", "")
         )
         if section is not None:

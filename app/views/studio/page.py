@@ -47,7 +47,7 @@ from app.views.studio.widgets import studio_styles
 from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
-NO_ENHANCER = "To enhance prompts, pick a chat model in Settings."
+NO_ENHANCER = "To enhance prompts, pick a chat model in Settings → Studio."
 UNDO_MS = 6000
 
 
