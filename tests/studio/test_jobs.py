@@ -92,7 +92,7 @@ async def test_submit_watch_and_collect_images(make_studio, context: AppContext)
     studio.jobs.job_changed.connect(lambda job: states.append(job.state.value))
     job = await studio.jobs.submit(request(count=2))
     assert job.cost == 0
-    await until(lambda: job.saved == 2)
+    await until(lambda: job.saved == 2 and bool(studio.notified))  # the notice follows the last image's save
     assert job.state == JobState.COMPLETED and "completed" in states
     images = await context.gallery.query(GalleryQuery())
     assert len(images) == 2
@@ -107,8 +107,10 @@ async def test_no_notification_while_the_person_watches(make_studio) -> None:  #
     studio = make_studio(EmbeddedApi(FakeImageCompute(delay=0.02)))
     await studio.start()
     studio.jobs.is_watched = lambda: True
+    ready: list[object] = []
+    studio.jobs.images_ready.connect(ready.append)  # emitted right before the notify-or-not decision
     job = await studio.jobs.submit(request(count=1))
-    await until(lambda: job.saved == 1)
+    await until(lambda: job.saved == 1 and bool(ready))
     assert studio.notified == []
 
 
