@@ -50,9 +50,12 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
-        from app.models.db import open_engine
+        from app.models.db import SCHEMA_LOCK, open_engine
 
-        return open_engine(self.paths.database)
+        with SCHEMA_LOCK:  # several worker threads may ask first; one opens and migrates, the others reuse it
+            if "engine" in self.__dict__:
+                return self.__dict__["engine"]
+            return open_engine(self.paths.database)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from importlib.resources import files
 from pathlib import Path
 
@@ -51,14 +52,21 @@ def current_revisions(engine: Engine) -> set[str]:
         return {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
 
 
+# Alembic keeps the running migration's context in module globals (``alembic.context``, ``alembic.op``), so
+# two migrations in one process must never overlap: the cache database's and the embedded Studio API's
+# (services/studio/embedded.py) both run under this lock, whichever thread opens them first.
+SCHEMA_LOCK = threading.RLock()
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to every head revision; an empty file and an older schema both upgrade."""
     from alembic import command
 
-    if current_revisions(engine) == head_revisions(engine):
-        return
-    log.info("migrating the cache database to %s", sorted(head_revisions(engine)))
-    command.upgrade(_alembic_config(engine), "heads")
+    with SCHEMA_LOCK:
+        if current_revisions(engine) == head_revisions(engine):
+            return
+        log.info("migrating the cache database to %s", sorted(head_revisions(engine)))
+        command.upgrade(_alembic_config(engine), "heads")
 
 
 def open_engine(path: Path) -> Engine:

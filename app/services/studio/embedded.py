@@ -24,9 +24,11 @@ LocalAppFactory = Callable[[Path], tuple[Any, str]]
 
 def default_local_app(data_dir: Path) -> tuple[Any, str]:
     """The real Studio API for this computer (imported lazily: the server code is only loaded when used)."""
+    from app.models.db import SCHEMA_LOCK
     from modal_app.local import LocalStudio
 
-    app, token = LocalStudio(data_dir).start()
+    with SCHEMA_LOCK:  # its migrations must not overlap the cache database's (see SCHEMA_LOCK)
+        app, token = LocalStudio(data_dir).start()
     return app, token
 
 
