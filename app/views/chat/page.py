@@ -70,7 +70,6 @@ class ChatPage(QWidget):
         self.empty = EmptyState(
             "chat", "Start the conversation", "Pick a model under Parameters, type below and press Ctrl+Enter."
         )
-        self.empty.body_label.setMinimumWidth(0)  # wraps instead: the middle column is narrow at 960 px
         self.composer = Composer()
         self._build_layout()
         self._connect()

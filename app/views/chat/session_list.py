@@ -66,8 +66,6 @@ class SessionList(QWidget):
         self.list.currentItemChanged.connect(self._current_changed)
         self.empty = EmptyState("chat", "No chats yet", "Start a conversation with any model.", None)
         self.no_hits = EmptyState("search", "Nothing found", "No message contains these words.", None)
-        for empty in (self.empty, self.no_hits):
-            empty.body_label.setMinimumWidth(0)  # the column is narrower than the default empty state
         self.stack.addWidget(self.list)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.no_hits)

@@ -85,7 +85,6 @@ class MarketplacePage(QWidget):
             "Try fewer words, or clear the filters to see the whole catalog.",
             "Clear filters",
         )
-        self.empty.body_label.setMinimumWidth(220)  # the grid column may be narrow; the words wrap
         self.results = QStackedWidget()
         self.results.addWidget(self.grid)
         self.results.addWidget(self.empty)

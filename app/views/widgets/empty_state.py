@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.views.widgets.icons import pixmap
 
@@ -35,12 +35,15 @@ class EmptyState(QWidget):
         self.body_label.setProperty("role", "muted")
         self.body_label.setWordWrap(True)
         self.body_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body_label.setMaximumWidth(480)
-        self.body_label.setMinimumWidth(360)
+        self.body_label.setMaximumWidth(480)  # as wide as the place allows, up to a readable line
 
         layout.addWidget(picture)
         layout.addWidget(self.title_label)
-        layout.addWidget(self.body_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        body_row = QHBoxLayout()  # centred by stretches, not alignment, so the wrapped text keeps its width
+        body_row.addStretch(1)
+        body_row.addWidget(self.body_label, 100)
+        body_row.addStretch(1)
+        layout.addLayout(body_row)
         self.action_button: QPushButton | None = None
         if action_text:
             self.action_button = QPushButton(action_text)
