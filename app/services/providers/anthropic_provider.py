@@ -7,14 +7,15 @@ from typing import Any
 
 import anthropic
 
-from app.services.providers.base import ChatChunk, ChatProvider, ChatRequest, DroppedStream, Usage
+from app.services.providers.base import ChatChunk, ChatRequest, DroppedStream, Usage
 from app.services.providers.errors import map_error
+from app.services.providers.sdk_provider import SdkChatProvider
 
 # The Messages API requires max_tokens; this is used when the session leaves it open.
 DEFAULT_MAX_TOKENS = 4096
 
 
-class AnthropicProvider(ChatProvider):
+class AnthropicProvider(SdkChatProvider):
     def __init__(self, name: str, base_url: str, api_key: str | None, *, timeout: float = 60.0) -> None:
         super().__init__(name)
         self.base_url = base_url
@@ -80,16 +81,7 @@ class AnthropicProvider(ChatProvider):
             raise DroppedStream(self.name)
         yield ChatChunk(usage=Usage(input_tokens, output_tokens))
 
-    async def list_models(self) -> list[str]:
-        try:
-            return sorted([model.id async for model in self._client.models.list()])
-        except Exception as error:
-            raise map_error(error, self.name, streaming=False) from error
-
     def warm_up(self) -> None:
         import anyio._backends._asyncio  # noqa: F401  (the HTTP stack imports it on the first request)
 
         _ = self._client.messages  # the resource modules load on first access
-
-    async def aclose(self) -> None:
-        await self._client.close()

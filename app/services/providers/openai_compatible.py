@@ -10,12 +10,12 @@ import openai
 
 from app.services.providers.base import (
     ChatChunk,
-    ChatProvider,
     ChatRequest,
     DroppedStream,
     Usage,
 )
 from app.services.providers.errors import map_error
+from app.services.providers.sdk_provider import SdkChatProvider
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 NO_KEY = "not-needed"
 
 
-class OpenAICompatibleProvider(ChatProvider):
+class OpenAICompatibleProvider(SdkChatProvider):
     def __init__(self, name: str, base_url: str, api_key: str | None, *, timeout: float = 60.0) -> None:
         super().__init__(name)
         self.base_url = base_url
@@ -92,17 +92,8 @@ class OpenAICompatibleProvider(ChatProvider):
             # The server closed the body without a finish_reason: the reply was cut off.
             raise DroppedStream(self.name)
 
-    async def list_models(self) -> list[str]:
-        try:
-            return sorted([model.id async for model in self._client.models.list()])
-        except Exception as error:
-            raise map_error(error, self.name, streaming=False) from error
-
     def warm_up(self) -> None:
         import anyio._backends._asyncio  # noqa: F401  (the HTTP stack imports it on the first request)
         from openai.types.chat import ChatCompletionChunk  # noqa: F401  (imported lazily by the SDK)
 
         _ = self._client.chat.completions  # the resource modules load on first access
-
-    async def aclose(self) -> None:
-        await self._client.close()
