@@ -175,29 +175,7 @@ class ImageJobOut(BaseModel):
 
     @classmethod
     def of(cls, job: JobView) -> ImageJobOut:
-        return cls(
-            id=job.id,
-            state=job.state,
-            model=job.model,
-            prompt=job.prompt,
-            negative_prompt=job.negative_prompt,
-            size=job.size,
-            aspect_ratio=job.aspect_ratio,
-            width=job.width,
-            height=job.height,
-            count=job.count,
-            seed=job.seed,
-            cost=job.cost,
-            charged=job.charged,
-            error=job.error,
-            created_at=utc(job.created_at),  # type: ignore[arg-type]
-            updated_at=utc(job.updated_at),  # type: ignore[arg-type]
-            finished_at=utc(job.finished_at),
-            images=[
-                ImageRef(index=n, url=f"/v1/images/{job.id}/result/{n}", seed=image_seed(job.seed, n))
-                for n in range(job.image_count)
-            ],
-        )
+        return cls.model_validate(job_json(job))  # one mapping of a job to its JSON shape: job_json's
 
 
 def job_json(job: JobView) -> dict[str, Any]:
