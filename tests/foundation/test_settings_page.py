@@ -150,3 +150,18 @@ def test_enhance_model_is_chosen_in_the_studio_section(context: AppContext, qtbo
     section.provider.setCurrentIndex(0)
     qtbot.mouseClick(section.save_button, Qt.MouseButton.LeftButton)
     assert context.settings.get("studio.enhance_model") == ""
+
+
+def test_without_a_keyring_the_page_says_so_and_offers_no_save(paths, qtbot) -> None:
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from app.context import build_context
+
+    context = build_context(paths, keyring_backend=NoKeyring(), environ={})
+    page = make_page(context, qtbot)
+    page.resize(760, 600)
+    qtbot.wait(10)
+    assert "No system keyring is available" in page.keys.backend.text()
+    assert page.keys.backend.wordWrap()
+    assert not page.keys.rows["openai"].edit_button.isEnabled()
+    assert page.scroll_area.widget().minimumSizeHint().width() <= page.scroll_area.viewport().width()

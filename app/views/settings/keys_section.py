@@ -128,6 +128,7 @@ class KeysSection(Section):
         self.backend = QLabel()
         self.backend.setProperty("role", "muted")
         self.backend.setObjectName("KeyringBackend")
+        self.backend.setWordWrap(True)
         self.body.addWidget(self.backend)
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
@@ -151,6 +152,9 @@ class KeysSection(Section):
                 f"No system keyring is available ({self.secrets.backend_name()}). Keys cannot be saved until "
                 "one is installed or unlocked (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker)."
             )
+            for row in self.rows.values():  # saving would only fail: say why on the button instead
+                row.edit_button.setEnabled(False)
+                row.edit_button.setToolTip("No system keyring is available to keep the key.")
 
     def focus_provider(self, provider_id: str) -> None:
         row = self.rows.get(provider_id)
