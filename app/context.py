@@ -19,7 +19,7 @@ from app.paths import Paths
 from app.services.navigation import Navigator
 from app.services.notifications import Notifier
 from app.services.ui_state import UiStateStore
-from app.tasks import TaskRunner
+from app.tasks import TaskRunner, Workers
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,6 +40,7 @@ class AppContext:
     redactor: Redactor = field(default_factory=Redactor)
     keyring_backend: Any = None  # a keyring backend for tests; None means the system's
     tasks: TaskRunner = field(default_factory=TaskRunner)
+    workers: Workers = field(default_factory=Workers)
     notifier: Notifier = field(default_factory=Notifier)
     navigator: Navigator = field(default_factory=Navigator)
     log_file: Path | None = None
@@ -125,6 +126,7 @@ class AppContext:
             self.studio.stop_server()
         if "gallery" in self.__dict__:
             self.gallery.close()
+        self.workers.shutdown()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

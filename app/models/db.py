@@ -40,6 +40,7 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
 
 
 def head_revisions(engine: Engine) -> set[str]:
+    """The newest revision(s); one, since every area's revision continues the single line of history."""
     from alembic.script import ScriptDirectory
 
     return set(ScriptDirectory.from_config(_alembic_config(engine)).get_heads())
@@ -59,14 +60,14 @@ SCHEMA_LOCK = threading.RLock()
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to every head revision; an empty file and an older schema both upgrade."""
+    """Bring the schema to the head revision; an empty file and an older schema both upgrade."""
     from alembic import command
 
     with SCHEMA_LOCK:
         if current_revisions(engine) == head_revisions(engine):
             return
         log.info("migrating the cache database to %s", sorted(head_revisions(engine)))
-        command.upgrade(_alembic_config(engine), "heads")
+        command.upgrade(_alembic_config(engine), "head")
 
 
 def open_engine(path: Path) -> Engine:

@@ -48,3 +48,24 @@ def test_migrating_twice_changes_nothing(tmp_path) -> None:
     before = "\n".join(sqlite3.connect(path).iterdump())
     open_engine(path).dispose()
     assert "\n".join(sqlite3.connect(path).iterdump()) == before
+
+
+def test_the_history_is_one_line(tmp_path) -> None:
+    """A second head means two revisions continue the same parent: add a merge revision (alembic merge heads)."""
+    from alembic.script import ScriptDirectory
+
+    engine = create_sqlite_engine(tmp_path / "cache.db")
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    assert len(script.get_heads()) == 1, script.get_heads()
+    engine.dispose()
+
+
+def test_the_studio_api_history_is_one_line() -> None:
+    from importlib.resources import files
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(files("modal_app") / "migrations"))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
