@@ -45,6 +45,11 @@ def format_rate(amount: float | None) -> str:
     return "$" + f"{amount:.4f}".rstrip("0")
 
 
+def breakable(text: str) -> str:
+    """``text`` with zero-width spaces after "/" and "-", so a long model id wraps instead of being cut."""
+    return text.replace("/", "/\u200b").replace("-", "-\u200b")
+
+
 def route_name(way: Serving) -> str:
     """The provider as a person reads it, short: "Groq", "Ollama", "OpenRouter"."""
     return way.provider_name.removesuffix(" (local)")
@@ -115,6 +120,8 @@ def price_summary(entry: CatalogEntry) -> str:
 
 def price_examples(entry: CatalogEntry) -> list[str]:
     """What everyday jobs cost with this model, e.g. "1,000-word reply ≈ $0.004"."""
+    if entry.served_by and not entry.routes:
+        return [price_summary(entry) + ": no current price"]
     price = entry.pricing
     if entry.kind == "image":
         if price.per_image is None:
@@ -132,6 +139,8 @@ def price_examples(entry: CatalogEntry) -> list[str]:
             f"Embedding 10,000 documents of 500 words ≈ {format_usd(tokens * price.input / 1e6)}",
             f"A 20-word search query ≈ {format_usd(20 * TOKENS_PER_WORD * price.input / 1e6)}",
         ]
+    if price.input is None or price.output is None:
+        return [price.note or "No public price"]
     if not price.input and not price.output:
         return ["Free to run on your own computer"]
     price_in, price_out = price.input or 0.0, price.output or 0.0

@@ -107,11 +107,11 @@ class Licence(BaseModel):
 
 
 LicenceFilter = Literal["open-commercial", "open", "open-noncommercial", "closed"]
-LICENCE_FILTERS: dict[str, str] = {
-    "open-commercial": "Open weights, commercial use allowed",
-    "open": "Open weights, any licence",
-    "open-noncommercial": "Open weights, non-commercial only",
-    "closed": "API only (closed weights)",
+LICENCE_FILTERS: dict[str, str] = {  # short: the filter column is narrow
+    "open-commercial": "Open · commercial OK",
+    "open": "Open · any licence",
+    "open-noncommercial": "Open · non-commercial",
+    "closed": "Closed (API only)",
 }
 
 

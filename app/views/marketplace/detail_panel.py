@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.services.catalog import CatalogEntry
 from app.services.catalog.formatting import (
+    breakable,
     format_tokens,
     licence_text,
     max_output_text,
@@ -261,7 +262,7 @@ class DetailPanel(QScrollArea):
         self.price_note.setVisible(bool(note))
         ways = []
         for way in entry.served_by:
-            line = f"{route_name(way)} — {way.model}" + (f" ({way.base_url})" if way.base_url else "")
+            line = f"{route_name(way)} — {breakable(way.model)}" + (f" ({way.base_url})" if way.base_url else "")
             limits = route_limits(entry, way)
             if not way.listed:
                 line += f"\n   no longer listed by {route_name(way)} (since {way.delisted_on:%d %b %Y})"

@@ -116,7 +116,10 @@ class FilterPanel(QScrollArea):
         layout.addWidget(_heading("Licence"))
         self.licence = _combo(LICENCES, "licenceFilter")
         self.licence.setAccessibleName("Licence")
-        self.licence.setToolTip("Whether the weights can be downloaded, and whether the licence allows commercial use")
+        self.licence.setToolTip(
+            "Open: the weights can be downloaded. Commercial OK: the licence allows commercial use."
+            " Closed: reachable only through the maker's API."
+        )
         layout.addWidget(self.licence)
 
         self.combos = (
