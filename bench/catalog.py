@@ -12,7 +12,7 @@ import time
 from itertools import cycle, islice
 
 from app.services.catalog.loader import bundled_catalog_path, read_catalog_file
-from app.services.catalog.schema import CatalogEntry, Pricing
+from app.services.catalog.schema import CatalogEntry, Pricing, Serving
 from app.services.catalog.search import CatalogIndex, CatalogQuery
 
 ENTRIES = 10_000
@@ -30,7 +30,7 @@ FILTERS = (
     CatalogQuery(kinds=frozenset({"chat"}), sort="price"),
     CatalogQuery(providers=frozenset({"OpenAI", "Meta", "Mistral"}), capabilities=frozenset({"tools"})),
     CatalogQuery(max_price=5.0, min_context=100_000, sort="newest"),
-    CatalogQuery(open_weights=True, sort="popularity"),
+    CatalogQuery(licence="open-commercial", sort="popularity"),
     CatalogQuery(min_rating=3, sort="rating"),
 )
 
@@ -42,23 +42,31 @@ def synthetic_entries(count: int = ENTRIES, seed: int = 7) -> list[CatalogEntry]
     made: list[CatalogEntry] = []
     for number, entry in enumerate(islice(cycle(real), count)):
         factor = rng.choice((0.5, 0.8, 1.0, 1.25, 2.0))
-        price = entry.pricing
         made.append(
             entry.model_copy(
                 update={
                     "id": f"{entry.id}-v{number}",
                     "name": f"{entry.name} v{number % 97}",
                     "context_window": int(entry.context_window * factor) if entry.context_window else None,
-                    "pricing": Pricing(
-                        input=None if price.input is None else price.input * factor,
-                        output=None if price.output is None else price.output * factor,
-                        per_image=None if price.per_image is None else price.per_image * factor,
-                        note=price.note,
-                    ),
+                    "served_by": tuple(_scaled(way, factor) for way in entry.served_by),
                 }
             )
         )
     return made
+
+
+def _scaled(way: Serving, factor: float) -> Serving:
+    """``way`` with its price times ``factor`` (a local route stays free)."""
+    price = way.pricing
+    if price is None:
+        return way
+    scaled = Pricing(
+        input=None if price.input is None else price.input * factor,
+        output=None if price.output is None else price.output * factor,
+        per_image=None if price.per_image is None else price.per_image * factor,
+        note=price.note,
+    )
+    return way.model_copy(update={"pricing": scaled})
 
 
 def main() -> dict[str, object]:

@@ -14,8 +14,10 @@ class PriceTable:
     def __init__(self, prices: dict[str, tuple[float, float]]) -> None:
         self.prices = prices
 
-    def price_for(self, model_id: str) -> tuple[float, float] | None:
-        return self.prices.get(model_id)
+    def price_for(self, model_id: str, provider: str | None = None) -> tuple[float, float] | None:
+        """The route's price (keyed "provider/model"), else the model's (keyed by its id)."""
+        routed = self.prices.get(f"{provider}/{model_id}") if provider else None
+        return routed or self.prices.get(model_id)
 
 
 def fake_factory(openai_server: ServerThread | None, anthropic_server: ServerThread | None = None, key: str = GOOD_KEY):  # type: ignore[no-untyped-def]

@@ -23,8 +23,43 @@ def catalog_data() -> dict[str, Any]:
     return json.loads(bundled_catalog_path().read_text(encoding="utf-8"))
 
 
+def listing_item(entry: dict[str, Any], route: dict[str, Any]) -> dict[str, Any]:
+    """An OpenRouter ``/models`` item for the catalog's OpenRouter ``route``, with the catalog's own numbers."""
+    price = route.get("pricing") or {}
+    item: dict[str, Any] = {
+        "id": route["model"],
+        "name": entry["name"],
+        "context_length": route.get("context_window") or entry.get("context_window"),
+        "architecture": {
+            "input_modalities": entry["input_modalities"],
+            "output_modalities": entry["output_modalities"],
+        },
+        "pricing": {
+            "prompt": f"{(price.get('input') or 0) / 1e6:.12f}",
+            "completion": f"{(price.get('output') or 0) / 1e6:.12f}",
+        },
+    }
+    if route.get("max_output_tokens"):
+        item["top_provider"] = {"max_completion_tokens": route["max_output_tokens"]}
+    return item
+
+
+def complete_listing(catalog: dict[str, Any], fixture: dict[str, Any]) -> dict[str, Any]:
+    """What OpenRouter really answers: every model it serves. The fixture's items (new numbers, new models,
+    unreadable ones), plus an item for each other OpenRouter route of ``catalog`` with unchanged numbers."""
+    present = {item.get("id") for item in fixture["data"] if isinstance(item, dict)}
+    extra = [
+        listing_item(entry, route)
+        for entry in catalog["models"]
+        for route in entry["served_by"]
+        if route["provider"] == "openrouter" and route["model"] not in present
+    ]
+    return {"data": [*fixture["data"], *extra]}
+
+
 @pytest.fixture
 def listing() -> dict[str, Any]:
+    """The fixture file's items: new numbers for two known models, two new models, two unreadable items."""
     return json.loads((FIXTURES / "openrouter_models.json").read_text(encoding="utf-8"))
 
 
@@ -79,8 +114,9 @@ class ListingServer:
 
 
 @pytest.fixture
-def listing_server(listing: dict[str, Any]) -> Iterator[ListingServer]:
-    with ListingServer(listing) as server:
+def listing_server(listing: dict[str, Any], catalog_data: dict[str, Any]) -> Iterator[ListingServer]:
+    """Serves the fixture's items plus every other OpenRouter model of the catalog, as OpenRouter would."""
+    with ListingServer(complete_listing(catalog_data, listing)) as server:
         yield server
 
 

@@ -39,7 +39,7 @@ def test_open_models_served_by_ollama_and_groq_are_present() -> None:
     models = read_catalog_file(bundled_catalog_path()).models
     llama = next(entry for entry in models if entry.id == "llama-3.3-70b")
     assert llama.served_on("groq") == "llama-3.3-70b-versatile"
-    assert llama.served_on("ollama") == "llama3.3"
+    assert llama.served_on("ollama") == "llama3.3:70b"  # the exact tag, not whatever "latest" is
     assert sum(1 for entry in models if entry.served_on("ollama")) >= 15
     assert sum(1 for entry in models if entry.served_on("groq")) >= 6
 

@@ -26,12 +26,12 @@ def test_a_good_file_loads_every_entry(tmp_path: Path, catalog_data: dict[str, A
 
 
 def test_a_bad_field_is_named_with_its_entry(tmp_path: Path, catalog_data: dict[str, Any]) -> None:
-    catalog_data["models"][4]["pricing"]["output"] = "expensive"
+    catalog_data["models"][4]["served_by"][0]["pricing"]["output"] = "expensive"
     with pytest.raises(CatalogFormatError) as caught:
         read_catalog_file(write(tmp_path / "models.json", catalog_data))
     message = str(caught.value)
     assert f'entry 4 (id "{catalog_data["models"][4]["id"]}")' in message
-    assert "field pricing.output" in message
+    assert "field served_by.0.pricing.output" in message
 
 
 def test_a_missing_field_and_an_unknown_provider_are_named(tmp_path: Path, catalog_data: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from app.context import AppContext, build_context
 from app.log import Redactor
 from app.paths import Paths
 from app.services.catalog import CatalogQuery
+from app.services.chat.pricing import cost_of
 from tests.fakes.memory_keyring import MemoryKeyring
 
 
@@ -81,3 +82,16 @@ def test_model_lists_for_chat_and_studio(context: AppContext) -> None:
     images = context.catalog.image_models()
     assert {images[0].studio_model, images[1].studio_model} == {"flux-schnell", "qwen-image-lightning"}
     assert all(entry.kind == "image" for entry in images)
+
+
+def test_chat_is_priced_by_the_route_it_called(context: AppContext) -> None:
+    """An open model is free on Ollama, Groq's price at Groq and OpenRouter's through OpenRouter."""
+    catalog = context.catalog
+    assert catalog.price_for("deepseek/deepseek-r1", "openrouter") == (0.70, 2.50)
+    assert catalog.price_for("deepseek-r1:671b", "ollama") == (0.0, 0.0)
+    assert catalog.price_for("meta-llama/llama-4-scout-17b-16e-instruct", "groq") == (0.11, 0.34)
+    assert catalog.price_for("deepseek-chat", "deepseek") == (0.28, 0.42)
+    assert catalog.price_for("deepseek/deepseek-v3.2-exp", "openrouter") == (0.27, 0.40)
+    assert catalog.price_for("claude-opus-4-1", "custom") == (15.0, 75.0)  # unknown route: the model's price
+    assert cost_of(catalog, "openrouter", "google/gemma-3-27b-it", 1_000_000, 1_000_000) == pytest.approx(0.26)
+    assert cost_of(catalog, "ollama", "gemma3:27b", 1_000_000, 1_000_000) == 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from app.context import AppContext, build_context
@@ -34,7 +36,9 @@ def test_listing_items_become_entries(listing: dict) -> None:
     assert set(gpt.capabilities) >= {"vision", "tools", "json"}
     assert gpt.served_on("openrouter") == "openai/gpt-4o"
     hermes = by_id["nousresearch/hermes-4-70b"]
-    assert hermes.open_weights and "reasoning" in hermes.capabilities and hermes.max_output_tokens == 131072
+    assert hermes.licence.weights and not hermes.licence.commercial  # the listing states no licence
+    assert "reasoning" in hermes.capabilities
+    assert hermes.max_output_tokens is None and hermes.served_by[0].max_output_tokens == 131072  # OpenRouter's
     assert by_id["mistralai/devstral-medium-2507"].kind == "code"
     with pytest.raises(KeyError):
         entry_from_listing({"name": "no id"})
@@ -46,11 +50,16 @@ async def test_a_good_refresh_merges_and_survives_a_restart(
     point_at(context, listing_server.url)
     before = len(context.catalog.all())
     assert context.catalog.price_for("gpt-4o") == (2.5, 10.0)
+    assert context.catalog.price_for("openai/gpt-4o", "openrouter") == (2.5, 10.0)
 
     result = await context.catalog.refresh()
     assert (result.updated, result.added, result.skipped) == (2, 2, 2)
     assert result.total == before + 2 == len(context.catalog.all())
-    assert context.catalog.price_for("gpt-4o") == (2.0, 8.0)  # the listing's newer numbers
+    assert result.repriced == ("gpt-4o",) and result.dropped == ()
+    # the listing's newer numbers belong to the OpenRouter route; OpenAI's own route keeps its price
+    assert context.catalog.price_for("openai/gpt-4o", "openrouter") == (2.0, 8.0)
+    assert context.catalog.price_for("gpt-4o", "openai") == (2.5, 10.0)
+    assert context.catalog.as_of == dt.date.today()  # the date shown is the refresh's
     assert context.catalog.get("claude-sonnet-4").context_window == 1_000_000  # type: ignore[union-attr]
     assert context.catalog.get("nousresearch/hermes-4-70b") is not None
     assert context.catalog.loaded.origin == "merged"
@@ -59,7 +68,7 @@ async def test_a_good_refresh_merges_and_survives_a_restart(
     again = build_context(paths, redactor=Redactor(), keyring_backend=memory_keyring, environ={})
     try:  # offline now: the merged copy comes from the cache database
         assert again.catalog.loaded.origin == "merged"
-        assert again.catalog.price_for("gpt-4o") == (2.0, 8.0)
+        assert again.catalog.price_for("openai/gpt-4o", "openrouter") == (2.0, 8.0)
         assert again.catalog.get("nousresearch/hermes-4-70b") is not None
     finally:
         again.close()
@@ -103,5 +112,5 @@ async def test_offline_keeps_the_last_good_merged_copy(
     point_at(context, closed_port_url)
     with pytest.raises(CatalogRefreshError, match="could not be reached"):
         await context.catalog.refresh()
-    assert context.catalog.price_for("gpt-4o") == (2.0, 8.0)
+    assert context.catalog.price_for("openai/gpt-4o", "openrouter") == (2.0, 8.0)
     assert context.catalog.get("mistralai/devstral-medium-2507") is not None

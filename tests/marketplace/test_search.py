@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 
 from app.services.catalog.loader import bundled_catalog_path, read_catalog_file
-from app.services.catalog.schema import CatalogEntry, Pricing
+from app.services.catalog.schema import CatalogEntry, Licence, Pricing, Serving
 from app.services.catalog.search import SORT_LABELS, CatalogIndex, CatalogQuery
+
+CLOSED = Licence(name="Proprietary (vendor terms)", weights=False, commercial=True)
 
 
 def make(
@@ -19,7 +21,7 @@ def make(
     caps: tuple[str, ...] = (),
     price: tuple[float, float] = (1.0, 2.0),
     context: int = 128_000,
-    open_weights: bool = False,
+    licence: Licence = CLOSED,
     released: str = "2025-01-01",
     description: str = "",
 ) -> CatalogEntry:
@@ -33,8 +35,13 @@ def make(
         output_modalities=("text",),
         capabilities=caps,
         context_window=context,
-        pricing=Pricing(input=price[0], output=price[1]),
-        open_weights=open_weights,
+        licence=licence,
+        served_by=(
+            # free only on your own hardware: an open model's Ollama route; else a hosted route with its price
+            (Serving(provider="ollama", model=f"{model_id}:q4"),)
+            if price == (0, 0)
+            else (Serving(provider="openrouter", model=model_id, pricing=Pricing(input=price[0], output=price[1])),)
+        ),
         release_date=dt.date.fromisoformat(released),
         source_url="https://example.com/" + model_id,
     )
@@ -61,7 +68,7 @@ def small() -> CatalogIndex:
                 caps=("code",),
                 price=(0, 0),
                 context=16_000,
-                open_weights=True,
+                licence=Licence(name="Apache-2.0", weights=True, commercial=True),
                 released="2025-02-01",
             ),
             make(
@@ -135,9 +142,23 @@ def test_minimum_rating_follows_new_ratings(small: CatalogIndex) -> None:
     assert ids(small, min_rating=3) == ["alpha-chat"]
 
 
-def test_open_weights_filter(small: CatalogIndex) -> None:
-    assert ids(small, open_weights=True) == ["gamma-coder"]
-    assert "gamma-coder" not in ids(small, open_weights=False)
+def test_licence_filter(small: CatalogIndex) -> None:
+    assert ids(small, licence="open-commercial") == ["gamma-coder"]
+    assert ids(small, licence="open") == ["gamma-coder"]
+    assert ids(small, licence="open-noncommercial") == []
+    assert "gamma-coder" not in ids(small, licence="closed")
+    assert len(ids(small, licence="closed")) == 3
+
+
+def test_licence_filter_on_the_real_catalog_separates_non_commercial_weights() -> None:
+    index = CatalogIndex(read_catalog_file(bundled_catalog_path()).models)
+    non_commercial = set(ids(index, licence="open-noncommercial"))
+    assert {"command-a", "flux-dev", "flux-kontext-dev", "mistral-large-2411"} <= non_commercial
+    commercial = set(ids(index, licence="open-commercial"))
+    assert {"gpt-oss-120b", "llama-3.3-70b", "flux-schnell"} <= commercial and not commercial & non_commercial
+    assert set(ids(index, licence="open")) == commercial | non_commercial
+    assert "gpt-5" in ids(index, licence="closed") and "command-a" not in ids(index, licence="closed")
+    assert {"flux-dev", "flux-kontext-dev"} <= set(ids(index, text="non-commercial license"))  # names searchable
 
 
 def test_sorts(small: CatalogIndex) -> None:

@@ -79,8 +79,10 @@ def test_filters_narrow_the_grid(qtbot, page: MarketplacePage) -> None:  # type:
     assert shown(page) and all(entry.provider == "Black Forest Labs" for entry in shown(page))
     page.filters.price_to.setCurrentIndex(page.filters.price_to.findText("$0.50"))
     assert all((entry.pricing.per_image or 0) <= 0.5 and entry.pricing.per_image is not None for entry in shown(page))
-    page.filters.openness.setCurrentIndex(page.filters.openness.findData(True))
+    page.filters.licence.setCurrentIndex(page.filters.licence.findData("open-noncommercial"))
     assert [entry.id for entry in shown(page)] == ["flux-dev"]
+    page.filters.licence.setCurrentIndex(page.filters.licence.findData("open-commercial"))
+    assert [entry.id for entry in shown(page)] == ["flux-schnell"]  # priced per image through Together
 
     qtbot.mouseClick(page.clear_button, Qt.MouseButton.LeftButton)
     assert page.model.rowCount() == len(page.catalog.all())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.catalog.schema import CatalogEntry
+from app.services.catalog.schema import CatalogEntry, Licence, Serving
 
 TOKENS_PER_WORD = 4 / 3  # English prose averages about 0.75 words per token
 TOKENS_PER_PAGE = 600
@@ -45,8 +45,67 @@ def format_rate(amount: float | None) -> str:
     return "$" + f"{amount:.4f}".rstrip("0")
 
 
+def breakable(text: str) -> str:
+    """``text`` with zero-width spaces after "/" and "-", so a long model id wraps instead of being cut."""
+    return text.replace("/", "/\u200b").replace("-", "-\u200b")
+
+
+def route_name(way: Serving) -> str:
+    """The provider as a person reads it, short: "Groq", "Ollama", "OpenRouter"."""
+    return way.provider_name.removesuffix(" (local)")
+
+
+def route_price(entry: CatalogEntry, way: Serving) -> str:
+    """One route's price: "Groq $0.11 / $0.34", "Ollama free (your hardware)", "Together $0.0027 / image"."""
+    name = route_name(way)
+    if not way.listed:
+        return f"{name}: no longer listed by {name}"
+    if way.local:
+        return f"{name} free (your hardware)"
+    price = way.price
+    if entry.kind == "image":
+        if price.per_image is not None:
+            return f"{name} {format_rate(price.per_image)} / image"
+        return f"{name} {format_rate(price.input)} / {format_rate(price.output)} per 1M tokens"
+    if entry.kind == "embedding":
+        return f"{name} {format_rate(price.input)}"
+    return f"{name} {format_rate(price.input)} / {format_rate(price.output)}"
+
+
+def route_prices(entry: CatalogEntry) -> str:
+    """Every route's price on one line, e.g. "Groq $0.11 / $0.34 · Ollama free (your hardware)"."""
+    return " · ".join(route_price(entry, way) for way in entry.served_by)
+
+
+def route_limits(entry: CatalogEntry, way: Serving) -> str:
+    """What a route allows where it differs from the model: "131K context · 8K max output", or ""."""
+    parts = []
+    if way.context_window is not None and way.context_window != entry.context_window:
+        parts.append(f"{format_tokens(way.context_window)} context")
+    if way.max_output_tokens is not None:
+        parts.append(f"{format_tokens(way.max_output_tokens)} max output")
+    return " · ".join(parts)
+
+
+def max_output_text(entry: CatalogEntry) -> str:
+    """The model's own maximum output, or "Unknown (not published)" for a text model whose maker gives none."""
+    if entry.max_output_tokens:
+        return f"{entry.max_output_tokens:,} tokens"
+    return "Unknown (not published)" if entry.kind in ("chat", "code") else "—"
+
+
+def licence_text(licence: Licence) -> str:
+    """ "Apache-2.0 · open weights · commercial use allowed", "Proprietary (OpenAI terms) · API only"."""
+    if not licence.weights:
+        return f"{licence.name} · API only"
+    use = "commercial use allowed" if licence.commercial else "non-commercial use only"
+    return f"{licence.name} · open weights · {use}"
+
+
 def price_summary(entry: CatalogEntry) -> str:
     """The price in one short line, for cards: "$2.50 / $10 per 1M", "$0.04 / image", "Free (local)"."""
+    if entry.served_by and not entry.routes:
+        return "No longer listed by " + ", ".join(sorted({route_name(way) for way in entry.served_by}))
     price = entry.pricing
     if entry.kind == "image":
         if price.per_image is None:
@@ -61,6 +120,8 @@ def price_summary(entry: CatalogEntry) -> str:
 
 def price_examples(entry: CatalogEntry) -> list[str]:
     """What everyday jobs cost with this model, e.g. "1,000-word reply ≈ $0.004"."""
+    if entry.served_by and not entry.routes:
+        return [price_summary(entry) + ": no current price"]
     price = entry.pricing
     if entry.kind == "image":
         if price.per_image is None:
@@ -78,6 +139,8 @@ def price_examples(entry: CatalogEntry) -> list[str]:
             f"Embedding 10,000 documents of 500 words ≈ {format_usd(tokens * price.input / 1e6)}",
             f"A 20-word search query ≈ {format_usd(20 * TOKENS_PER_WORD * price.input / 1e6)}",
         ]
+    if price.input is None or price.output is None:
+        return [price.note or "No public price"]
     if not price.input and not price.output:
         return ["Free to run on your own computer"]
     price_in, price_out = price.input or 0.0, price.output or 0.0

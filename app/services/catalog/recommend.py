@@ -74,7 +74,7 @@ def has_need(entry: CatalogEntry, need: str, min_context: int) -> bool:
     if need == "long-context":
         return (entry.context_window or 0) >= max(min_context, 100_000)
     if need == "open-weights":
-        return entry.open_weights
+        return entry.licence.weights
     if need == "embeddings":
         return entry.kind == "embedding"
     return need in caps
@@ -82,7 +82,8 @@ def has_need(entry: CatalogEntry, need: str, min_context: int) -> bool:
 
 def candidates_for(entries: Iterable[CatalogEntry], analysis: QueryAnalysis) -> list[CatalogEntry]:
     kinds = {"code": ("code", "chat")}.get(analysis.kind, (analysis.kind,))
-    return [entry for entry in entries if entry.kind in kinds]
+    # a model whose every route the provider stopped listing is shown in the Marketplace, never recommended
+    return [entry for entry in entries if entry.kind in kinds and (entry.routes or not entry.served_by)]
 
 
 def _needs(analysis: QueryAnalysis) -> list[str]:
@@ -95,17 +96,23 @@ def _needs(analysis: QueryAnalysis) -> list[str]:
 LAPTOP_PARAMETERS_B = 14  # what an ordinary computer (16–32 GB) runs well, quantized
 
 
+def _runs_locally(entry: CatalogEntry, analysis: QueryAnalysis) -> bool:
+    """Judged on its local route: the only way it runs, or the way a person who asked to run locally uses."""
+    return entry.local_only or (analysis.prefers_local and any(way.local for way in entry.routes))
+
+
 def _cost_points(entry: CatalogEntry, analysis: QueryAnalysis, low: float, high: float) -> float:
     price = entry.reference_price
-    if price is None:
+    local = _runs_locally(entry, analysis)
+    if price is None and not local:
         return 5.0  # no public price: neither rewarded nor ruled out
-    if entry.local_only:
+    if local:
         # $0 only because you bring the machine: a model larger than an ordinary computer runs needs a GPU
         # server, and even a small one is your hardware and upkeep, so full marks only when asked for.
         size = entry.parameters_b or LAPTOP_PARAMETERS_B
         fits = 15.0 if size <= LAPTOP_PARAMETERS_B else round(15.0 * math.sqrt(LAPTOP_PARAMETERS_B / size), 2)
         return fits if analysis.prefers_local else min(fits, 10.0)
-    if price == 0 or high <= low:
+    if not price or high <= low:
         return 15.0
     share = (math.log(high) - math.log(min(max(price, low), high))) / (math.log(high) - math.log(low))
     return round(15.0 * share, 2)
@@ -148,7 +155,7 @@ def _context_points(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
 
 
 def _preferred_way(entry: CatalogEntry, preferred: frozenset[str], analysis: QueryAnalysis) -> str | None:
-    for way in entry.served_by:
+    for way in entry.routes:
         if way.provider in preferred:
             return f"runs with your {_PROVIDER_NAMES.get(way.provider, way.provider)} key"
     if analysis.prefers_local and entry.served_on("ollama"):
@@ -190,9 +197,9 @@ def score_entry(
 
     price = entry.reference_price
     points["cost"] = round(_cost_points(entry, analysis, *price_range) * suitability, 2)
-    if entry.local_only and (entry.parameters_b or 0) > LAPTOP_PARAMETERS_B:
+    if _runs_locally(entry, analysis) and (entry.parameters_b or 0) > LAPTOP_PARAMETERS_B:
         reasons.append(f"free, but its {entry.parameters_b:g}B parameters need a large GPU server")
-    elif price == 0:
+    elif price == 0 or _runs_locally(entry, analysis):
         reasons.append("free to run on your own computer")
     elif price is None:
         reasons.append("no public price")

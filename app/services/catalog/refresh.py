@@ -2,8 +2,10 @@
 
 Listing items carry ``id``, ``name``, ``context_length``, ``pricing.prompt``/``completion`` (USD per
 token, as strings), ``architecture.input_modalities``/``output_modalities``,
-``top_provider.max_completion_tokens`` and ``supported_parameters``. Known models get fresh numbers;
-models the catalog lacks are added, served through OpenRouter.
+``top_provider.max_completion_tokens`` and ``supported_parameters``. A known model's OpenRouter route gets
+the listing's price, context and maximum output (other routes keep their own); models the catalog lacks are
+added, served through OpenRouter; an OpenRouter route whose id the listing no longer has is marked
+``delisted_on`` the refresh's date and reported, so the Marketplace stops offering it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from app.services.catalog.schema import CatalogEntry, Pricing, Serving
+from app.services.catalog.schema import CatalogEntry, Licence, Pricing, Serving
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class RefreshResult:
     added: int  # models new to the catalog
     skipped: int  # listing items that could not be read
     total: int  # models in the catalog afterwards
+    dropped: tuple[str, ...] = ()  # catalog ids whose OpenRouter id the listing no longer has
+    repriced: tuple[str, ...] = ()  # catalog ids whose OpenRouter price changed
 
 
 async def fetch_listing(url: str, *, timeout: float, attempts: int = 2) -> Any:
@@ -160,18 +164,43 @@ def entry_from_listing(item: dict[str, Any]) -> CatalogEntry:
             "output_modalities": outputs,
             "capabilities": tuple(capabilities),
             "context_window": context if isinstance(context, int) and context > 0 else None,
-            "max_output_tokens": top.get("max_completion_tokens") or None,
-            "pricing": Pricing(
-                input=price_in,
-                output=price_out,
-                note="Price as listed by OpenRouter." if kind != "image" else "Priced per token on OpenRouter.",
+            "licence": Licence(
+                # the listing names no licence: weights are published when it links Hugging Face; commercial
+                # use is not assumed
+                name="Not stated by the listing; see the model page",
+                weights=bool(item.get("hugging_face_id")),
+                commercial=False,
             ),
-            "open_weights": bool(item.get("hugging_face_id")),
             "release_date": released,
             "source_url": f"https://openrouter.ai/{listing_id}",
-            "served_by": (Serving(provider="openrouter", model=listing_id),),
+            "served_by": (
+                Serving(
+                    provider="openrouter",
+                    model=listing_id,
+                    pricing=Pricing(
+                        input=price_in,
+                        output=price_out,
+                        note="Price as listed by OpenRouter." if kind != "image" else "Priced per token on OpenRouter.",
+                    ),
+                    max_output_tokens=_route_max_output(top.get("max_completion_tokens"), context),
+                ),
+            ),
         }
     )
+
+
+def _route_max_output(value: Any, context: Any) -> int | None:
+    if not isinstance(value, int) or value <= 0:
+        return None
+    return min(value, context) if isinstance(context, int) and context > 0 else value
+
+
+def listed_ids(payload: Any) -> frozenset[str]:
+    """Every model id the listing names, readable or not: what the provider still offers."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list):
+        return frozenset()
+    return frozenset(str(item["id"]) for item in data if isinstance(item, dict) and isinstance(item.get("id"), str))
 
 
 def parse_listing(payload: Any) -> tuple[list[CatalogEntry], int]:
@@ -195,34 +224,92 @@ def parse_listing(payload: Any) -> tuple[list[CatalogEntry], int]:
     return entries, skipped
 
 
-def merge(base: list[CatalogEntry], listed: list[CatalogEntry]) -> tuple[list[CatalogEntry], int, int]:
-    """``base`` with fresh numbers from ``listed``, plus the listed models it lacks.
+def merge(
+    base: list[CatalogEntry],
+    listed: list[CatalogEntry],
+    still_listed: frozenset[str] | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[CatalogEntry], int, int]:
+    """``base`` with the listing's numbers on each OpenRouter route, plus the listed models it lacks.
 
-    Returns (merged, updated, added).
+    An OpenRouter route whose id is not in ``still_listed`` (all ids the listing names; default: those of
+    ``listed``) gets ``delisted_on=today``. Returns (merged, updated, added); :func:`merge_report` tells
+    which ids were dropped or repriced.
     """
-    by_listing_id = {entry.served_on("openrouter"): position for position, entry in enumerate(base)}
-    known_ids = {entry.id for entry in base}
-    merged = list(base)
-    updated = added = 0
-    for item in listed:
-        position = by_listing_id.get(item.id)
-        if position is None:
-            if item.id not in known_ids:
-                merged.append(item)
-                known_ids.add(item.id)
-                added += 1
-            continue
-        current = merged[position]
-        changes: dict[str, Any] = {}
-        if item.context_window and current.kind in ("chat", "code"):
-            changes["context_window"] = item.context_window
-        if item.max_output_tokens and current.kind in ("chat", "code"):
-            changes["max_output_tokens"] = item.max_output_tokens
-        price = current.pricing
-        paid = price.input and price.output and current.kind in ("chat", "code")
-        if paid and item.pricing.input and item.pricing.output:
-            changes["pricing"] = price.model_copy(update={"input": item.pricing.input, "output": item.pricing.output})
-        if changes:
-            merged[position] = current.model_copy(update=changes)
-            updated += 1
+    merged, updated, added, _, _ = merge_report(base, listed, still_listed, today)
     return merged, updated, added
+
+
+def merge_report(
+    base: list[CatalogEntry],
+    listed: list[CatalogEntry],
+    still_listed: frozenset[str] | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[CatalogEntry], int, int, tuple[str, ...], tuple[str, ...]]:
+    """:func:`merge`, also returning (dropped ids, repriced ids) in catalog order."""
+    today = today or dt.date.today()
+    names = still_listed if still_listed is not None else frozenset(item.id for item in listed)
+    by_listing_id = {item.id: item for item in listed}
+    known_ids = {entry.id for entry in base}
+    merged: list[CatalogEntry] = []
+    updated = added = 0
+    dropped: list[str] = []
+    repriced: list[str] = []
+    for current in base:
+        routes = list(current.served_by)
+        changed = False
+        for position, way in enumerate(routes):
+            if way.provider != "openrouter":
+                continue
+            if way.model not in names:
+                if way.delisted_on is None:
+                    routes[position] = way.model_copy(update={"delisted_on": today})
+                    changed = True
+                dropped.append(current.id)
+                continue
+            item = by_listing_id.get(way.model)
+            fresh = _fresh_route(current, way, item) if item is not None else way
+            if (
+                item is not None
+                and (item.context_window or 0) > (current.context_window or 0)
+                and current.context_window
+            ):
+                # the listing serves more than the catalog knew (a newer long-context version): the model's own
+                current = current.model_copy(update={"context_window": item.context_window})
+                changed = True
+            if fresh.pricing != way.pricing:
+                repriced.append(current.id)
+            if fresh != way:
+                routes[position] = fresh
+                changed = True
+        if changed:
+            merged.append(current.model_copy(update={"served_by": tuple(routes)}))
+            updated += 1
+        else:
+            merged.append(current)
+    routed = {way.model for entry in base for way in entry.served_by if way.provider == "openrouter"}
+    for item in listed:
+        if item.id not in routed and item.id not in known_ids:
+            merged.append(item)
+            known_ids.add(item.id)
+            added += 1
+    return merged, updated, added, tuple(dropped), tuple(repriced)
+
+
+def _fresh_route(entry: CatalogEntry, way: Serving, item: CatalogEntry) -> Serving:
+    """``way`` with the listing's price and limits; the model's own figures stay the entry's."""
+    changes: dict[str, Any] = {"delisted_on": None}
+    if entry.kind in ("chat", "code"):
+        listed_price = item.served_by[0].price
+        if listed_price.input is not None and listed_price.output is not None:
+            old = way.price
+            changes["pricing"] = old.model_copy(update={"input": listed_price.input, "output": listed_price.output})
+        context = item.context_window
+        model_context = entry.context_window
+        if context and model_context:
+            changes["context_window"] = context if context < model_context else None
+        ceiling = changes.get("context_window", way.context_window) or model_context
+        max_output = item.served_by[0].max_output_tokens
+        if max_output and ceiling:
+            changes["max_output_tokens"] = min(max_output, ceiling)
+    return way.model_copy(update=changes)

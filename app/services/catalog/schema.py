@@ -1,7 +1,12 @@
 """The shape of ``resources/catalog/models.json``, checked when it is loaded.
 
 A bad file raises :class:`CatalogFormatError` whose message names the entry (its index and id) and the
-field, e.g. ``entry 12 (id "gpt-4o"), field pricing.input: Input should be greater than or equal to 0``.
+field, e.g. ``entry 12 (id "gpt-4o"), field served_by.0.pricing.input: Input should be greater than or
+equal to 0``. The shapes live here; the rules that make the data true (a price per route, no retired ids,
+exact Ollama tags, …) are in :mod:`app.services.catalog.rules` and run on every load.
+
+A price belongs to a *route* (one provider serving the model under one id), not to the model: the same
+open model costs $0 on your own machine, one price at Groq and another through OpenRouter.
 """
 
 from __future__ import annotations
@@ -17,28 +22,13 @@ Kind = Literal["chat", "code", "image", "embedding"]
 Modality = Literal["text", "image", "audio", "video", "file", "embedding"]
 KINDS: tuple[str, ...] = ("chat", "code", "image", "embedding")
 PROVIDER_IDS = frozenset(info.id for info in PROVIDERS)
+LOCAL_PROVIDER_IDS = frozenset(info.id for info in PROVIDERS if info.local)
+PROVIDER_NAMES = {info.id: info.name for info in PROVIDERS} | {"stability": "Stability AI", "bfl": "BFL API"}
+FREE = None  # how a local route's price reads: no price, the person's own hardware
 
 
 class CatalogFormatError(ValueError):
     """The catalog file or a stored copy does not match the schema; the message says where."""
-
-
-class Serving(BaseModel):
-    """One way to run a model: an Amethyst provider id and that provider's model id, or a vendor API URL."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    provider: str = Field(min_length=1)
-    model: str = Field(min_length=1)
-    base_url: str | None = None
-
-    @model_validator(mode="after")
-    def _known_provider(self) -> Serving:
-        if self.base_url is None and self.provider not in PROVIDER_IDS:
-            raise ValueError(f"provider {self.provider!r} is not one of Amethyst's providers; give a base_url for it")
-        if self.base_url is not None and not self.base_url.startswith(("https://", "http://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return self
 
 
 class Pricing(BaseModel):
@@ -50,6 +40,92 @@ class Pricing(BaseModel):
     output: float | None = Field(default=None, ge=0)
     per_image: float | None = Field(default=None, ge=0)
     note: str = ""
+
+
+LOCAL_PRICE = Pricing(input=0.0, output=0.0, note="Free: runs on your own hardware.")
+
+
+class Serving(BaseModel):
+    """One route to a model: a provider, its id for the model there, and what it charges and allows.
+
+    ``pricing`` is required for hosted routes and absent for local ones (Ollama & co.: your hardware).
+    ``context_window``/``max_output_tokens`` are set only where this route limits the model below its own
+    figures (Groq serves Llama 4 Scout with 131K of its 10M context). ``resolves_to`` names the pinned id an
+    alias (``…-latest``) pointed to on the catalog's date. ``delisted_on`` is set by a refresh when the
+    provider's listing no longer has the id: the route is then shown, but not offered.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    pricing: Pricing | None = None
+    context_window: int | None = Field(default=None, ge=1)
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    resolves_to: str | None = None
+    delisted_on: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _known_provider(self) -> Serving:
+        if self.base_url is None and self.provider not in PROVIDER_IDS:
+            raise ValueError(f"provider {self.provider!r} is not one of Amethyst's providers; give a base_url for it")
+        if self.base_url is not None and not self.base_url.startswith(("https://", "http://")):
+            raise ValueError("base_url must start with http:// or https://")
+        if self.local and self.pricing is not None:
+            raise ValueError(f"a {self.provider} route runs on the person's hardware and has no price")
+        return self
+
+    @property
+    def local(self) -> bool:
+        return self.provider in LOCAL_PROVIDER_IDS
+
+    @property
+    def listed(self) -> bool:
+        return self.delisted_on is None
+
+    @property
+    def price(self) -> Pricing:
+        """What this route charges; a local route is free."""
+        return self.pricing if self.pricing is not None else LOCAL_PRICE
+
+    @property
+    def provider_name(self) -> str:
+        return PROVIDER_NAMES.get(self.provider, self.provider)
+
+
+class Licence(BaseModel):
+    """Under what terms the model may be used: the licence's name, whether its weights can be downloaded,
+    and whether commercial use is allowed (of the weights when published, else of the API's output)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    weights: bool
+    commercial: bool
+    url: str | None = None
+
+
+LicenceFilter = Literal["open-commercial", "open", "open-noncommercial", "closed"]
+LICENCE_FILTERS: dict[str, str] = {  # short: the filter column is narrow
+    "open-commercial": "Open · commercial OK",
+    "open": "Open · any licence",
+    "open-noncommercial": "Open · non-commercial",
+    "closed": "Closed (API only)",
+}
+
+
+def licence_matches(licence: Licence, wanted: str) -> bool:
+    """Whether ``licence`` passes the licence filter ``wanted`` (a key of :data:`LICENCE_FILTERS`)."""
+    if wanted == "open-commercial":
+        return licence.weights and licence.commercial
+    if wanted == "open":
+        return licence.weights
+    if wanted == "open-noncommercial":
+        return licence.weights and not licence.commercial
+    if wanted == "closed":
+        return not licence.weights
+    raise ValueError(f"unknown licence filter {wanted!r}")
 
 
 class CatalogEntry(BaseModel):
@@ -64,16 +140,16 @@ class CatalogEntry(BaseModel):
     output_modalities: tuple[Modality, ...] = Field(min_length=1)
     capabilities: tuple[str, ...] = ()
     context_window: int | None = Field(default=None, ge=1)
-    max_output_tokens: int | None = Field(default=None, ge=1)
+    max_output_tokens: int | None = Field(default=None, ge=1)  # None: the maker publishes no figure
     embedding_dimensions: int | None = Field(default=None, ge=1)
-    pricing: Pricing = Pricing()
-    open_weights: bool = False
+    licence: Licence
     # total parameters in billions, for open-weight models: how much machine running it yourself takes
     parameters_b: float | None = Field(default=None, gt=0)
     release_date: dt.date
     source_url: str
     served_by: tuple[Serving, ...] = ()
     studio_model: str | None = None
+    how_to_run: str = ""  # for models no route serves: where to get them and what runs them
 
     @field_validator("source_url")
     @classmethod
@@ -83,17 +159,35 @@ class CatalogEntry(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _priced_for_its_kind(self) -> CatalogEntry:
-        price = self.pricing
-        if self.kind in ("chat", "code") and self.context_window is None:
-            raise ValueError(f"a {self.kind} model needs a context_window")
-        if self.kind in ("chat", "code") and (price.input is None or price.output is None):
-            raise ValueError(f"a {self.kind} model needs pricing.input and pricing.output (0 when free)")
-        if self.kind == "embedding" and price.input is None:
-            raise ValueError("an embedding model needs pricing.input (0 when free)")
-        if self.kind == "image" and price.per_image is None and not price.note:
-            raise ValueError("an image model needs pricing.per_image, or a pricing.note on how it is paid")
+    def _checked(self) -> CatalogEntry:
+        from app.services.catalog.rules import check_entry  # the rules read the shapes above
+
+        check_entry(self)
         return self
+
+    # --- derived views -------------------------------------------------------------------------------------
+    @property
+    def open_weights(self) -> bool:
+        return self.licence.weights
+
+    @property
+    def routes(self) -> tuple[Serving, ...]:
+        """The routes a person can use now: those the provider still lists."""
+        return tuple(way for way in self.served_by if way.listed)
+
+    @property
+    def primary_route(self) -> Serving | None:
+        """The route cards quote: the first listed hosted route, else the first listed local one."""
+        listed = self.routes
+        return next((way for way in listed if not way.local), listed[0] if listed else None)
+
+    @property
+    def pricing(self) -> Pricing:
+        """The primary route's price; an entry no route serves has no price (Studio credits, or run it)."""
+        way = self.primary_route
+        if way is not None:
+            return way.price
+        return Pricing(note=self.how_to_run)
 
     @property
     def reference_price(self) -> float | None:
@@ -109,12 +203,20 @@ class CatalogEntry(BaseModel):
 
     @property
     def local_only(self) -> bool:
-        """Free only because it runs on your own hardware: open weights, no hosted price."""
-        return self.open_weights and self.reference_price == 0
+        """Free only because it runs on your own hardware: every listed route is a local one."""
+        listed = self.routes
+        return bool(listed) and all(way.local for way in listed)
 
     def served_on(self, provider_id: str) -> str | None:
         """This model's id at ``provider_id``, when that provider can run it."""
         return next((way.model for way in self.served_by if way.provider == provider_id), None)
+
+    def route(self, provider_id: str, model: str | None = None) -> Serving | None:
+        """The route at ``provider_id`` (with that model id, when given), listed or not."""
+        return next(
+            (way for way in self.served_by if way.provider == provider_id and (model is None or way.model == model)),
+            None,
+        )
 
 
 class CatalogFile(BaseModel):
@@ -126,11 +228,14 @@ class CatalogFile(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CatalogFile:
+        from app.services.catalog.rules import check_catalog
+
         seen: set[str] = set()
         for index, entry in enumerate(self.models):
             if entry.id in seen:
                 raise ValueError(f"entry {index} repeats the id {entry.id!r}")
             seen.add(entry.id)
+        check_catalog(self)
         return self
 
 

@@ -14,7 +14,7 @@ from itertools import compress, filterfalse, repeat
 from operator import add, attrgetter, contains, methodcaller, mul
 from typing import Literal
 
-from app.services.catalog.schema import CatalogEntry
+from app.services.catalog.schema import LICENCE_FILTERS, CatalogEntry, licence_matches
 
 SortKey = Literal["relevance", "price", "context", "rating", "popularity", "newest"]
 SORT_LABELS: dict[str, str] = {
@@ -40,7 +40,7 @@ class CatalogQuery:
     min_context: int | None = None
     max_context: int | None = None
     min_rating: int = 0  # 0 = any; otherwise only models the person rated at least this
-    open_weights: bool | None = None
+    licence: str | None = None  # a key of schema.LICENCE_FILTERS, e.g. "open-commercial"
     sort: SortKey = "relevance"
 
     @property
@@ -65,7 +65,7 @@ class _Row:
     capabilities: frozenset[str]
     price: float | None
     context: int | None
-    open_weights: bool
+    licence_keys: frozenset[str]  # the LICENCE_FILTERS this entry passes, computed once
     price_rank: int = 0
     context_rank: int = 0
     newest_rank: int = 0
@@ -76,8 +76,9 @@ class _Row:
 def search_text(entry: CatalogEntry) -> str:
     parts = [entry.id, entry.name, entry.provider, entry.kind, entry.description, *entry.capabilities]
     parts += [way.model for way in entry.served_by] + [way.provider for way in entry.served_by]
-    if entry.open_weights:
+    if entry.licence.weights:
         parts.append("open weights open-source local")
+    parts.append(entry.licence.name)
     return " ".join(parts).lower()
 
 
@@ -119,7 +120,7 @@ class CatalogIndex:
             capabilities=frozenset(entry.capabilities),
             price=entry.reference_price,
             context=entry.context_window,
-            open_weights=entry.open_weights,
+            licence_keys=frozenset(key for key in LICENCE_FILTERS if licence_matches(entry.licence, key)),
         )
 
     def _rank_static_orders(self) -> None:
@@ -215,9 +216,9 @@ class CatalogIndex:
         if query.min_rating > 0:
             ratings, minimum = self.ratings, query.min_rating
             rows = [r for r in rows if ratings.get(r.entry.id, 0) >= minimum]
-        if query.open_weights is not None:
-            wanted = query.open_weights
-            rows = [r for r in rows if r.open_weights is wanted]
+        if query.licence is not None:
+            wanted = query.licence
+            rows = [r for r in rows if wanted in r.licence_keys]
         return rows if rows is not self._popular else list(rows)
 
     def _sorted(self, rows: list[_Row], tokens: tuple[str, ...], sort: SortKey) -> list[_Row]:

@@ -26,8 +26,8 @@ from app.services.catalog.loader import (
     read_catalog_file,
 )
 from app.services.catalog.recommend import Recommendation, recommend
-from app.services.catalog.refresh import RefreshResult, fetch_listing, merge, parse_listing
-from app.services.catalog.schema import CatalogEntry, CatalogFile
+from app.services.catalog.refresh import RefreshResult, fetch_listing, listed_ids, merge_report, parse_listing
+from app.services.catalog.schema import LOCAL_PROVIDER_IDS, CatalogEntry, CatalogFile
 from app.services.catalog.search import CatalogIndex, CatalogQuery
 from app.services.catalog.store import CatalogStore
 
@@ -159,8 +159,8 @@ class CatalogService:
         return self._ensure().get(found) if found else None
 
     def chat_models(self) -> list[CatalogEntry]:
-        """Models Chat can run: chat and code models that at least one Amethyst provider serves."""
-        return [entry for entry in self.all() if entry.kind in ("chat", "code") and entry.served_by]
+        """Models Chat can run: chat and code models that at least one still-listed route serves."""
+        return [entry for entry in self.all() if entry.kind in ("chat", "code") and entry.routes]
 
     def image_models(self) -> list[CatalogEntry]:
         """Image models, those Studio runs itself (``studio_model``) first."""
@@ -170,12 +170,26 @@ class CatalogService:
     def search(self, query: CatalogQuery) -> list[CatalogEntry]:
         return self._ensure().search(query)
 
-    def price_for(self, model_id: str) -> TokenPrice | None:
-        """USD per 1M input and output tokens, or ``None`` for an unknown or non-token-priced model."""
-        entry = self.get(model_id)
-        if entry is None or entry.pricing.input is None:
+    def price_for(self, model_id: str, provider: str | None = None) -> TokenPrice | None:
+        """USD per 1M input and output tokens, or ``None`` for an unknown or non-token-priced model.
+
+        With ``provider`` (what Chat passes), ``model_id`` is that provider's id and the price is that
+        route's: free on a local provider, Groq's at Groq, OpenRouter's through OpenRouter. Without it, or
+        for a route the catalog does not know (a custom endpoint), the catalog id's primary route's price.
+        """
+        price = None
+        if provider is not None:
+            if provider in LOCAL_PROVIDER_IDS:
+                return TokenPrice(0.0, 0.0)  # the person's own hardware
+            entry = self.find_served(provider, model_id)
+            way = entry.route(provider, model_id) if entry is not None else None
+            price = way.price if way is not None else None
+        if price is None:  # no such route in the catalog (a custom endpoint): the model's primary price
+            entry = self.get(model_id)
+            price = entry.pricing if entry is not None else None
+        if price is None or price.input is None:
             return None
-        return TokenPrice(entry.pricing.input, entry.pricing.output or 0.0)
+        return TokenPrice(price.input, price.output or 0.0)
 
     def rating(self, model_id: str) -> int | None:
         return self._ensure().ratings.get(model_id)
@@ -236,8 +250,10 @@ class CatalogService:
             current = self.loaded
             base_models = list(current.entries)
             base_as_of = current.as_of or dt.date.today()
-        merged, updated, added = merge(base_models, listed)
-        catalog = CatalogFile(as_of=dt.date.today(), note=f"Merged with {url}", models=merged)
+        today = dt.date.today()
+        merged, updated, added, dropped, repriced = merge_report(base_models, listed, listed_ids(payload), today)
+        catalog = CatalogFile(as_of=today, note=f"Merged with {url}", models=merged)
         self._store.save_snapshot(MERGED, merged_payload(catalog, base_as_of), url)
         loaded = LoadedCatalog(tuple(merged), catalog.as_of, "merged", None, refreshed_from=url)
-        return self._prepare(loaded), RefreshResult(url, len(listed) + skipped, updated, added, skipped, len(merged))
+        counts = (len(listed) + skipped, updated, added, skipped, len(merged))
+        return self._prepare(loaded), RefreshResult(url, *counts, dropped=dropped, repriced=repriced)

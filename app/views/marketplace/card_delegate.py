@@ -87,8 +87,8 @@ class CardDelegate(QStyledItemDelegate):
         painter.setFont(small)
         metrics = QFontMetrics(small)
         badge_text = KIND_LABELS.get(entry.kind, entry.kind)
-        if entry.open_weights:
-            badge_text += " · Open"
+        if entry.licence.weights:
+            badge_text += " · Open" if entry.licence.commercial else " · Open (NC)"
         badge_width = metrics.horizontalAdvance(badge_text) + 16
         badge = QRectF(rect.right() - badge_width, rect.top(), badge_width, metrics.height() + 6)
         painter.setPen(QPen(QColor(PALETTE.border), 1))

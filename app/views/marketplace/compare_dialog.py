@@ -19,7 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.catalog import CatalogEntry
-from app.services.catalog.formatting import format_rate, format_tokens, price_examples
+from app.services.catalog.formatting import (
+    format_rate,
+    format_tokens,
+    licence_text,
+    max_output_text,
+    price_examples,
+    route_prices,
+)
 from app.views.theme import PALETTE
 
 Row = tuple[str, Callable[[CatalogEntry], str], Callable[[CatalogEntry], float | None] | None, bool]
@@ -29,14 +36,15 @@ ROWS: tuple[Row, ...] = (
     ("Provider", lambda e: e.provider, None, False),
     ("Kind", lambda e: e.kind.title(), None, False),
     ("Context", lambda e: format_tokens(e.context_window), lambda e: e.context_window, True),
-    ("Max output", lambda e: format_tokens(e.max_output_tokens), lambda e: e.max_output_tokens, True),
+    ("Max output", max_output_text, lambda e: e.max_output_tokens, True),
+    ("Price per route", lambda e: route_prices(e) or "—", None, False),
     ("Input / 1M", lambda e: format_rate(e.pricing.input), lambda e: e.pricing.input, False),
     ("Output / 1M", lambda e: format_rate(e.pricing.output), lambda e: e.pricing.output, False),
     ("Per image", lambda e: format_rate(e.pricing.per_image), lambda e: e.pricing.per_image, False),
     ("1,000-word reply", lambda e: price_examples(e)[0].split("≈")[-1].strip(), None, False),
     ("Capabilities", lambda e: ", ".join(e.capabilities) or "—", lambda e: len(e.capabilities), True),
     ("Input", lambda e: ", ".join(e.input_modalities), None, False),
-    ("Open weights", lambda e: "Yes" if e.open_weights else "No", None, False),
+    ("Licence", lambda e: licence_text(e.licence), None, False),
     ("Released", lambda e: e.release_date.isoformat(), lambda e: e.release_date.toordinal(), True),
 )
 

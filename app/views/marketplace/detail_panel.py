@@ -16,13 +16,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.catalog import CatalogEntry
-from app.services.catalog.formatting import format_rate, format_tokens, price_examples
-from app.services.providers.registry import PROVIDERS
+from app.services.catalog.formatting import (
+    breakable,
+    format_tokens,
+    licence_text,
+    max_output_text,
+    price_examples,
+    route_limits,
+    route_name,
+    route_prices,
+)
 from app.views.theme import PALETTE
 from app.views.widgets.empty_state import EmptyState
 from app.views.widgets.icons import icon
 
-PROVIDER_NAMES = {info.id: info.name for info in PROVIDERS}
 KIND_NAMES = {"chat": "Chat model", "code": "Coding model", "image": "Image model", "embedding": "Embedding model"}
 
 
@@ -162,13 +169,11 @@ class DetailPanel(QScrollArea):
         labels = (
             "Context",
             "Max output",
-            "Input",
-            "Output",
-            "Per image",
+            "Price",
             "Dimensions",
             "Modalities",
             "Released",
-            "Weights",
+            "Licence",
             "Used",
         )
         pairs = {label: _fact(grid, row, label) for row, label in enumerate(labels)}
@@ -193,8 +198,15 @@ class DetailPanel(QScrollArea):
 
         layout.addWidget(self._section("Runs on"))
         self.served = QLabel()
+        self.served.setObjectName("routes")
         self.served.setWordWrap(True)
+        self.served.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.served)
+        self.how_to_run = QLabel()
+        self.how_to_run.setObjectName("howToRun")
+        self.how_to_run.setProperty("role", "muted")
+        self.how_to_run.setWordWrap(True)
+        layout.addWidget(self.how_to_run)
         self.source = QLabel()
         self.source.setOpenExternalLinks(True)
         self.source.setWordWrap(True)
@@ -222,22 +234,16 @@ class DetailPanel(QScrollArea):
         self.description.setText(entry.description)
         self.stars.set_stars(stars)
         self._show_actions(entry)
-        price = entry.pricing
-        token_priced = entry.kind in ("chat", "code", "embedding")
         values = {
             "Context": f"{format_tokens(entry.context_window)} tokens ({entry.context_window:,})"
             if entry.context_window
             else "—",
-            "Max output": f"{entry.max_output_tokens:,} tokens" if entry.max_output_tokens else "—",
-            "Input": f"{format_rate(price.input)} per 1M tokens" if price.input is not None else "—",
-            "Output": f"{format_rate(price.output)} per 1M tokens"
-            if price.output is not None and token_priced
-            else "—",
-            "Per image": format_rate(price.per_image) if price.per_image is not None else "—",
+            "Max output": max_output_text(entry),
+            "Price": route_prices(entry) or "—",
             "Dimensions": f"{entry.embedding_dimensions:,}" if entry.embedding_dimensions else "—",
             "Modalities": f"{', '.join(entry.input_modalities)} → {', '.join(entry.output_modalities)}",
             "Released": f"{entry.release_date.day} {entry.release_date:%B %Y}",
-            "Weights": "Open — you can download and run it" if entry.open_weights else "Closed (API only)",
+            "Licence": licence_text(entry.licence),
             "Used": f"{used} time{'s' if used != 1 else ''} in Chat or Studio" if used else "Not used yet",
         }
         for label, value in values.items():
@@ -246,17 +252,28 @@ class DetailPanel(QScrollArea):
             self.facts[label].setVisible(applies)
             self.fact_names[label].setVisible(applies)
         self.capabilities.setText(" · ".join(entry.capabilities) or "—")
-        self.examples.setText("\n".join(price_examples(entry)))
-        self.price_note.setText(price.note)
-        self.price_note.setVisible(bool(price.note))
-        ways = [
-            f"{PROVIDER_NAMES.get(way.provider, way.provider)} — {way.model}"
-            + (f" ({way.base_url})" if way.base_url else "")
-            for way in entry.served_by
-        ]
+        primary = entry.primary_route
+        self.examples.setText(
+            (f"Through {route_name(primary)}:\n" if primary is not None and len(entry.served_by) > 1 else "")
+            + "\n".join(price_examples(entry))
+        )
+        note = entry.pricing.note if primary is not None else ""
+        self.price_note.setText(note)
+        self.price_note.setVisible(bool(note))
+        ways = []
+        for way in entry.served_by:
+            line = f"{route_name(way)} — {breakable(way.model)}" + (f" ({way.base_url})" if way.base_url else "")
+            limits = route_limits(entry, way)
+            if not way.listed:
+                line += f"\n   no longer listed by {route_name(way)} (since {way.delisted_on:%d %b %Y})"
+            elif limits:
+                line += f"\n   {limits}"
+            ways.append(line)
         if entry.studio_model:
             ways.append(f"Amethyst Studio — {entry.studio_model}")
-        self.served.setText("\n".join(ways) or "No provider in Amethyst runs it yet.")
+        self.served.setText("\n".join(ways) or "No provider in Amethyst runs it.")
+        self.how_to_run.setText(entry.how_to_run)
+        self.how_to_run.setVisible(bool(entry.how_to_run))
         self.source.setText(f'<a style="color:{PALETTE.accent_light}" href="{entry.source_url}">Provider page ↗</a>')
 
     def _show_actions(self, entry: CatalogEntry) -> None:
@@ -264,11 +281,14 @@ class DetailPanel(QScrollArea):
         studio_ready = entry.kind == "image"
         self.use_chat.setVisible(not studio_ready)
         self.use_studio.setVisible(studio_ready)
-        self.use_chat.setEnabled(chat_ready and bool(entry.served_by))
+        self.use_chat.setEnabled(chat_ready and bool(entry.routes))
+        gone = sorted({route_name(way) for way in entry.served_by if not way.listed})
         if entry.kind == "embedding":
             reason = "Embedding models turn text into vectors; they do not chat."
         elif studio_ready and not entry.studio_model:
             reason = "Studio will open with this model's details; it runs Studio's own image models."
+        elif chat_ready and entry.served_by and not entry.routes:
+            reason = f"No longer listed by {', '.join(gone)}: no route serves it now."
         elif chat_ready and not entry.served_by:
             reason = "No provider in Amethyst serves this model yet."
         else:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.catalog import CatalogQuery
+from app.services.catalog.schema import LICENCE_FILTERS
 from app.views.theme import PALETTE
 
 KINDS = (("chat", "Chat"), ("code", "Code"), ("image", "Image"), ("embedding", "Embedding"))
@@ -35,7 +36,10 @@ RATINGS = (
     ("★ 4 and up", 4),
     ("★ 5 only", 5),
 )
-OPENNESS = (("Open and closed", None), ("Open weights only", True), ("Closed only", False))
+LICENCES: tuple[tuple[str, object], ...] = (
+    ("Any licence", None),
+    *((label, key) for key, label in LICENCE_FILTERS.items()),
+)
 
 
 def _combo(options: tuple[tuple[str, object], ...], name: str) -> QComboBox:
@@ -109,9 +113,14 @@ class FilterPanel(QScrollArea):
         self.min_rating = _combo(RATINGS, "minRating")
         layout.addWidget(self.min_rating)
 
-        layout.addWidget(_heading("Weights"))
-        self.openness = _combo(OPENNESS, "openWeights")
-        layout.addWidget(self.openness)
+        layout.addWidget(_heading("Licence"))
+        self.licence = _combo(LICENCES, "licenceFilter")
+        self.licence.setAccessibleName("Licence")
+        self.licence.setToolTip(
+            "Open: the weights can be downloaded. Commercial OK: the licence allows commercial use."
+            " Closed: reachable only through the maker's API."
+        )
+        layout.addWidget(self.licence)
 
         self.combos = (
             self.price_from,
@@ -119,7 +128,7 @@ class FilterPanel(QScrollArea):
             self.context_from,
             self.context_to,
             self.min_rating,
-            self.openness,
+            self.licence,
         )
         for combo in self.combos:
             combo.currentIndexChanged.connect(self.changed)
@@ -181,7 +190,7 @@ class FilterPanel(QScrollArea):
             min_context=self.context_from.currentData(),
             max_context=self.context_to.currentData(),
             min_rating=self.min_rating.currentData() or 0,
-            open_weights=self.openness.currentData(),
+            licence=self.licence.currentData(),
         )
 
     def clear(self) -> None:

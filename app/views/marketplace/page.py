@@ -278,8 +278,8 @@ class MarketplacePage(QWidget):
         if entry is None:
             return
         payload: dict[str, Any] = {"model_id": entry.id}
-        if place == "chat" and entry.served_by:
-            payload.update(provider=entry.served_by[0].provider, provider_model=entry.served_by[0].model)
+        if place == "chat" and entry.routes:  # never a route its provider stopped listing
+            payload.update(provider=entry.routes[0].provider, provider_model=entry.routes[0].model)
         if place == "studio" and entry.studio_model:
             payload["studio_model"] = entry.studio_model
         self.catalog.record_use(entry.id)
@@ -351,7 +351,9 @@ class MarketplacePage(QWidget):
         else:
             self._say(
                 f"Catalog refreshed: {result.updated} models updated, {result.added} added"
-                + (f", {result.skipped} listing entries skipped." if result.skipped else ".")
+                + (f", {result.skipped} listing entries skipped" if result.skipped else "")
+                + (f"; no longer listed: {', '.join(result.dropped)}" if result.dropped else "")
+                + "."
             )
         finally:
             self.toolbar.set_refreshing(False)
