@@ -180,6 +180,11 @@ class ModelTable(Answer):
                     raise ValueError(f"{model.id} lists no price for each count of {size} images")
         return self
 
+    @classmethod
+    def empty(cls) -> ModelTable:
+        """No models yet (before the server has answered)."""
+        return cls(models=(), max_count=MAX_COUNT, compute_ready=True, compute_message="")
+
     def get(self, model_id: str) -> ImageModel | None:
         return next((model for model in self.models if model.id == model_id), None)
 
