@@ -131,8 +131,9 @@ class StudioClient:
         try:
             return shape.model_validate_json(response.content)
         except ValidationError as error:
-            log.error("malformed answer to %s %s: %s", method, path, error)
-            raise MalformedAnswer(f"{method} {path}", _first_problem(error)) from error
+            malformed = MalformedAnswer(f"{method} {path}", _first_problem(error))
+            log.error("%s", malformed)
+            raise malformed from error
 
     # --- routes ------------------------------------------------------------------------------------
     async def health(self) -> bool:
