@@ -6,18 +6,17 @@ imports only pydantic and the standard library: the desktop imports it without t
 FastAPI or SQLAlchemy (``tests/server/test_contract.py`` checks this).
 
 Request bodies are strict (no ``true`` for an integer, no ``"7"`` for a number) and forbid unknown
-fields, so a client's typo is a 422 that names the field. Answers are strict too, but ignore fields
+fields, so a client's typo is a 422 that names the field; pydantic itself refuses text with unpaired
+surrogates (``"\\ud800"`` in JSON), which UTF-8 cannot store. Answers are strict too, but ignore fields
 they do not know, so an older desktop keeps working against a newer server that adds one.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SIZES: tuple[str, ...] = ("1K", "2K", "4K")
 ASPECT_RATIOS: tuple[str, ...] = ("1:1", "9:16", "16:9", "4:3", "3:4")
@@ -26,20 +25,6 @@ MAX_SEED = 2**32 - 1
 MAX_PROMPT = 4000  # characters
 MAX_REFERENCE_IMAGE = 20_000_000  # characters of base64
 MAX_INT64 = 2**63 - 1  # the largest cursor or id a database integer column holds
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def no_lone_surrogates(value: str) -> str:
-    """``value`` unchanged; ValueError when it holds an unpaired UTF-16 surrogate (``"\\ud800"`` in JSON),
-    which no UTF-8 database, log or answer can encode."""
-    if _LONE_SURROGATE.search(value):
-        raise ValueError("text must not contain unpaired surrogate characters (invalid Unicode)")
-    return value
-
-
-Text = Annotated[str, AfterValidator(no_lone_surrogates)]
-"""A string field of a request body: any Unicode text that UTF-8 can encode."""
 
 STRICT_BODY = ConfigDict(strict=True, extra="forbid", frozen=True)
 """The configuration of every request body (strict types, unknown fields refused)."""
@@ -80,14 +65,14 @@ class ImageRequest(RequestBody):
     """The body of ``POST /v1/images``. The server checks it further against its image-model table
     (known model, a size and aspect that model makes); a 422 names the field at fault."""
 
-    model: Text = Field(min_length=1, max_length=64)
-    prompt: Text = Field(min_length=1, max_length=MAX_PROMPT)
-    negative_prompt: Text = Field(default="", max_length=MAX_PROMPT)
-    size: Text = Field(default="1K", max_length=8)
-    aspect_ratio: Text = Field(default="1:1", max_length=8)
+    model: str = Field(min_length=1, max_length=64)
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
+    negative_prompt: str = Field(default="", max_length=MAX_PROMPT)
+    size: str = Field(default="1K", max_length=8)
+    aspect_ratio: str = Field(default="1:1", max_length=8)
     count: int = Field(default=1, ge=1, le=MAX_COUNT)
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
-    reference_image: Text | None = Field(default=None, max_length=MAX_REFERENCE_IMAGE)
+    reference_image: str | None = Field(default=None, max_length=MAX_REFERENCE_IMAGE)
 
     @field_validator("prompt")
     @classmethod

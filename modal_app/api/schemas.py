@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from modal_app.contract import STRICT_BODY, Account, Job, Plan, Text
+from modal_app.contract import STRICT_BODY, Account, Job, Plan
 from modal_app.image_models import image_seed
 from modal_app.jobs import JobView
 from modal_app.store.models import Account as AccountRow
@@ -24,8 +24,8 @@ def utc(value: datetime | None) -> datetime | None:
 class Credentials(BaseModel):
     model_config = STRICT_BODY
 
-    email: Text = Field(min_length=3, max_length=320)
-    password: Text = Field(min_length=8, max_length=1024)
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=8, max_length=1024)
 
     @field_validator("email")
     @classmethod
@@ -38,8 +38,8 @@ class Credentials(BaseModel):
 
 
 class SignIn(Credentials):
-    password: Text = Field(min_length=1, max_length=1024)
-    label: Text = Field(default="", max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+    label: str = Field(default="", max_length=100)
 
 
 def account_out(account: AccountRow) -> Account:
