@@ -1,24 +1,26 @@
-"""The image-model table shared by the Studio API and the desktop: pure data and the cost rule.
+"""The server's image-model table: pure data and the one cost rule.
 
-Keep this module free of heavy imports; the desktop imports it at start-up.
+The desktop never prices a job: it reads ``credits`` from ``GET /v1/image-models`` (built here by
+``model_table``), which come from the same ``charge`` the job store reserves. Keep this module free of
+heavy imports (the generator image and tests import it).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-SIZES: tuple[str, ...] = ("1K", "2K", "4K")
-ASPECT_RATIOS: tuple[str, ...] = ("1:1", "9:16", "16:9", "4:3", "3:4")
+from modal_app.contract import ASPECT_RATIOS, MAX_COUNT, SIZES, ImageModel, ModelTable
+
 SIZE_CREDITS: dict[str, int] = {"1K": 1, "2K": 2, "4K": 4}
 SIZE_EDGE: dict[str, int] = {"1K": 1024, "2K": 2048, "4K": 4096}
-MAX_COUNT = 4
 PIXEL_MULTIPLE = 64
 
 
 @dataclass(frozen=True)
-class ImageModel:
+class ModelSpec:
+    """A model the server can make images with, and its price multiplier (server-only)."""
+
     id: str
     name: str
     provider: str
@@ -31,15 +33,27 @@ class ImageModel:
     negative_prompt: bool = False
     active: bool = True
 
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["sizes"] = list(self.sizes)
-        data["aspect_ratios"] = list(self.aspect_ratios)
-        return data
+    def wire(self, billing_enabled: bool) -> ImageModel:
+        """This model as ``GET /v1/image-models`` lists it, priced by ``charge`` for every size and count."""
+        return ImageModel(
+            id=self.id,
+            name=self.name,
+            provider=self.provider,
+            sizes=self.sizes,
+            aspect_ratios=self.aspect_ratios,
+            steps=self.steps,
+            reference_images=self.reference_images,
+            negative_prompt=self.negative_prompt,
+            active=self.active,
+            credits={
+                size: tuple(charge(self.id, size, count, billing_enabled) for count in range(1, MAX_COUNT + 1))
+                for size in self.sizes
+            },
+        )
 
 
-IMAGE_MODELS: tuple[ImageModel, ...] = (
-    ImageModel(
+IMAGE_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
         id="qwen-image-lightning",
         name="Qwen-Image Lightning",
         provider="Qwen",
@@ -50,7 +64,7 @@ IMAGE_MODELS: tuple[ImageModel, ...] = (
         reference_images=False,
         negative_prompt=True,
     ),
-    ImageModel(
+    ModelSpec(
         id="flux-schnell",
         name="FLUX.1 [schnell]",
         provider="Black Forest Labs",
@@ -64,7 +78,7 @@ IMAGE_MODELS: tuple[ImageModel, ...] = (
 )
 
 
-def find_model(model_id: str) -> ImageModel | None:
+def find_model(model_id: str) -> ModelSpec | None:
     """The active model with this id, or None."""
     for model in IMAGE_MODELS:
         if model.id == model_id and model.active:
@@ -80,6 +94,21 @@ def image_cost(model_id: str, size: str, count: int = 1) -> int:
     if size not in SIZE_CREDITS:
         raise KeyError(f"unknown size {size!r}")
     return SIZE_CREDITS[size] * model.credit_multiplier * count
+
+
+def charge(model_id: str, size: str, count: int, billing_enabled: bool) -> int:
+    """What a job reserves on a server: ``image_cost`` with billing on, nothing with billing off."""
+    return image_cost(model_id, size, count) if billing_enabled else 0
+
+
+def model_table(billing_enabled: bool, compute_ready: bool, compute_message: str) -> ModelTable:
+    """The answer of ``GET /v1/image-models``: the active models, priced as this server charges."""
+    return ModelTable(
+        models=tuple(model.wire(billing_enabled) for model in IMAGE_MODELS if model.active),
+        max_count=MAX_COUNT,
+        compute_ready=compute_ready,
+        compute_message=compute_message,
+    )
 
 
 def image_seed(seed: int, index: int) -> int:

@@ -12,43 +12,38 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modal_app.compute.base import Done, Failed, GenerationRequest
-from modal_app.image_models import dimensions, find_model, image_cost
+from modal_app.contract import ACTIVE_STATES, MAX_SEED, TERMINAL_STATES, ImageRequest, JobState
+from modal_app.image_models import charge, dimensions, find_model
 from modal_app.ledger import reserve_in, settle_in
 from modal_app.store.db import Store
 from modal_app.store.models import ImageJob, JobImage, new_id, utcnow
 
-QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
-ACTIVE_STATES = (QUEUED, RUNNING)
-TERMINAL_STATES = frozenset({COMPLETED, FAILED, CANCELLED})
-MAX_SEED = 2**32 - 1
+# One enum, shared with the desktop through the contract; the short names keep the queries readable.
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = (
+    JobState.QUEUED,
+    JobState.RUNNING,
+    JobState.COMPLETED,
+    JobState.FAILED,
+    JobState.CANCELLED,
+)
 
 
 class IdempotencyConflict(Exception):
     """The idempotency key was used before with a different request."""
 
 
-@dataclass(frozen=True)
-class ImageRequest:
-    """A validated request (the API checks it against the image-model table)."""
-
-    model: str
-    prompt: str
-    negative_prompt: str = ""
-    size: str = "1K"
-    aspect_ratio: str = "1:1"
-    count: int = 1
-    seed: int | None = None
-
-    def fingerprint(self) -> str:
-        payload = json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()
+def fingerprint(request: ImageRequest) -> str:
+    """A hash of what the job makes, to tell an idempotent retry from a different request with the same key
+    (the same fields and JSON as before the contract, so keys stored by older servers keep matching)."""
+    payload = json.dumps(request.model_dump(exclude={"reference_image"}), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class JobView:
     id: str
     account_id: str
-    state: str
+    state: JobState
     model: str
     prompt: str
     negative_prompt: str
@@ -99,9 +94,9 @@ class JobStore:
         model = find_model(request.model)
         if model is None:
             raise KeyError(request.model)
-        fingerprint = request.fingerprint()
+        request_hash = fingerprint(request)
         width, height = dimensions(request.size, request.aspect_ratio)
-        cost = image_cost(request.model, request.size, request.count) if self.billing_enabled else 0
+        cost = charge(request.model, request.size, request.count, self.billing_enabled)
         try:
             with self._store.writes.begin() as session:
                 if idempotency_key is not None:
@@ -111,14 +106,14 @@ class JobStore:
                         )
                     )
                     if existing is not None:
-                        if existing.request_hash != fingerprint:
+                        if existing.request_hash != request_hash:
                             raise IdempotencyConflict(idempotency_key)
                         return _view(existing), False
                 job = ImageJob(
                     id=new_id(),
                     account_id=account_id,
                     idempotency_key=idempotency_key,
-                    request_hash=fingerprint,
+                    request_hash=request_hash,
                     model=request.model,
                     prompt=request.prompt,
                     negative_prompt=request.negative_prompt,
@@ -212,7 +207,7 @@ class JobStore:
         return JobView(**row._mapping)
 
     def list_jobs(
-        self, account_id: str, limit: int = 50, cursor: int | None = None, state: str | None = None
+        self, account_id: str, limit: int = 50, cursor: int | None = None, state: JobState | None = None
     ) -> tuple[list[JobView], int | None]:
         query = select(ImageJob).where(ImageJob.account_id == account_id)
         if cursor is not None:

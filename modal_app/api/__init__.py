@@ -6,9 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
+from modal_app.accounts import AuthContext
 from modal_app.api import accounts, credits, image_models, images, plans
-from modal_app.api.schemas import Health
+from modal_app.api.limits import BodyLimit
+from modal_app.api.responses import SafeJSONResponse, validation_error
+from modal_app.contract import Health
 from modal_app.services import Services, build_services
 from modal_app.settings import ServerSettings
 
@@ -27,10 +31,21 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
         finally:
             await services.stop()
 
-    app = FastAPI(title="Amethyst Studio API", version=API_VERSION, lifespan=lifespan)
+    app = FastAPI(
+        title="Amethyst Studio API",
+        version=API_VERSION,
+        lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
+        exception_handlers={RequestValidationError: validation_error},
+    )
     app.state.services = services
     for module in (accounts, credits, plans, image_models, images):
         app.include_router(module.router)
+
+    async def authenticate(token: str) -> AuthContext | None:
+        return await services.monitor.read(services.accounts.authenticate, token)
+
+    app.add_middleware(BodyLimit, authenticate=authenticate)
 
     @app.get("/v1/health", response_model=Health, tags=["health"])
     async def health() -> Health:

@@ -8,24 +8,15 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from modal_app.accounts import AccountError, EmailTaken
 from modal_app.api.deps import AuthDep, ServicesDep
-from modal_app.api.schemas import (
-    AccountOut,
-    Credentials,
-    MeOut,
-    PlanOut,
-    SessionOut,
-    SignIn,
-    TokenList,
-    TokenOut,
-    utc,
-)
+from modal_app.api.schemas import Credentials, SignIn, TokenList, TokenOut, account_out, utc
+from modal_app.contract import Me, Plan, Session
 from modal_app.plans import find_plan
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
-@router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
-async def sign_up(body: Credentials, services: ServicesDep) -> SessionOut:
+@router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=Session)
+async def sign_up(body: Credentials, services: ServicesDep) -> Session:
     try:
         account = await asyncio.to_thread(services.accounts.sign_up, body.email, body.password)
     except EmailTaken as error:
@@ -40,17 +31,17 @@ async def sign_up(body: Credentials, services: ServicesDep) -> SessionOut:
             f"welcome:{account.id}",
         )
     token, _ = await asyncio.to_thread(services.accounts.issue_token, account.id, "sign-up")
-    return SessionOut(account=AccountOut.of(account), token=token)
+    return Session(account=account_out(account), token=token)
 
 
-@router.post("/sessions", response_model=SessionOut)
-async def sign_in(body: SignIn, services: ServicesDep) -> SessionOut:
+@router.post("/sessions", response_model=Session)
+async def sign_in(body: SignIn, services: ServicesDep) -> Session:
     try:
         account = await asyncio.to_thread(services.accounts.verify_password, body.email, body.password)
     except AccountError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     token, _ = await asyncio.to_thread(services.accounts.issue_token, account.id, body.label or "sign-in")
-    return SessionOut(account=AccountOut.of(account), token=token)
+    return Session(account=account_out(account), token=token)
 
 
 @router.delete("/sessions/current", status_code=status.HTTP_204_NO_CONTENT)
@@ -77,14 +68,14 @@ async def revoke_token(token_id: str, auth: AuthDep, services: ServicesDep) -> R
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", response_model=MeOut)
-async def me(auth: AuthDep, services: ServicesDep) -> MeOut:
+@router.get("/me", response_model=Me)
+async def me(auth: AuthDep, services: ServicesDep) -> Me:
     account = await services.monitor.read(services.accounts.get, auth.account_id)
     if account is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this account no longer exists")
     plan = find_plan(account.plan)
-    return MeOut(
-        account=AccountOut.of(account),
-        plan=PlanOut(**plan.as_dict()),
+    return Me(
+        account=account_out(account),
+        plan=Plan(**plan.as_dict()),
         billing_enabled=services.settings.billing_enabled,
     )

@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from modal_app.api.deps import AuthDep, ServicesDep
-from modal_app.api.schemas import CreditsOut, LedgerEntryOut, LedgerPage, utc
+from modal_app.api.schemas import LedgerEntryOut, LedgerPage, utc
+from modal_app.contract import MAX_INT64, Credits
 
 router = APIRouter(prefix="/v1/credits", tags=["credits"])
 
 
-@router.get("", response_model=CreditsOut)
-async def credits(auth: AuthDep, services: ServicesDep) -> CreditsOut:
+@router.get("", response_model=Credits)
+async def credits(auth: AuthDep, services: ServicesDep) -> Credits:
     summary = await services.monitor.read(services.ledger.summary, auth.account_id)
-    return CreditsOut(
+    return Credits(
         balance=summary.balance,
         reserved=summary.reserved,
         available=summary.available,
@@ -28,7 +29,7 @@ async def history(
     auth: AuthDep,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
 ) -> LedgerPage:
     entries, next_cursor = await services.monitor.read(services.ledger.history, auth.account_id, limit, cursor)
     return LedgerPage(

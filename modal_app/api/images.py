@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
-from modal_app.api.schemas import ImageJobCreate, ImageJobOut, ImageJobPage, error_body, job_json
+from modal_app.api.responses import SafeJSONResponse
+from modal_app.api.schemas import error_body, job_json, job_out
+from modal_app.contract import MAX_COUNT, MAX_INT64, ImageRequest, Job, JobPage, JobState
 from modal_app.image_models import SIZES, find_model
-from modal_app.jobs import ACTIVE_STATES, TERMINAL_STATES, IdempotencyConflict, ImageRequest
+from modal_app.jobs import IdempotencyConflict
 from modal_app.ledger import InsufficientCredits
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
 
 MAX_WAIT = 60.0
-JOB_STATES = (*ACTIVE_STATES, *sorted(TERMINAL_STATES))
 
 
-def validate(body: ImageJobCreate) -> ImageRequest:
+def validate(body: ImageRequest) -> ImageRequest:
     """Check the request against the image-model table; a 422 names the field at fault."""
     model = find_model(body.model)
     if model is None:
@@ -37,33 +37,25 @@ def validate(body: ImageJobCreate) -> ImageRequest:
     negative_prompt = body.negative_prompt.strip()
     if negative_prompt and not model.negative_prompt:
         raise field_error("negative_prompt", f"{model.name} does not use a negative prompt")
-    return ImageRequest(
-        model=body.model,
-        prompt=body.prompt,
-        negative_prompt=negative_prompt,
-        size=body.size,
-        aspect_ratio=body.aspect_ratio,
-        count=body.count,
-        seed=body.seed,
-    )
+    return body.model_copy(update={"negative_prompt": negative_prompt, "reference_image": None})
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=ImageJobOut,
+    response_model=Job,
     responses={
-        200: {"description": "The job made earlier with the same Idempotency-Key", "model": ImageJobOut},
+        200: {"description": "The job made earlier with the same Idempotency-Key", "model": Job},
         402: {"description": "Not enough credits: {detail: {message, needed, available}}"},
         409: {"description": "The Idempotency-Key was used with a different request"},
     },
 )
 async def submit(
-    body: ImageJobCreate,
+    body: ImageRequest,
     auth: AuthDep,
     services: ServicesDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> JSONResponse:
+) -> SafeJSONResponse:
     request = validate(body)
     try:
         job, created = await services.monitor.submit(auth.account_id, request, idempotency_key)
@@ -76,43 +68,46 @@ async def submit(
         raise HTTPException(
             status.HTTP_409_CONFLICT, "this Idempotency-Key was already used for a different request"
         ) from error
-    return JSONResponse(
-        ImageJobOut.of(job).model_dump(mode="json"),
+    return SafeJSONResponse(
+        job_out(job).model_dump(mode="json"),
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
     )
 
 
-@router.get("", response_model=ImageJobPage)
+@router.get("", response_model=JobPage)
 async def list_jobs(
     auth: AuthDep,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
-    state: Annotated[str | None, Query(pattern="^(" + "|".join(JOB_STATES) + ")$")] = None,
-) -> ImageJobPage:
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_INT64)] = None,
+    state: JobState | None = None,
+) -> JobPage:
     jobs, next_cursor = await services.monitor.read(services.jobs.list_jobs, auth.account_id, limit, cursor, state)
-    return ImageJobPage(jobs=[ImageJobOut.of(job) for job in jobs], next_cursor=next_cursor)
+    return JobPage(jobs=tuple(job_out(job) for job in jobs), next_cursor=next_cursor)
 
 
-@router.get("/{job_id}", response_model=ImageJobOut)
+JobId = Annotated[str, Path(max_length=64)]
+
+
+@router.get("/{job_id}", response_model=Job)
 async def get_job(
-    job_id: str,
+    job_id: JobId,
     auth: AuthDep,
     services: ServicesDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a state change")] = 0,
-) -> JSONResponse:
+) -> SafeJSONResponse:
     job = await services.monitor.wait(auth.account_id, job_id, wait)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image job")
-    return JSONResponse(job_json(job))
+    return SafeJSONResponse(job_json(job))
 
 
-@router.post("/{job_id}/cancel", response_model=ImageJobOut)
-async def cancel(job_id: str, auth: AuthDep, services: ServicesDep) -> ImageJobOut:
+@router.post("/{job_id}/cancel", response_model=Job)
+async def cancel(job_id: JobId, auth: AuthDep, services: ServicesDep) -> Job:
     job = await services.monitor.cancel(auth.account_id, job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image job")
-    return ImageJobOut.of(job)
+    return job_out(job)
 
 
 @router.get(
@@ -120,7 +115,9 @@ async def cancel(job_id: str, auth: AuthDep, services: ServicesDep) -> ImageJobO
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "The PNG"}},
 )
-async def result(job_id: str, index: int, auth: AuthDep, services: ServicesDep) -> Response:
+async def result(
+    job_id: JobId, index: Annotated[int, Path(ge=0, lt=MAX_COUNT)], auth: AuthDep, services: ServicesDep
+) -> Response:
     png = await services.monitor.read(services.jobs.image, auth.account_id, job_id, index)
     if png is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image (the job may not be finished)")

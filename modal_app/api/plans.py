@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from modal_app.api.schemas import PlanList, PlanOut
+from modal_app.api.schemas import PlanList
+from modal_app.contract import Plan
 from modal_app.plans import PLANS
 
 router = APIRouter(prefix="/v1", tags=["plans"])
@@ -12,4 +13,4 @@ router = APIRouter(prefix="/v1", tags=["plans"])
 
 @router.get("/plans", response_model=PlanList)
 async def plans() -> PlanList:
-    return PlanList(plans=[PlanOut(**plan.as_dict()) for plan in PLANS])
+    return PlanList(plans=[Plan(**plan.as_dict()) for plan in PLANS])

@@ -1,4 +1,8 @@
-"""Request and response bodies of the v1 API (documented in modal_app/README.md)."""
+"""Server-side bodies of the v1 API (documented in modal_app/README.md).
+
+What the desktop reads lives once in ``modal_app.contract``; this module adds the bodies only the server
+handles (credentials, tokens, ledger pages) and the mappings from database rows to contract answers.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from modal_app.contract import STRICT_BODY, Account, Job, Plan
 from modal_app.image_models import image_seed
-from modal_app.jobs import MAX_SEED, JobView
-from modal_app.store.models import Account
+from modal_app.jobs import JobView
+from modal_app.store.models import Account as AccountRow
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -17,6 +22,8 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 class Credentials(BaseModel):
+    model_config = STRICT_BODY
+
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=8, max_length=1024)
 
@@ -35,27 +42,15 @@ class SignIn(Credentials):
     label: str = Field(default="", max_length=100)
 
 
-class AccountOut(BaseModel):
-    id: str
-    email: str
-    plan: str
-    local: bool
-    created_at: datetime
-
-    @classmethod
-    def of(cls, account: Account) -> AccountOut:
-        return cls(
-            id=account.id,
-            email=account.email,
-            plan=account.plan,
-            local=account.local,
-            created_at=utc(account.created_at),  # type: ignore[arg-type]
-        )
-
-
-class SessionOut(BaseModel):
-    account: AccountOut
-    token: str
+def account_out(account: AccountRow) -> Account:
+    """The contract's ``Account`` of a database row."""
+    return Account(
+        id=account.id,
+        email=account.email,
+        plan=account.plan,
+        local=account.local,
+        created_at=utc(account.created_at),  # type: ignore[arg-type]
+    )
 
 
 class TokenOut(BaseModel):
@@ -69,30 +64,8 @@ class TokenList(BaseModel):
     tokens: list[TokenOut]
 
 
-class PlanOut(BaseModel):
-    id: str
-    name: str
-    price_usd_month: int
-    max_models: int
-    priority: bool
-    api_access: bool
-
-
 class PlanList(BaseModel):
-    plans: list[PlanOut]
-
-
-class MeOut(BaseModel):
-    account: AccountOut
-    plan: PlanOut
-    billing_enabled: bool
-
-
-class CreditsOut(BaseModel):
-    balance: int
-    reserved: int
-    available: int
-    billing_enabled: bool
+    plans: list[Plan]
 
 
 class LedgerEntryOut(BaseModel):
@@ -108,78 +81,14 @@ class LedgerPage(BaseModel):
     next_cursor: int | None
 
 
-class ImageModelOut(BaseModel):
-    id: str
-    name: str
-    provider: str
-    credit_multiplier: int
-    sizes: list[str]
-    aspect_ratios: list[str]
-    steps: int
-    reference_images: bool
-    negative_prompt: bool
-    active: bool
-
-
-class ImageModelList(BaseModel):
-    models: list[ImageModelOut]
-    size_credits: dict[str, int]
-    # Whether this server's compute can make images now; when not, the message says why and what to do.
-    compute_ready: bool = True
-    compute_message: str = ""
-
-
-class ImageJobCreate(BaseModel):
-    model: str = Field(min_length=1, max_length=64)
-    prompt: str = Field(min_length=1, max_length=4000)
-    negative_prompt: str = Field(default="", max_length=4000)
-    size: str = "1K"
-    aspect_ratio: str = "1:1"
-    count: int = Field(default=1, ge=1, le=4)
-    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
-    reference_image: str | None = Field(default=None, max_length=20_000_000)
-
-    @field_validator("prompt")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("write a prompt")
-        return value
-
-
-class ImageRef(BaseModel):
-    index: int
-    url: str
-    seed: int  # this image's own seed: generating it alone with this seed gives the same image
-
-
-class ImageJobOut(BaseModel):
-    id: str
-    state: str
-    model: str
-    prompt: str
-    negative_prompt: str
-    size: str
-    aspect_ratio: str
-    width: int
-    height: int
-    count: int
-    seed: int
-    cost: int
-    charged: bool
-    error: str | None
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
-    images: list[ImageRef]
-
-    @classmethod
-    def of(cls, job: JobView) -> ImageJobOut:
-        return cls.model_validate(job_json(job))  # one mapping of a job to its JSON shape: job_json's
+def job_out(job: JobView) -> Job:
+    """The contract's ``Job`` of a job; built from ``job_json``, the one mapping of a job to its shape."""
+    return Job.model_validate(job_json(job), strict=False)  # job_json gives times as ISO strings
 
 
 def job_json(job: JobView) -> dict[str, Any]:
-    """The ImageJobOut shape as plain JSON types, built without pydantic for the status hot path."""
+    """The ``contract.Job`` shape as plain JSON types, built without pydantic for the status hot path
+    (``tests/server/test_contract.py`` validates it strictly against the contract for every state)."""
 
     def stamp(value: datetime | None) -> str | None:
         return None if value is None else value.isoformat() + "Z"
@@ -207,15 +116,6 @@ def job_json(job: JobView) -> dict[str, Any]:
             for n in range(job.image_count)
         ],
     }
-
-
-class ImageJobPage(BaseModel):
-    jobs: list[ImageJobOut]
-    next_cursor: int | None
-
-
-class Health(BaseModel):
-    status: str
 
 
 def error_body(message: str, **fields: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from modal_app.contract import JobState
 
 
 def utcnow() -> datetime:
@@ -105,7 +108,11 @@ class ImageJob(Base):
     seed: Mapped[int] = mapped_column(BigInteger)
     steps: Mapped[int] = mapped_column(Integer)
     cost: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    # Stored as the state's value in the same VARCHAR(16) as before (no CHECK constraint, no migration).
+    state: Mapped[JobState] = mapped_column(
+        Enum(JobState, native_enum=False, length=16, values_callable=lambda states: [s.value for s in states]),
+        default=JobState.QUEUED,
+    )
     call_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
     charged: Mapped[bool] = mapped_column(Boolean, default=False)

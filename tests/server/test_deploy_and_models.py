@@ -62,6 +62,9 @@ async def test_plans_and_image_models_are_served(api: httpx.AsyncClient) -> None
     ]
     assert plans[2]["api_access"] is True and plans[1]["priority"] is True
     served = (await api.get("/v1/image-models")).json()
-    assert served["size_credits"] == {"1K": 1, "2K": 2, "4K": 4}
+    # Prices come from the server, for every size and count (the desktop computes none): ×1 models, 1/2/4 per image.
+    assert served["max_count"] == 4
+    assert served["models"][0]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8], "4K": [4, 8, 12, 16]}
+    assert served["models"][1]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8]}
     assert [m["id"] for m in served["models"]] == [m.id for m in IMAGE_MODELS]
     assert served["models"][0]["aspect_ratios"] == ["1:1", "9:16", "16:9", "4:3", "3:4"]

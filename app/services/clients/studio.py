@@ -1,8 +1,10 @@
 """``StudioClient``: the desktop's async HTTP client of the Studio API (local embedded or cloud, same code).
 
 Idempotent requests (GETs, cancel, and submit — which carries an ``Idempotency-Key``) are retried with
-exponential backoff on connection errors and 502/503/504. Answers become typed values; failures become the
-typed errors of ``studio_types`` with messages fit to show.
+exponential backoff on connection errors and 502/503/504. Every answer is validated strictly against the
+wire contract (``modal_app.contract``) and becomes its typed value; an answer that does not fit is a
+``MalformedAnswer``, never a value filled with defaults. Failures become the typed errors of
+``studio_types`` with messages fit to show.
 """
 
 from __future__ import annotations
@@ -12,25 +14,31 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from app.services.clients.studio_types import (
     AuthNeeded,
     Credits,
-    ImageModel,
     ImageRequest,
     InvalidRequest,
     Job,
+    JobPage,
+    MalformedAnswer,
+    Me,
     ModelTable,
     NotEnoughCredits,
     NotFound,
     ServerError,
+    Session,
     StudioError,
     StudioUnreachable,
 )
+from modal_app.contract import Health
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+A = TypeVar("A", bound=BaseModel)
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 LONG_POLL_SLACK = 10.0  # seconds added to ``wait`` for the read timeout of a long poll
@@ -116,75 +124,70 @@ class StudioClient:
                 return await once()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _json(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> Any:
+    async def _answer(self, shape: type[A], method: str, path: str, *, retry: bool = True, **kwargs: Any) -> A:
+        """The answer to the request, validated strictly as ``shape``. Raises ``MalformedAnswer`` when it
+        does not fit (not JSON, a field missing or mistyped, an unknown job state), besides ``_send``'s."""
         response = await self._send(method, path, retry=retry, **kwargs)
         try:
-            return response.json()
-        except ValueError as error:
-            raise StudioError(f"The Studio API sent an answer that is not JSON ({path}).") from error
+            return shape.model_validate_json(response.content)
+        except ValidationError as error:
+            malformed = MalformedAnswer(f"{method} {path}", _first_problem(error))
+            log.error("%s", malformed)
+            raise malformed from error
 
     # --- routes ------------------------------------------------------------------------------------
     async def health(self) -> bool:
-        data = await self._json("GET", "/v1/health")
-        return data.get("status") == "ok"
+        return (await self._answer(Health, "GET", "/v1/health")).status == "ok"
 
     async def image_models(self) -> ModelTable:
-        data = await self._json("GET", "/v1/image-models")
-        models = tuple(ImageModel.from_json(item) for item in data.get("models", []))
-        sizes = {str(key): int(value) for key, value in (data.get("size_credits") or {}).items()}
-        return ModelTable(
-            models=models,
-            size_credits=sizes or {"1K": 1, "2K": 2, "4K": 4},
-            compute_ready=bool(data.get("compute_ready", True)),
-            compute_message=str(data.get("compute_message") or ""),
-        )
+        """The server's image-model table, with what each model, size and count costs on it."""
+        return await self._answer(ModelTable, "GET", "/v1/image-models")
 
     async def me(self) -> dict[str, Any]:
-        return dict(await self._json("GET", "/v1/me"))
+        """``{account, plan, billing_enabled}``, validated as ``contract.Me``, as plain JSON values."""
+        return (await self._answer(Me, "GET", "/v1/me")).model_dump(mode="json")
 
     async def credits(self) -> Credits:
-        return Credits.from_json(await self._json("GET", "/v1/credits"))
+        return await self._answer(Credits, "GET", "/v1/credits")
 
     async def sign_in(self, email: str, password: str, label: str = "Amethyst desktop") -> str:
         body = {"email": email, "password": password, "label": label}
         try:
-            data = await self._json("POST", "/v1/sessions", retry=False, json=body)
+            session = await self._answer(Session, "POST", "/v1/sessions", retry=False, json=body)
         except AuthNeeded as error:
             raise AuthNeeded("Wrong email or password.") from error
-        return str(data["token"])
+        return session.token
 
     async def sign_up(self, email: str, password: str) -> str:
         body = {"email": email, "password": password}
         try:
-            data = await self._json("POST", "/v1/accounts", retry=False, json=body)
+            session = await self._answer(Session, "POST", "/v1/accounts", retry=False, json=body)
         except ServerError as error:
             if error.status == 409:
                 raise StudioError("An account with this email exists already; sign in instead.") from error
             raise
-        return str(data["token"])
+        return session.token
 
     async def sign_out(self) -> None:
         await self._send("DELETE", "/v1/sessions/current", retry=False)
 
     async def submit(self, request: ImageRequest, idempotency_key: str) -> Job:
         """Start a job. Retried safely: the server answers the same job for the same key."""
-        data = await self._json(
-            "POST", "/v1/images", json=request.to_json(), headers={"Idempotency-Key": idempotency_key}
-        )
-        return Job.from_json(data)
+        body = request.model_dump(mode="json", exclude_none=True)
+        return await self._answer(Job, "POST", "/v1/images", json=body, headers={"Idempotency-Key": idempotency_key})
 
     async def job(self, job_id: str, wait: float = 0) -> Job:
         """The job; with ``wait`` the server holds the answer until the state changes (long poll)."""
         params = {"wait": f"{wait:g}"} if wait else None
         timeout = httpx.Timeout(wait + LONG_POLL_SLACK, connect=5.0)
-        return Job.from_json(await self._json("GET", f"/v1/images/{job_id}", params=params, timeout=timeout))
+        return await self._answer(Job, "GET", f"/v1/images/{job_id}", params=params, timeout=timeout)
 
     async def cancel(self, job_id: str) -> Job:
-        return Job.from_json(await self._json("POST", f"/v1/images/{job_id}/cancel"))
+        return await self._answer(Job, "POST", f"/v1/images/{job_id}/cancel")
 
     async def jobs(self, limit: int = 50) -> list[Job]:
-        data = await self._json("GET", "/v1/images", params={"limit": limit})
-        return [Job.from_json(item) for item in data.get("jobs", [])]
+        page = await self._answer(JobPage, "GET", "/v1/images", params={"limit": limit})
+        return list(page.jobs)
 
     async def result(self, url_or_path: str) -> bytes:
         """PNG bytes of one finished image (``images[n].url`` of a job)."""
@@ -193,6 +196,14 @@ class StudioClient:
         if not response.content.startswith(b"\x89PNG"):
             raise StudioError("The Studio API sent an image that is not a PNG.")
         return response.content
+
+
+def _first_problem(error: ValidationError) -> str:
+    """The first thing wrong with an answer, in words: ``images.0.seed: Field required``."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = error.error_count() - 1
+    return f"{where + ': ' if where else ''}{first['msg']}" + (f" (and {more} more)" if more else "")
 
 
 def _describe(error: httpx.TransportError) -> str:

@@ -27,6 +27,7 @@ from app.services.clients.studio_types import (
     ImageRequest,
     Job,
     JobState,
+    MalformedAnswer,
     NotFound,
     StudioError,
 )
@@ -99,7 +100,7 @@ class JobQueue(QObject):
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     def _insert(self, job: QueuedJob) -> None:
-        body = job.request.to_json()
+        body = job.request.model_dump(mode="json")
         with self._sessions.begin() as session:
             session.add(
                 StudioJob(
@@ -131,8 +132,8 @@ class JobQueue(QObject):
         jobs = []
         for row in rows:
             try:
-                request = ImageRequest.from_json(json.loads(row.request_json))
-            except (ValueError, TypeError):
+                request = ImageRequest.model_validate_json(row.request_json)
+            except ValueError:  # pydantic's ValidationError: a row an older version wrote differently
                 continue
             jobs.append(
                 QueuedJob(
@@ -248,6 +249,11 @@ class JobQueue(QObject):
                 return
             except AuthNeeded as error:
                 self.connection.report_failure(error)
+                return
+            except MalformedAnswer as error:  # a broken server: say so on the job instead of polling forever
+                job.state, job.error, job.finished = JobState.FAILED, str(error), datetime.now(UTC)
+                await self._db(self._update, job)
+                self.job_changed.emit(job)
                 return
             except StudioError as error:
                 log.info("job %s: %s; retrying in %.1fs", job.server_id, error, delay)

@@ -52,7 +52,7 @@ class PromptForm(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("role", "card")
-        self._models = ModelTable(models=(), size_credits={})
+        self._models = ModelTable.empty()
         self._availability = Availability()
         self._enhance_reason = "Set up a chat model in Settings to enhance prompts."
         self._enhancing = False
@@ -220,8 +220,10 @@ class PromptForm(QFrame):
         self._update_generate()
 
     def cost(self) -> int:
-        size = self.size_choice.currentData() or "1K"
-        return self._models.cost(self.model.currentData() or "", size, self.count.value())
+        """What the server will reserve for the current choice: read from its image-model table, never
+        computed here (0 while no model is chosen)."""
+        size = self.size_choice.currentData() or ""
+        return self._models.cost(self.model.currentData() or "", size, self.count.value()) or 0
 
     def _update_generate(self) -> None:
         info = self._availability

@@ -1,0 +1,222 @@
+"""The wire contract of the Studio API v1: every body the server answers and the desktop reads, once.
+
+The server builds its answers with these models and the desktop validates every answer with them, so a
+field the server forgets or mistypes is a loud error on the desktop, not a silent default. The module
+imports only pydantic and the standard library: the desktop imports it without the server's cloud SDKs,
+FastAPI or SQLAlchemy (``tests/server/test_contract.py`` checks this).
+
+Request bodies are strict (no ``true`` for an integer, no ``"7"`` for a number) and forbid unknown
+fields, so a client's typo is a 422 that names the field; pydantic itself refuses text with unpaired
+surrogates (``"\\ud800"`` in JSON), which UTF-8 cannot store. Answers are strict too, but ignore fields
+they do not know, so an older desktop keeps working against a newer server that adds one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SIZES: tuple[str, ...] = ("1K", "2K", "4K")
+ASPECT_RATIOS: tuple[str, ...] = ("1:1", "9:16", "16:9", "4:3", "3:4")
+MAX_COUNT = 4  # images in one job
+MAX_SEED = 2**32 - 1
+MAX_PROMPT = 4000  # characters
+MAX_REFERENCE_IMAGE = 20_000_000  # characters of base64
+MAX_INT64 = 2**63 - 1  # the largest cursor or id a database integer column holds
+
+STRICT_BODY = ConfigDict(strict=True, extra="forbid", frozen=True)
+"""The configuration of every request body (strict types, unknown fields refused)."""
+
+
+class RequestBody(BaseModel):
+    """Base of request bodies: strict types, unknown fields are a 422 that names them."""
+
+    model_config = STRICT_BODY
+
+
+class Answer(BaseModel):
+    """Base of answers: strict types, every field required, unknown (newer) fields ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class JobState(StrEnum):
+    """Where an image job is; ``queued`` and ``running`` are active, the rest are final."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        """Whether the job has ended (it will not change again)."""
+        return self in TERMINAL_STATES
+
+
+ACTIVE_STATES: tuple[JobState, ...] = (JobState.QUEUED, JobState.RUNNING)
+TERMINAL_STATES: frozenset[JobState] = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
+
+
+class ImageRequest(RequestBody):
+    """The body of ``POST /v1/images``. The server checks it further against its image-model table
+    (known model, a size and aspect that model makes); a 422 names the field at fault."""
+
+    model: str = Field(min_length=1, max_length=64)
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
+    negative_prompt: str = Field(default="", max_length=MAX_PROMPT)
+    size: str = Field(default="1K", max_length=8)
+    aspect_ratio: str = Field(default="1:1", max_length=8)
+    count: int = Field(default=1, ge=1, le=MAX_COUNT)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    reference_image: str | None = Field(default=None, max_length=MAX_REFERENCE_IMAGE)
+
+    @field_validator("prompt")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("write a prompt")
+        return value
+
+
+class ImageRef(Answer):
+    index: int
+    url: str  # a path on the Studio API: GET it for the PNG
+    seed: int  # this image's own seed: generating it alone with this seed gives the same image
+
+
+class Job(Answer):
+    """An image job as ``GET /v1/images/{id}`` answers it. ``cost`` is what the job reserves (0 when
+    billing is off); ``charged`` turns true when it is charged on success. Times are aware (UTC)."""
+
+    id: str
+    state: JobState
+    model: str
+    prompt: str
+    negative_prompt: str
+    size: str
+    aspect_ratio: str
+    width: int
+    height: int
+    count: int
+    seed: int
+    cost: int
+    charged: bool
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    images: tuple[ImageRef, ...]
+
+    @property
+    def image_urls(self) -> tuple[str, ...]:
+        return tuple(image.url for image in self.images)
+
+    def image_seed(self, index: int) -> int:
+        """The seed that makes image ``index`` again alone. Raises IndexError for an image not listed."""
+        return self.images[index].seed
+
+
+class JobPage(Answer):
+    jobs: tuple[Job, ...]
+    next_cursor: int | None  # pass back as ``cursor`` for the next (older) page; null: no more
+
+
+class ImageModel(Answer):
+    """One row of the image-model table. ``credits[size][n - 1]`` is what a job of ``n`` images of that
+    size costs on this server, as it will be reserved: the desktop shows it and never computes a price."""
+
+    id: str
+    name: str
+    provider: str
+    sizes: tuple[str, ...]
+    aspect_ratios: tuple[str, ...]
+    steps: int
+    reference_images: bool
+    negative_prompt: bool  # whether a negative prompt steers the model
+    active: bool
+    credits: dict[str, tuple[int, ...]]
+
+    def cost(self, size: str, count: int) -> int | None:
+        """Credits for ``count`` images of ``size``, or None when this model does not make that."""
+        prices = self.credits.get(size)
+        if prices is None or not 1 <= count <= len(prices):
+            return None
+        return prices[count - 1]
+
+
+class ModelTable(Answer):
+    """``GET /v1/image-models``: the models this server makes, their prices, and whether it can
+    generate now (when not, ``compute_message`` says why and what to do)."""
+
+    models: tuple[ImageModel, ...]
+    max_count: int
+    compute_ready: bool
+    compute_message: str
+
+    @model_validator(mode="after")
+    def _priced(self) -> ModelTable:
+        for model in self.models:
+            for size in model.sizes:
+                if len(model.credits.get(size, ())) != self.max_count:
+                    raise ValueError(f"{model.id} lists no price for each count of {size} images")
+        return self
+
+    @classmethod
+    def empty(cls) -> ModelTable:
+        """No models yet (before the server has answered)."""
+        return cls(models=(), max_count=MAX_COUNT, compute_ready=True, compute_message="")
+
+    def get(self, model_id: str) -> ImageModel | None:
+        return next((model for model in self.models if model.id == model_id), None)
+
+    def cost(self, model_id: str, size: str, count: int) -> int | None:
+        """What the server will reserve for this request, or None if it does not make it."""
+        model = self.get(model_id)
+        return None if model is None else model.cost(size, count)
+
+
+class Credits(Answer):
+    """``GET /v1/credits``: integers; available = balance − reserved."""
+
+    balance: int
+    reserved: int
+    available: int
+    billing_enabled: bool
+
+
+class Account(Answer):
+    id: str
+    email: str
+    plan: str
+    local: bool
+    created_at: datetime
+
+
+class Plan(Answer):
+    id: str
+    name: str
+    price_usd_month: int
+    max_models: int
+    priority: bool
+    api_access: bool
+
+
+class Session(Answer):
+    """The answer to sign-up and sign-in: the account and its new bearer token."""
+
+    account: Account
+    token: str
+
+
+class Me(Answer):
+    account: Account
+    plan: Plan
+    billing_enabled: bool
+
+
+class Health(Answer):
+    status: str
