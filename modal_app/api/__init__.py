@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from modal_app.api import accounts, credits, image_models, images, plans
+from modal_app.api.faults import install_fault_handlers
 from modal_app.api.schemas import Health
 from modal_app.services import Services, build_services
 from modal_app.settings import ServerSettings
@@ -29,6 +30,7 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
 
     app = FastAPI(title="Amethyst Studio API", version=API_VERSION, lifespan=lifespan)
     app.state.services = services
+    install_fault_handlers(app)
     for module in (accounts, credits, plans, image_models, images):
         app.include_router(module.router)
 
