@@ -39,12 +39,9 @@ _AUTHENTICATE = (
     .join(Account, Account.id == ApiToken.account_id)
     .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
 )
-_TOUCH = (
-    update(ApiToken)
-    .where(ApiToken.id == bindparam("token_id"))
-    .values(last_used_at=bindparam("used_at"))
-    .execution_options(synchronize_session=False)
-)
+_TOKENS = ApiToken.__table__
+# A Core statement, run as one executemany for the whole batch.
+_TOUCH = update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
 
 
 class AccountError(Exception):
@@ -166,7 +163,8 @@ class Accounts:
             return 0
         try:
             with self._store.writes.begin() as session:
-                session.execute(_TOUCH, [{"token_id": key, "used_at": when} for key, when in uses.items()])
+                rows = [{"token_id": key, "used_at": when} for key, when in uses.items()]
+                session.connection().execute(_TOUCH, rows)
         except Exception:
             with self._uses_lock:
                 for key, when in uses.items():
