@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -226,6 +227,10 @@ class JobMonitor:
     def _interval(self, created_at: datetime) -> float:
         return min(self.max_poll_interval, max(self.poll_interval, self._age(created_at) / 10))
 
+    def _next_look(self, created_at: datetime) -> float:
+        # A tenth of jitter: jobs submitted in one burst drift apart instead of being polled in one lump.
+        return self._interval(created_at) * random.uniform(0.9, 1.1)
+
     async def _poll_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._closed:
@@ -264,7 +269,7 @@ class JobMonitor:
                         with contextlib.suppress(Exception):
                             await self.compute.cancel(watch.call_id)
                 else:
-                    watch.due = loop.time() + self._interval(watch.created_at)
+                    watch.due = loop.time() + self._next_look(watch.created_at)
             else:
                 watch.outcome = result
         if errors:

@@ -124,6 +124,25 @@ class ModalImageCompute(ImageCompute):
     async def poll(self, call_id: str) -> PollResult:
         return await self._in_thread(self._poll, call_id)
 
+    async def poll_many(self, call_ids: list[str]) -> dict[str, PollResult | BaseException]:
+        """Polls in at most SDK_THREADS chunks, each looked at one by one in one SDK thread: a thousand
+        calls cost a few thread hops, not a thousand (the loop stays free for requests)."""
+        size = max(1, -(-len(call_ids) // SDK_THREADS))
+        chunks = [call_ids[start : start + size] for start in range(0, len(call_ids), size)]
+        results: dict[str, PollResult | BaseException] = {}
+        for part in await asyncio.gather(*(self._in_thread(self._poll_chunk, chunk) for chunk in chunks)):
+            results.update(part)
+        return results
+
+    def _poll_chunk(self, call_ids: list[str]) -> dict[str, PollResult | BaseException]:
+        results: dict[str, PollResult | BaseException] = {}
+        for call_id in call_ids:
+            try:
+                results[call_id] = self._poll(call_id)
+            except Exception as error:
+                results[call_id] = error
+        return results
+
     async def cancel(self, call_id: str) -> None:
         await self._in_thread(self._cancel, call_id)
 

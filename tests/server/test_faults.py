@@ -161,7 +161,7 @@ def test_a_damaged_database_file_is_refused_at_start(
     middle = (len(data) // page // 2) * page
     data[middle : middle + page] = os.urandom(page)
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreCorrupt, match="damaged|cannot be read"):
+    with pytest.raises(StoreCorrupt, match=r"damaged|cannot be read"):
         build_services(settings)
     assert path.read_bytes() == bytes(data)  # left as it was
 
