@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modal_app.hashing import PasswordHashing
@@ -39,7 +39,7 @@ _AUTHENTICATE = (
     .join(Account, Account.id == ApiToken.account_id)
     .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
 )
-_TOKENS = ApiToken.__table__
+_TOKENS: Table = ApiToken.__table__  # type: ignore[assignment]
 # A Core statement, run as one executemany for the whole batch.
 _TOUCH = update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
 
