@@ -19,18 +19,21 @@ def available() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if not m.name.startswith("_"))
 
 
-def run(name: str) -> dict:
+def run(name: str, args: list[str] | None = None) -> dict:
     module = import_module(f"bench.{name}")
-    return module.main()
+    return module.main(args) if args else module.main()
 
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     names = available()
-    if len(argv) != 1 or (argv[0] != "all" and argv[0] not in names):
-        print(f"usage: python -m bench {{all,{','.join(names)}}}", file=sys.stderr)
+    if not argv or (argv[0] != "all" and argv[0] not in names) or (argv[0] == "all" and len(argv) > 1):
+        print(f"usage: python -m bench {{all,{','.join(names)}}} [options of that benchmark]", file=sys.stderr)
         return 2
-    for name in names if argv[0] == "all" else argv:
+    if argv[0] != "all":  # e.g. python -m bench api --inflight 1000
+        print(json.dumps(run(argv[0], argv[1:])), flush=True)
+        return 0
+    for name in names:
         print(json.dumps(run(name)), flush=True)
     return 0
 

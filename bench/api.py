@@ -1,11 +1,15 @@
-"""Studio API on loopback: job-status requests per second and p99 latency, uvicorn with 2 workers.
+"""Studio API on loopback: job-status latency with jobs in flight beside none, and the server's idle CPU.
 
-Starts ``python -m modal_app serve --workers 2`` on a SQLite file in a temporary folder, signs up, creates
-one image job, then hammers ``GET /v1/images/{id}`` (no wait) from concurrent httpx clients.
+``python -m bench api [--inflight N]`` (default 1,000) starts one uvicorn process on a SQLite file in a
+temporary folder, with Modal compute on the fake cloud whose calls never end (bench/_api_server.py). It
+signs up, creates one job and hammers ``GET /v1/images/{id}`` from concurrent clients (the baseline),
+submits N more jobs that stay in flight, measures the server's CPU while nothing is asked of it, and
+hammers again. Budgets (DESIGN.md): p99 within 1.5x the baseline, idle CPU under 10 % of one core.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -18,12 +22,30 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
-WORKERS = 2
+try:  # the shared workload, once bench/_calibration.py is on this branch
+    from bench._calibration import calibration_ms  # type: ignore[import-not-found, unused-ignore]
+except ImportError:
+
+    def calibration_ms() -> float:
+        """Median of five runs of a fixed pure-Python workload, in ms (stand-in for the shared helper)."""
+        import statistics
+
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            sum(i * i for i in range(300_000))
+            runs.append((time.perf_counter() - started) * 1000)
+        return round(statistics.median(runs), 2)
+
+
 CONCURRENCY = 8
-DURATION_S = 6.0
+DURATION_S = 5.0
 MAX_REQUESTS = 20_000
 WARMUP_REQUESTS = 200
+IDLE_S = 5.0
+SETTLE_S = 2.0
 
 
 def _free_port() -> int:
@@ -46,64 +68,96 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], limit: float = 60.
     raise RuntimeError("the server did not become healthy")
 
 
-async def _hammer(url: str, headers: dict[str, str], job_id: str) -> tuple[list[float], int, float]:
+async def _hammer(client: httpx.AsyncClient, job_id: str) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
+    for _ in range(WARMUP_REQUESTS):
+        await client.get(f"/v1/images/{job_id}")
+    stop_at = time.perf_counter() + DURATION_S
+
+    async def worker() -> None:
+        nonlocal errors
+        while time.perf_counter() < stop_at and len(latencies) < MAX_REQUESTS:
+            started = time.perf_counter()
+            response = await client.get(f"/v1/images/{job_id}")
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                errors += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return latencies, errors, time.perf_counter() - began
+
+
+async def _submit(client: httpx.AsyncClient, count: int) -> None:
+    limit = asyncio.Semaphore(16)
+
+    async def one(n: int) -> None:
+        async with limit:
+            answer = await client.post("/v1/images", json={"model": "flux-schnell", "prompt": f"in flight {n}"})
+            answer.raise_for_status()
+
+    await asyncio.gather(*(one(n) for n in range(count)))
+
+
+def _p(latencies: list[float], share: float) -> float:
+    ordered = sorted(latencies)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000, 2)
+
+
+async def _measure(url: str, token: str, inflight: int, server: psutil.Process) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=10) as client:
-        for _ in range(WARMUP_REQUESTS):
-            await client.get(f"/v1/images/{job_id}")
-        stop_at = time.perf_counter() + DURATION_S
-
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop_at and len(latencies) < MAX_REQUESTS:
-                started = time.perf_counter()
-                response = await client.get(f"/v1/images/{job_id}")
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    errors += 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - began
-    return latencies, errors, elapsed
-
-
-def main() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="amethyst-bench-api-") as folder:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "AMETHYST_COMPUTE": "local", "AMETHYST_BILLING": "off"}
-        env.pop("DATABASE_URL", None)
-        root = Path(__file__).resolve().parent.parent
-        command = [sys.executable, "-m", "modal_app", "serve", "--port", str(port), "--workers", str(WORKERS)]
-        command += ["--data-dir", folder, "--log-level", "warning"]
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
-        try:
-            _wait_healthy(url, process)
-            signup = httpx.post(f"{url}/v1/accounts", json={"email": "bench@example.com", "password": "benchmark!"})
-            headers = {"Authorization": f"Bearer {signup.json()['token']}"}
-            job = httpx.post(
-                f"{url}/v1/images", json={"model": "flux-schnell", "prompt": "bench"}, headers=headers
-            ).json()
-            latencies, errors, elapsed = asyncio.run(_hammer(url, headers, job["id"]))
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+        job = (await client.post("/v1/images", json={"model": "flux-schnell", "prompt": "bench"})).json()
+        baseline, _, _ = await _hammer(client, job["id"])
+        await _submit(client, inflight)
+        await asyncio.sleep(SETTLE_S)
+        before = server.cpu_times()
+        started = time.perf_counter()
+        await asyncio.sleep(IDLE_S)
+        after = server.cpu_times()
+        idle = (after.user + after.system - before.user - before.system) / (time.perf_counter() - started)
+        loaded, errors, elapsed = await _hammer(client, job["id"])
     return {
         "name": "api",
-        "rps": round(len(latencies) / elapsed, 1),
-        "p99_ms": round(p99 * 1000, 2),
-        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
-        "requests": len(latencies),
+        "inflight": inflight,
+        "rps": round(len(loaded) / elapsed, 1),
+        "p99_ms": _p(loaded, 0.99),
+        "p50_ms": _p(loaded, 0.5),
+        "idle_cpu_pct": round(idle * 100, 2),
+        "baseline_p99_ms": _p(baseline, 0.99),
+        "baseline_p50_ms": _p(baseline, 0.5),
+        "requests": len(loaded),
         "errors": errors,
-        "workers": WORKERS,
         "concurrency": CONCURRENCY,
     }
 
 
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m bench api")
+    parser.add_argument("--inflight", type=int, default=1000, help="jobs left running while measuring")
+    args = parser.parse_args(argv or [])
+    with tempfile.TemporaryDirectory(prefix="amethyst-bench-api-") as folder:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        root = Path(__file__).resolve().parent.parent
+        command = [sys.executable, "-m", "bench._api_server", folder, str(port)]
+        env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
+        try:
+            _wait_healthy(url, process)
+            signup = httpx.post(
+                f"{url}/v1/accounts", json={"email": "bench@example.com", "password": "status under load 42"}
+            )
+            signup.raise_for_status()
+            result = asyncio.run(_measure(url, signup.json()["token"], args.inflight, psutil.Process(process.pid)))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    result["calibration_ms"] = calibration_ms()
+    return result
+
+
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    print(json.dumps(main(sys.argv[1:])))

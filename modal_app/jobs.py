@@ -81,10 +81,20 @@ class JobView:
         )
 
 
+@dataclass(frozen=True)
+class ActiveCall:
+    """An unfinished job as the monitor's sweep sees it (call_id None: not handed to the compute yet)."""
+
+    job_id: str
+    call_id: str | None
+    created_at: datetime
+
+
 class JobStore:
     def __init__(self, store: Store, billing_enabled: bool) -> None:
         self._store = store
         self.billing_enabled = billing_enabled
+        self.faults = store.faults
 
     def create(
         self, account_id: str, request: ImageRequest, idempotency_key: str | None = None
@@ -151,6 +161,7 @@ class JobStore:
             return None if row is None else _view(row)
 
     def mark_running(self, job_id: str, call_id: str) -> bool:
+        """Record the call of a queued job; False when the job left ``queued`` meanwhile (cancelled)."""
         with self._store.writes.begin() as session:
             result = session.execute(
                 update(ImageJob)
@@ -224,6 +235,12 @@ class JobStore:
             rows = session.scalars(select(ImageJob).where(ImageJob.state.in_(ACTIVE_STATES))).all()
         return [_view(row) for row in rows]
 
+    def active_calls(self) -> list[ActiveCall]:
+        """Every unfinished job's id, call id and age, in one light query (the sweep runs it often)."""
+        with self._store.engine.connect() as connection:
+            rows = connection.execute(_ACTIVE_CALLS).all()
+        return [ActiveCall(job_id=row.id, call_id=row.call_id, created_at=row.created_at) for row in rows]
+
     def image(self, account_id: str, job_id: str, index: int) -> bytes | None:
         with self._store.reads() as session:
             row = session.execute(
@@ -236,6 +253,7 @@ class JobStore:
 
 _VIEW_COLUMNS = tuple(getattr(ImageJob, name) for name in JobView.__dataclass_fields__)
 _GET_JOB = select(*_VIEW_COLUMNS).where(ImageJob.id == bindparam("job_id"))
+_ACTIVE_CALLS = select(ImageJob.id, ImageJob.call_id, ImageJob.created_at).where(ImageJob.state.in_(ACTIVE_STATES))
 
 
 def _view(row: ImageJob) -> JobView:

@@ -1,4 +1,9 @@
-"""Server settings: one dataclass handed to ``create_app``; ``from_env`` reads the documented variables."""
+"""Server settings: one dataclass handed to ``create_app``; ``from_env`` reads the documented variables.
+
+Without ``AMETHYST_STUDIO_DATA`` (or ``--data-dir``) and ``DATABASE_URL``, the server keeps its SQLite file
+and local token in the platform's data folder (``platformdirs.user_data_path("amethyst-studio")``, e.g.
+``~/.local/share/amethyst-studio`` on Linux), never in the current directory.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,16 @@ if TYPE_CHECKING:
     from modal_app.compute.base import ImageCompute
 
 DEFAULT_MODAL_APP = "amethyst-studio"
+DATA_FOLDER_NAME = "amethyst-studio"
 LOCAL_TOKEN_FILE = "local-token"
+DAY = 86400.0
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder for the Studio API."""
+    from platformdirs import user_data_path
+
+    return user_data_path(DATA_FOLDER_NAME, appauthor=False)
 
 
 @dataclass
@@ -25,12 +39,24 @@ class ServerSettings:
     # Create the single local account at start-up and write its token to <data_dir>/local-token.
     local_account: bool = False
     token_secret: str = ""
+    # Seconds a token may go unused before it is refused and revoked (sliding); 0 = never.
+    token_lifetime: float = 30 * DAY
     signup_credits: int = 0
     modal_app_name: str = DEFAULT_MODAL_APP
     local_image_model: str | None = None
+    # Seconds between looks at a young job's compute call; older jobs are looked at less often, up to
+    # max_poll_interval (a job of age t waits about t/10).
     poll_interval: float = 0.2
+    max_poll_interval: float = 5.0
+    # Seconds between sweeps: unfinished jobs nobody watches, settlements to retry, token bookkeeping.
+    sweep_interval: float = 10.0
     job_timeout: float = 3600.0
     submit_grace: float = 60.0
+    # Password hashing threads (None: half the CPUs, 1 to 4) and failed sign-ins allowed per window.
+    hash_threads: int | None = None
+    signin_per_account: int = 10
+    signin_per_address: int = 30
+    signin_window: float = 900.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
 
@@ -42,7 +68,8 @@ class ServerSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, data_dir: Path | None = None) -> ServerSettings:
         env = os.environ if environ is None else environ
-        folder = data_dir or Path(env.get("AMETHYST_STUDIO_DATA", "studio-data"))
+        named = data_dir or env.get("AMETHYST_STUDIO_DATA")
+        folder = Path(named) if named else default_data_dir()
         compute = env.get("AMETHYST_COMPUTE", "local")
         billing_default = "off" if compute == "local" else "on"
         billing = env.get("AMETHYST_BILLING", billing_default).strip().lower() in {"on", "1", "true", "yes"}
@@ -57,6 +84,7 @@ class ServerSettings:
             billing_enabled=billing,
             local_account=not billing,
             token_secret=env.get("AMETHYST_TOKEN_SECRET", ""),
+            token_lifetime=float(env.get("AMETHYST_TOKEN_LIFETIME_DAYS", "30")) * DAY,
             signup_credits=int(env.get("AMETHYST_SIGNUP_CREDITS", "0")),
             modal_app_name=env.get("AMETHYST_MODAL_APP", DEFAULT_MODAL_APP),
             local_image_model=env.get("AMETHYST_LOCAL_IMAGE_MODEL") or None,

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from modal_app.accounts import AuthContext
 from modal_app.api import accounts, credits, image_models, images, plans
+from modal_app.api.faults import install_fault_handlers
 from modal_app.api.limits import BodyLimit
 from modal_app.api.responses import SafeJSONResponse, validation_error
 from modal_app.contract import Health
@@ -39,6 +40,7 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
         exception_handlers={RequestValidationError: validation_error},
     )
     app.state.services = services
+    install_fault_handlers(app)
     for module in (accounts, credits, plans, image_models, images):
         app.include_router(module.router)
 

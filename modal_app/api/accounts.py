@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from modal_app.accounts import AccountError, EmailTaken
-from modal_app.api.deps import AuthDep, ServicesDep
+from modal_app.accounts import AccountError, EmailTaken, lookup_email
+from modal_app.api.deps import AuthDep, ServicesDep, field_error
 from modal_app.api.schemas import Credentials, SignIn, TokenList, TokenOut, account_out, utc
 from modal_app.contract import Me, Plan, Session
 from modal_app.plans import find_plan
@@ -17,10 +17,13 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=Session)
 async def sign_up(body: Credentials, services: ServicesDep) -> Session:
+    accounts = services.accounts
     try:
-        account = await asyncio.to_thread(services.accounts.sign_up, body.email, body.password)
+        account = await accounts.hashing.run(accounts.sign_up, body.email, body.password)
     except EmailTaken as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except AccountError as error:  # a reserved or invalid email, a weak password: name the field and why
+        raise field_error(error.field or "email", str(error)) from error
     if services.settings.signup_credits > 0:
         await asyncio.to_thread(
             services.ledger.grant,
@@ -30,17 +33,33 @@ async def sign_up(body: Credentials, services: ServicesDep) -> Session:
             None,
             f"welcome:{account.id}",
         )
-    token, _ = await asyncio.to_thread(services.accounts.issue_token, account.id, "sign-up")
+    token, _ = await asyncio.to_thread(accounts.issue_token, account.id, "sign-up")
     return Session(account=account_out(account), token=token)
 
 
-@router.post("/sessions", response_model=Session)
-async def sign_in(body: SignIn, services: ServicesDep) -> Session:
+@router.post(
+    "/sessions",
+    response_model=Session,
+    responses={429: {"description": "Too many failed sign-ins for this account or address; see Retry-After"}},
+)
+async def sign_in(body: SignIn, request: Request, services: ServicesDep) -> Session:
+    email = lookup_email(body.email)
+    address = request.client.host if request.client is not None else None
+    # Counted before hashing (and as a failure until it succeeds), so parallel guesses share the limit.
+    wait = services.signins.attempt(email, address)
+    if wait:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
+    accounts = services.accounts
     try:
-        account = await asyncio.to_thread(services.accounts.verify_password, body.email, body.password)
+        account = await accounts.hashing.run(accounts.verify_password, body.email, body.password)
     except AccountError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
-    token, _ = await asyncio.to_thread(services.accounts.issue_token, account.id, body.label or "sign-in")
+    services.signins.succeeded(email, address)
+    token, _ = await asyncio.to_thread(accounts.issue_token, account.id, body.label or "sign-in")
     return Session(account=account_out(account), token=token)
 
 
@@ -55,7 +74,14 @@ async def list_tokens(auth: AuthDep, services: ServicesDep) -> TokenList:
     tokens = await services.monitor.read(services.accounts.tokens, auth.account_id)
     return TokenList(
         tokens=[
-            TokenOut(id=t.id, label=t.label, created_at=utc(t.created_at), current=t.id == auth.token_id)  # type: ignore[arg-type]
+            TokenOut(
+                id=t.id,
+                label=t.label,
+                created_at=utc(t.created_at),  # type: ignore[arg-type]
+                last_used_at=utc(t.last_used_at),
+                expires_at=utc(t.expires_at),
+                current=t.id == auth.token_id,
+            )
             for t in tokens
         ]
     )

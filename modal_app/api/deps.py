@@ -29,7 +29,7 @@ async def current_auth(
     if auth is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "this token is not valid (signed out or revoked)",
+            "this token is not valid (signed out, revoked, or expired after going unused); sign in again",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return auth

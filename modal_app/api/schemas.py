@@ -57,6 +57,8 @@ class TokenOut(BaseModel):
     id: str
     label: str
     created_at: datetime
+    last_used_at: datetime | None = None
+    expires_at: datetime | None = None  # when it stops working if unused until then; None: never
     current: bool
 
 

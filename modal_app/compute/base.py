@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import abc
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Polls one ``poll_many`` runs at once by default.
+POLL_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,45 @@ class ImageCompute(abc.ABC):
     @abc.abstractmethod
     async def cancel(self, call_id: str) -> None:
         """Ask the compute to stop the call; a finished or unknown call is ignored."""
+
+    async def submit_recorded(self, request: GenerationRequest, record: Callable[[str], bool]) -> tuple[str, bool]:
+        """Start the generation and hand its call id to ``record`` (a blocking database write) at once.
+
+        Returns (call id, what ``record`` returned). When ``record`` returns False (the job was cancelled
+        meanwhile) or raises, the call is cancelled, so no call runs that no job knows of; an exception
+        from ``record`` is re-raised. Raises ComputeError when the start itself fails. Back-ends that can,
+        run ``record`` in the thread that started the call, right after the compute answered.
+        """
+        call_id = await self.submit(request)
+        try:
+            kept = await asyncio.to_thread(record, call_id)
+        except BaseException:
+            await self._cancel_quietly(call_id)
+            raise
+        if not kept:
+            await self._cancel_quietly(call_id)
+        return call_id, kept
+
+    async def _cancel_quietly(self, call_id: str) -> None:
+        try:
+            await self.cancel(call_id)
+        except Exception:
+            log.warning("cancelling call %s failed", call_id, exc_info=True)
+
+    async def poll_many(self, call_ids: list[str]) -> dict[str, PollResult | BaseException]:
+        """Look once at each call; a call whose poll raised maps to the exception. Back-ends with a batch
+        interface override this; the default runs up to POLL_CONCURRENCY polls at once."""
+        limit = asyncio.Semaphore(POLL_CONCURRENCY)
+
+        async def one(call_id: str) -> PollResult | BaseException:
+            async with limit:
+                try:
+                    return await self.poll(call_id)
+                except Exception as error:
+                    return error
+
+        results = await asyncio.gather(*(one(call_id) for call_id in call_ids))
+        return dict(zip(call_ids, results, strict=True))
 
     def readiness(self) -> tuple[bool, str]:
         """Whether submitted jobs can succeed at all, and if not a message saying why and what to do."""

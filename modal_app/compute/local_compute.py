@@ -78,6 +78,10 @@ class LocalImageCompute(ImageCompute):
             return Failed(f"local image generation failed: {type(error).__name__}: {error}")
         return Done(images=list(result["images"]), metadata=dict(result.get("metadata") or {}))
 
+    async def poll_many(self, call_ids: list[str]) -> dict[str, PollResult | BaseException]:
+        # Each poll is a dictionary lookup: no need to spread them over tasks.
+        return {call_id: await self.poll(call_id) for call_id in call_ids}
+
     async def cancel(self, call_id: str) -> None:
         call = self._calls.pop(call_id, None)
         if isinstance(call, Future):

@@ -8,6 +8,7 @@ and ``modal.FunctionCall.from_id``) can be handed in, which is how tests put the
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -21,6 +22,8 @@ from modal_app.compute.base import (
     Pending,
     PollResult,
 )
+
+log = logging.getLogger(__name__)
 
 EXPIRED_MESSAGE = "the image result expired on Modal before it was collected"
 SDK_THREADS = 16
@@ -87,8 +90,58 @@ class ModalImageCompute(ImageCompute):
         except Exception as error:
             raise ComputeError(f"could not start the job on Modal: {type(error).__name__}: {error}") from error
 
+    async def submit_recorded(self, request: GenerationRequest, record: Callable[[str], bool]) -> tuple[str, bool]:
+        """Spawn and record the call id in the same SDK thread, right after Modal answered.
+
+        Modal assigns the id only when the spawn RPC returns, so the id cannot be written before the call
+        exists; this leaves no hop (thread switch, event-loop turn) between the two. If the write fails or
+        the job was cancelled meanwhile, the call is cancelled before this returns.
+        """
+        payload = request.as_dict()
+
+        def start() -> tuple[str, bool]:
+            try:
+                call_id = self._spawn(payload)
+            except Exception as error:
+                raise ComputeError(f"could not start the job on Modal: {type(error).__name__}: {error}") from error
+            try:
+                kept = record(call_id)
+            except BaseException:
+                self._cancel_in_thread(call_id)
+                raise
+            if not kept:
+                self._cancel_in_thread(call_id)
+            return call_id, kept
+
+        return await self._in_thread(start)
+
+    def _cancel_in_thread(self, call_id: str) -> None:
+        try:
+            self._cancel(call_id)
+        except Exception:
+            log.warning("cancelling Modal call %s failed", call_id, exc_info=True)
+
     async def poll(self, call_id: str) -> PollResult:
         return await self._in_thread(self._poll, call_id)
+
+    async def poll_many(self, call_ids: list[str]) -> dict[str, PollResult | BaseException]:
+        """Polls in at most SDK_THREADS chunks, each looked at one by one in one SDK thread: a thousand
+        calls cost a few thread hops, not a thousand (the loop stays free for requests)."""
+        size = max(1, -(-len(call_ids) // SDK_THREADS))
+        chunks = [call_ids[start : start + size] for start in range(0, len(call_ids), size)]
+        results: dict[str, PollResult | BaseException] = {}
+        for part in await asyncio.gather(*(self._in_thread(self._poll_chunk, chunk) for chunk in chunks)):
+            results.update(part)
+        return results
+
+    def _poll_chunk(self, call_ids: list[str]) -> dict[str, PollResult | BaseException]:
+        results: dict[str, PollResult | BaseException] = {}
+        for call_id in call_ids:
+            try:
+                results[call_id] = self._poll(call_id)
+            except Exception as error:
+                results[call_id] = error
+        return results
 
     async def cancel(self, call_id: str) -> None:
         await self._in_thread(self._cancel, call_id)

@@ -3,17 +3,24 @@
 Two session factories: ``reads`` for plain reads, ``writes`` for check-then-act transactions. On SQLite
 the latter begins with ``BEGIN IMMEDIATE`` so concurrent writers (threads or worker processes) are
 serialized before they read; on Postgres the services lock the account row with ``FOR UPDATE``.
+
+An existing SQLite file is checked before use (``PRAGMA quick_check``): a corrupt or empty file stops the
+start with ``StoreCorrupt`` and is left as it is, never replaced by a new database.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from modal_app.store.faults import StorageFaults
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +32,7 @@ class Store:
     engine: Engine
     reads: sessionmaker[Session]
     writes: sessionmaker[Session]
+    faults: StorageFaults = field(default_factory=StorageFaults)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -80,12 +88,48 @@ def migrate(engine: Engine) -> None:
     command.upgrade(config, "heads")
 
 
+class StoreCorrupt(RuntimeError):
+    """The existing database file cannot be used; the message says which file and what to do."""
+
+
+def check_sqlite_file(url: str) -> None:
+    """Refuse an existing SQLite file that is empty or fails ``PRAGMA quick_check`` (raises StoreCorrupt).
+
+    A missing file is fine (a new database is made). A zero-length file is refused, not treated as a new
+    database: it usually means a copy or a disk went wrong, and starting over would hide that.
+    """
+    database = make_url(url).database
+    if not url.startswith("sqlite") or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        return
+    advice = "it was left untouched; restore it from a backup, or move it away to start with an empty database"
+    if path.stat().st_size == 0:
+        raise StoreCorrupt(f"the database file {path} is empty (0 bytes); {advice}")
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = [row[0] for row in connection.execute("PRAGMA quick_check(5)")]
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise StoreCorrupt(f"the database file {path} cannot be read ({error}); {advice}") from error
+    if rows != ["ok"]:
+        raise StoreCorrupt(f"the database file {path} is damaged ({'; '.join(map(str, rows))}); {advice}")
+
+
 def open_store(url: str) -> Store:
+    """Check (SQLite), open and migrate the database; raises StoreCorrupt for a damaged SQLite file."""
+    check_sqlite_file(url)
     engine = create_server_engine(url)
     migrate(engine)
     writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-    return Store(
+    store = Store(
         engine=engine,
         reads=sessionmaker(engine, expire_on_commit=False),
         writes=sessionmaker(writer, expire_on_commit=False),
     )
+    # Any committed transaction proves writes work again after an outage.
+    event.listen(engine, "commit", lambda _connection: store.faults.recovered())
+    return store

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,8 +43,19 @@ class Account(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     plan: Mapped[str] = mapped_column(String(32), default="free")
+    # True only for the account a local server creates for its desktop (never for a sign-up); at most one.
     local: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        Index(
+            "uq_accounts_single_local",
+            "local",
+            unique=True,
+            sqlite_where=text("local = 1"),
+            postgresql_where=text("local"),
+        ),
+    )
 
 
 class ApiToken(Base):
@@ -55,6 +67,8 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Sliding lifetime: a token unused for ServerSettings.token_lifetime is refused (None = never used yet).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class LedgerEntry(Base):
