@@ -183,6 +183,7 @@ async def test_new_chat_starts_from_the_open_chats_parameters_without_failover(c
     assert fields["temperature"] == 0.5 and "failover_model" not in fields and "failover_provider" not in fields
     controller.new_chat(panel(temperature=0.5, failover_model="other"))
     await until(lambda: controller.current is not None and controller.current.id != first.id)
+    await until(lambda: not controller.tasks.names("chat-"))  # the new chat's flow and the list reload ended
     assert controller.current is not None
     assert controller.current.temperature == 0.5 and controller.current.failover_model is None
     assert [s.id for s in seen.of("sessions_listed")[-1][0]] == [controller.current.id, first.id]
@@ -250,7 +251,8 @@ async def test_switching_chats_shows_only_the_open_chats_news(controller: ChatCo
     assert len(seen.of("message_added")) == before
     controller.select(first)
     await until(lambda: controller.current is not None and controller.current.id == first)
-    await until(lambda: len(seen.of("messages_loaded")[-1][0]) == 4)
+    await until(lambda: not controller.tasks.names("chat-"))
+    assert len(seen.of("messages_loaded")[-1][0]) == 4
     assert seen.of("sessions_listed")[-1][1] == first
     assert {s.id for s in controller.sessions} == {first, second}
     assert controller.title_of(first) == "first chat"
