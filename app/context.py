@@ -79,6 +79,7 @@ class AppContext:
             refresh_url=lambda: self.settings.get("catalog.refresh_url"),
             refresh_timeout=lambda: self.settings.get("catalog.refresh_timeout"),
             configured_providers=self._configured_providers,
+            workers=self.workers,
         )
 
     def _configured_providers(self) -> list[str]:
@@ -94,7 +95,7 @@ class AppContext:
 
         # Costs come from the Marketplace catalog's prices (CatalogService.price_for).
         pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
-        return ChatService(self.sessions, pool, prices=self.catalog)
+        return ChatService(self.sessions, pool, prices=self.catalog, tasks=self.tasks, workers=self.workers)
 
     @cached_property
     def gallery(self) -> GalleryService:
@@ -118,8 +119,6 @@ class AppContext:
         if "chat" in self.__dict__:
             self.chat.shutdown()
         self.tasks.cancel_all()
-        if "catalog" in self.__dict__:
-            self.catalog.close()
         if "studio_jobs" in self.__dict__:
             self.studio_jobs.stop()
         if "studio" in self.__dict__:

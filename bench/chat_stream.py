@@ -107,7 +107,7 @@ def main() -> dict[str, Any]:
     async def run() -> dict[str, Any]:
         service = context.chat
         session = await service.create_session(provider="custom", model="slow", title="Benchmark")
-        await service.db(service.store.add_messages, session.id, _history(HISTORY))
+        await context.workers.db(service.store.add_messages, session.id, _history(HISTORY))
         page = ChatPage(context)
         page.resize(1280, 820)
         page.show()

@@ -56,6 +56,13 @@ def qloop(qapp) -> Iterator[qasync.QEventLoop]:
     asyncio.set_event_loop(None)
 
 
+@pytest.fixture(autouse=True)
+def _loop_for_widget_tests(request: pytest.FixtureRequest) -> None:
+    """Every test that drives widgets (asks for ``qtbot``) runs on the qasync loop: no view runs loop-less."""
+    if "qtbot" in request.fixturenames:
+        request.getfixturevalue("qloop")
+
+
 @pytest.fixture
 def screenshot_dir() -> Path:
     folder = ARTIFACTS / "screenshots"

@@ -43,4 +43,10 @@ def make_service(
     anthropic_server: ServerThread | None = None,
     **kwargs,
 ) -> ChatService:  # type: ignore[no-untyped-def]
-    return ChatService(context.sessions, fake_factory(openai_server, anthropic_server), **kwargs)
+    return ChatService(
+        context.sessions,
+        fake_factory(openai_server, anthropic_server),
+        tasks=context.tasks,
+        workers=context.workers,
+        **kwargs,
+    )

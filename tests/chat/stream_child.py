@@ -19,7 +19,12 @@ from tests.fakes.memory_keyring import MemoryKeyring
 
 async def main(data_dir: Path, base_url: str) -> None:
     context = build_context(Paths.resolve(data_dir), keyring_backend=MemoryKeyring(), environ={})
-    service = ChatService(context.sessions, lambda _id: OpenAICompatibleProvider("Fake", base_url, GOOD_KEY))
+    service = ChatService(
+        context.sessions,
+        lambda _id: OpenAICompatibleProvider("Fake", base_url, GOOD_KEY),
+        tasks=context.tasks,
+        workers=context.workers,
+    )
     session = await service.create_session(provider="openai", model="slow")
     print("streaming", flush=True)
     await service.send(session.id, "tell me a long story")

@@ -69,7 +69,7 @@ async def test_killed_mid_stream_keeps_partial_reply(
 
     # The next run opens the same data folder: the reply is kept, marked interrupted.
     context = build_context(Paths.resolve(data_dir), keyring_backend=MemoryKeyring(), environ={})
-    service = ChatService(context.sessions, fake_factory(openai_server))
+    service = ChatService(context.sessions, fake_factory(openai_server), tasks=context.tasks, workers=context.workers)
     try:
         assert await service.open() == 1
         session = (await service.list_sessions())[0]

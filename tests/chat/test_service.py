@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app.context import AppContext
 from app.models.chat import MessageStatus
 from app.services.chat.exporting import ImportFailed, safe_filename
-from app.services.chat.service import ChatService
+from app.services.chat.service import ChatService, reply_task
 from app.services.chat.tokens import TokenEstimator
 from tests.chat.helpers import PriceTable, make_service
 from tests.fakes.chat_servers import Script, ServerThread
@@ -95,7 +95,9 @@ async def test_malformed_data_is_an_error_on_the_message(service: ChatService) -
 async def test_wrong_key_says_key_rejected(context: AppContext, openai_server: ServerThread) -> None:
     from tests.chat.helpers import fake_factory
 
-    svc = ChatService(context.sessions, fake_factory(openai_server, key="sk-bad"))
+    svc = ChatService(
+        context.sessions, fake_factory(openai_server, key="sk-bad"), tasks=context.tasks, workers=context.workers
+    )
     session = await svc.create_session(provider="openai", model="echo")
     reply = await svc.send(session.id, "hi")
     assert reply.status == MessageStatus.ERROR
@@ -123,13 +125,15 @@ async def test_failover_answers_with_the_second_model(service: ChatService) -> N
     assert "answered by openai/echo" in (reply.note or "")
 
 
-async def test_stop_keeps_partial_reply_as_interrupted(service: ChatService, script: Script) -> None:
+async def test_stop_keeps_partial_reply_as_interrupted(
+    service: ChatService, script: Script, context: AppContext
+) -> None:
     script.delay_s = 0.05
     script.tokens = 200
     session = await service.create_session(provider="openai", model="slow")
     deltas: list[str] = []
     service.message_delta.connect(lambda _id, delta: deltas.append(delta))
-    task = service.run(session.id, service.send(session.id, "go"))
+    task = context.tasks.start(reply_task(session.id), service.send(session.id, "go"))
     while len("".join(deltas).split()) < 5:
         await asyncio.sleep(0.02)
     service.stop(session.id)
@@ -145,7 +149,7 @@ async def test_reply_is_written_while_it_grows(service: ChatService, script: Scr
     script.delay_s = 0.02
     script.tokens = 60
     session = await service.create_session(provider="openai", model="slow")
-    task = service.run(session.id, service.send(session.id, "go"))
+    task = context.tasks.start(reply_task(session.id), service.send(session.id, "go"))
     seen_partial = ""
     while not task.done():
         with context.engine.connect() as connection:
@@ -157,10 +161,12 @@ async def test_reply_is_written_while_it_grows(service: ChatService, script: Scr
     assert len(seen_partial) < len((await task).content)
 
 
-async def test_continue_appends_to_an_interrupted_reply(service: ChatService, script: Script) -> None:
+async def test_continue_appends_to_an_interrupted_reply(
+    service: ChatService, script: Script, context: AppContext
+) -> None:
     session = await service.create_session(provider="openai", model="echo")
     reply = await service.send(session.id, "first")
-    await service.db(service.store.update_message, reply.id, content="partial", status="interrupted")
+    await context.workers.db(service.store.update_message, reply.id, content="partial", status="interrupted")
     script.reply = "and the rest"
     continued = await service.continue_reply(reply.id)
     assert continued.id == reply.id
@@ -182,15 +188,15 @@ async def test_edit_replaces_later_messages(service: ChatService) -> None:
     ]
 
 
-async def test_open_marks_unfinished_replies_interrupted(service: ChatService) -> None:
+async def test_open_marks_unfinished_replies_interrupted(service: ChatService, context: AppContext) -> None:
     session = await service.create_session(provider="openai", model="echo")
-    await service.db(service.store.add_message, session.id, "assistant", "half a rep", status="streaming")
+    await context.workers.db(service.store.add_message, session.id, "assistant", "half a rep", status="streaming")
     assert await service.open() == 1
     message = (await service.messages(session.id))[-1]
     assert message.status == MessageStatus.INTERRUPTED and message.content == "half a rep"
 
 
-async def test_search_rename_delete_undo(service: ChatService) -> None:
+async def test_search_rename_delete_undo(service: ChatService, context: AppContext) -> None:
     first = await service.create_session(provider="openai", model="echo")
     await service.send(first.id, "tell me about amethyst crystals")
     second = await service.create_session(provider="openai", model="echo")
@@ -208,7 +214,7 @@ async def test_search_rename_delete_undo(service: ChatService) -> None:
     assert {s.id for s in await service.list_sessions()} == {first.id, second.id}
     await service.delete_session(first.id)
     await service.open()  # the next start purges it for good
-    assert await service.db(service.store.messages, first.id) == []
+    assert await context.workers.db(service.store.messages, first.id) == []
 
 
 async def test_export_and_import_round_trip(service: ChatService, tmp_path: Path) -> None:
@@ -256,7 +262,13 @@ async def test_cost_from_the_catalog_prices(context: AppContext, openai_server: 
     """The Marketplace catalog (real models.json) prices replies: gpt-4.1-mini costs $0.40 / $1.60 per 1M."""
     from tests.chat.helpers import fake_factory
 
-    svc = ChatService(context.sessions, fake_factory(openai_server), prices=context.catalog)
+    svc = ChatService(
+        context.sessions,
+        fake_factory(openai_server),
+        prices=context.catalog,
+        tasks=context.tasks,
+        workers=context.workers,
+    )
     try:
         session = await svc.create_session(provider="openai", model="gpt-4.1-mini")
         reply = await svc.send(session.id, "price me")
@@ -270,7 +282,7 @@ async def test_unexpected_failure_ends_as_an_error_message(context: AppContext) 
     def broken(_provider_id: str):  # type: ignore[no-untyped-def]
         raise RuntimeError("keyring exploded")
 
-    svc = ChatService(context.sessions, broken)
+    svc = ChatService(context.sessions, broken, tasks=context.tasks, workers=context.workers)
     try:
         session = await svc.create_session(provider="openai", model="echo")
         reply = await svc.send(session.id, "hello")

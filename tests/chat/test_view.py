@@ -33,7 +33,7 @@ def page(qtbot, qloop, context: AppContext, openai_server: ServerThread) -> Iter
     widget.show()
     qtbot.waitUntil(lambda: widget.title.text() == "No chat open")
     yield widget
-    widget.service.shutdown()
+    widget.shutdown()
 
 
 def send(qtbot, page: ChatPage, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -189,7 +189,7 @@ def test_delete_undo_and_search(qtbot, page: ChatPage) -> None:  # type: ignore[
     page.sessions.search.clear()
     qtbot.waitUntil(lambda: page.sessions.list.count() == 1)
 
-    page.spawn("chat-delete", page.delete_session(session_id))
+    page.controller.delete(session_id)
     qtbot.waitUntil(lambda: page.sessions.stack.currentWidget() is page.sessions.empty)
     toast = page._toast
     assert toast is not None and toast.action_button is not None
@@ -286,7 +286,7 @@ def test_keyring_is_read_off_the_ui_thread_and_settings_changes_are_seen(  # typ
         return read(service, username)
 
     monkeypatch.setattr(memory_keyring, "get_password", recording)
-    page.keys._known.clear()  # forget what the page learnt before the recording started
+    page.controller.keys._known.clear()  # forget what the page learnt before the recording started
     page.params.provider.setCurrentIndex(page.params.provider.findData("openai"))
     qtbot.waitUntil(lambda: page.params.key_box.isVisibleTo(page))
     page.context.secrets.set("provider:openai", "sk-added-in-settings")  # what Settings → Keys does
@@ -296,7 +296,7 @@ def test_keyring_is_read_off_the_ui_thread_and_settings_changes_are_seen(  # typ
 
     page.params.provider.setCurrentIndex(page.params.provider.findData("custom"))
     page.params.model.setEditText("echo")
-    page.keys._known.clear()
+    page.controller.keys._known.clear()
     send(qtbot, page, "is the key read in a worker?")
     qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
     assert readers, "the keyring was never read"

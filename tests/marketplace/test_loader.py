@@ -84,7 +84,7 @@ def test_a_bad_file_falls_back_to_the_last_good_copy(
 
 
 def test_without_any_good_copy_the_catalog_is_empty_not_a_crash(context: AppContext, tmp_path: Path) -> None:
-    service = CatalogService(context.sessions, catalog_path=tmp_path / "nowhere.json")
+    service = CatalogService(context.sessions, catalog_path=tmp_path / "nowhere.json", workers=context.workers)
     assert service.all() == []
     assert service.problem is not None and "missing" in service.problem
     assert service.get("gpt-4o") is None and service.price_for("gpt-4o") is None

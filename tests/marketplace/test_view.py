@@ -238,7 +238,7 @@ def test_a_failed_refresh_says_so_and_keeps_the_grid(
 def test_a_bad_catalog_file_is_reported_on_the_page(qtbot, qloop, context: AppContext, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "models.json"
     broken.write_text("{ not json", encoding="utf-8")
-    context.__dict__["catalog"] = CatalogService(context.sessions, catalog_path=broken)
+    context.__dict__["catalog"] = CatalogService(context.sessions, catalog_path=broken, workers=context.workers)
     widget = MarketplacePage(context)
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: widget.ready)

@@ -6,14 +6,12 @@ Marketplace searches, rates and refreshes. Listeners registered with ``on_change
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +29,9 @@ from app.services.catalog.schema import LOCAL_PROVIDER_IDS, CatalogEntry, Catalo
 from app.services.catalog.search import CatalogIndex, CatalogQuery
 from app.services.catalog.store import CatalogStore
 
+if TYPE_CHECKING:
+    from app.tasks import Workers
+
 log = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_URL = "https://openrouter.ai/api/v1/models"
@@ -43,10 +44,14 @@ class TokenPrice(NamedTuple):
 
 
 class CatalogService:
+    """The catalog and the person's marks. Loading and refreshing, which read files and the database, run
+    on ``workers``' database thread (``load_async``, ``refresh``), so database work stays in one order."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session] | Callable[[], sessionmaker[Session]],
         *,
+        workers: Workers,
         catalog_path: Path | None = None,
         refresh_url: Callable[[], str] = lambda: DEFAULT_REFRESH_URL,
         refresh_timeout: Callable[[], float] = lambda: 15.0,
@@ -62,7 +67,7 @@ class CatalogService:
         self._by_served: dict[tuple[str, str], str] = {}
         self._listeners: list[Listener] = []
         self._load_lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._workers = workers
 
     # --- loading -------------------------------------------------------------------------------------------
     def _ensure(self) -> CatalogIndex:
@@ -83,18 +88,8 @@ class CatalogService:
         return self.loaded
 
     async def load_async(self) -> LoadedCatalog:
-        """``load`` on the catalog's worker thread, so the UI thread never waits for the file or database."""
-        return await asyncio.wrap_future(self._worker().submit(self.load))
-
-    def _worker(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog")
-        return self._executor
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """``load`` on the database thread, so the UI thread never waits for the file or database."""
+        return await self._workers.db(self.load)
 
     def _install(self, loaded: LoadedCatalog) -> None:
         self._use(*self._prepare(loaded))
@@ -234,7 +229,7 @@ class CatalogService:
         """
         url = self._refresh_url() or DEFAULT_REFRESH_URL
         payload = await fetch_listing(url, timeout=self._refresh_timeout())
-        prepared, result = await asyncio.wrap_future(self._worker().submit(self._merge_and_store, payload, url))
+        prepared, result = await self._workers.db(self._merge_and_store, payload, url)
         self._use(*prepared)
         self._changed("catalog")
         return result

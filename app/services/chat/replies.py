@@ -25,7 +25,7 @@ from app.services.providers.base import (
 )
 
 if TYPE_CHECKING:
-    from app.services.chat.service import ChatService
+    from app.services.chat.reply_host import ReplyHost
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ReplyRun:
     failover model answers instead (and the message notes it); without one, a rate limit is waited out
     with a countdown and retried. Cancelling leaves the partial reply "interrupted"."""
 
-    def __init__(self, service: ChatService, session: SessionInfo, message: MessageInfo, turns: list[Turn]):
+    def __init__(self, service: ReplyHost, session: SessionInfo, message: MessageInfo, turns: list[Turn]):
         self.service = service
         self.session = session
         self.turns = turns
@@ -101,7 +101,7 @@ class ReplyRun:
         while True:
             # Built (or found) on the database thread: the factory reads the key from the keyring, which may
             # block on a locked keyring or a D-Bus round trip. The provider is owned by the factory, reused.
-            provider = await self.service.db(self.service.provider_factory, provider_id)
+            provider = await self.service.workers.db(self.service.provider_factory, provider_id)
             usage: Usage | None = None
             try:
                 async with aclosing(provider.stream(request)) as chunks:  # type: ignore[type-var]
@@ -143,13 +143,13 @@ class ReplyRun:
             tokens_in, tokens_out, estimated = None, None, False
         else:
             prompt = "\n".join([self.session.system_prompt, *(turn.content for turn in self.turns)])
-            tokens_in = await service.db(service.estimator.count, prompt)
-            tokens_out = await service.db(service.estimator.count, content)
+            tokens_in = await service.workers.db(service.estimator.count, prompt)
+            tokens_out = await service.workers.db(service.estimator.count, content)
             estimated = True
         if tokens_in is not None and tokens_out is not None:
             # Off the UI thread: the first price lookup may load the catalog.
-            cost = await service.db(cost_of, service.prices, provider_id, model, tokens_in, tokens_out)
-        final = await service.db(
+            cost = await service.workers.db(cost_of, service.prices, provider_id, model, tokens_in, tokens_out)
+        final = await service.workers.db(
             service.store.update_message,
             self.writer.message_id,
             content=content,

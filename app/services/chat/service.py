@@ -8,14 +8,11 @@ Text reaches the view in batches, at most one ``message_delta`` per ``frame_inte
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,11 +28,19 @@ from app.services.providers.base import (
     ProviderError,
     Turn,
 )
+from app.tasks import TaskRunner, Workers
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 ProviderFactory = Callable[[str], ChatProvider]
+
+REPLY_TASK_PREFIX = "chat-reply-"
+
+
+def reply_task(session_id: int) -> str:
+    """The task name of a session's reply: one at a time per session, a new one replaces the old."""
+    return f"{REPLY_TASK_PREFIX}{session_id}"
+
 
 CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped. Do not repeat anything."
 
@@ -55,6 +60,8 @@ class ChatService(QObject):
         sessions: sessionmaker[Session],
         provider_factory: ProviderFactory,
         *,
+        tasks: TaskRunner,
+        workers: Workers,
         prices: PriceLookup | None = None,
         estimator: TokenEstimator | None = None,
         flush_interval: float = 0.25,
@@ -68,70 +75,37 @@ class ChatService(QObject):
         self.estimator = estimator or TokenEstimator()
         self.flush_interval = flush_interval
         self.frame_interval = frame_interval
-        # One writer thread keeps database writes in order and off the UI thread.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-db")
-        self._streams: dict[int, asyncio.Task[Any]] = {}
+        self.tasks = tasks
+        # The one database thread keeps writes in order and off the UI thread.
+        self.workers = workers
         self._opened = False
-        self._closed = False
         self._warm: set[str] = set()
-        self._warming: set[str] = set()
 
     # plumbing ------------------------------------------------------------------------------------------
-    async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._closed:
-            raise asyncio.CancelledError("the chat service is shut down")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
-
-    def run(self, session_id: int, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Runs a reply (send, regenerate, …) as the session's one streaming task; ``stop`` cancels it."""
-        previous = self._streams.get(session_id)
-        if previous is not None and not previous.done():
-            previous.cancel()
-        task = asyncio.get_event_loop().create_task(coroutine, name=f"chat-{session_id}")
-        self._streams[session_id] = task
-        task.add_done_callback(partial(self._stream_done, session_id))
-        return task
-
-    def _stream_done(self, session_id: int, task: asyncio.Task[Any]) -> None:
-        if self._streams.get(session_id) is task:
-            del self._streams[session_id]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("chat reply failed", exc_info=task.exception())
-
     def is_streaming(self, session_id: int) -> bool:
-        task = self._streams.get(session_id)
-        return task is not None and not task.done()
+        return self.tasks.running(reply_task(session_id))
 
     def stop(self, session_id: int) -> None:
-        task = self._streams.get(session_id)
-        if task is not None:
-            task.cancel()
+        """Cancels the session's reply; it ends "interrupted" with the text received so far."""
+        self.tasks.cancel(reply_task(session_id))
 
     def shutdown(self) -> None:
-        if self._closed:
+        """Stops every reply (each is saved as interrupted while the loop still runs). Safe to call twice."""
+        self.tasks.cancel_prefix(REPLY_TASK_PREFIX)
+
+    async def warm_up(self, provider_id: str) -> None:
+        """Builds the provider's client on the database thread, so the first message does not stall the UI."""
+        if provider_id in self._warm:
             return
-        self._closed = True
-        for task in list(self._streams.values()):
-            task.cancel()
-        self._executor.shutdown(wait=True)
 
-    def warm_up(self, provider_id: str) -> asyncio.Future[None] | None:
-        """Builds the provider's client on the database thread, so the first message does not stall the UI.
-        Returns the pending work, or None when it is done or already under way."""
-        if self._closed or provider_id in self._warm or provider_id in self._warming:
-            return None
-        self._warming.add(provider_id)
+        def build() -> bool:
+            with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
+                self.provider_factory(provider_id).warm_up()
+                return True
+            return False
 
-        def build() -> None:
-            try:
-                with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
-                    self.provider_factory(provider_id).warm_up()
-                    self._warm.add(provider_id)
-            finally:
-                self._warming.discard(provider_id)
-
-        return asyncio.get_running_loop().run_in_executor(self._executor, build)
+        if await self.workers.db(build):
+            self._warm.add(provider_id)
 
     def is_warm(self, provider_id: str) -> bool:
         return provider_id in self._warm
@@ -139,24 +113,24 @@ class ChatService(QObject):
     # sessions ------------------------------------------------------------------------------------------
     async def open(self) -> int:
         """Start-of-run housekeeping: unfinished replies become interrupted, deleted sessions are purged."""
-        interrupted = await self.db(self.store.mark_unfinished_interrupted)
-        await self.db(self.store.purge_deleted)
+        interrupted = await self.workers.db(self.store.mark_unfinished_interrupted)
+        await self.workers.db(self.store.purge_deleted)
         self._opened = True
         return interrupted
 
     async def list_sessions(self) -> list[SessionInfo]:
-        return await self.db(self.store.list_sessions)
+        return await self.workers.db(self.store.list_sessions)
 
     async def session(self, session_id: int) -> SessionInfo:
-        return await self.db(self.store.session, session_id)
+        return await self.workers.db(self.store.session, session_id)
 
     async def create_session(self, **fields: Any) -> SessionInfo:
-        info = await self.db(self.store.create_session, **fields)
+        info = await self.workers.db(self.store.create_session, **fields)
         self.sessions_changed.emit()
         return info
 
     async def update_session(self, session_id: int, **fields: Any) -> SessionInfo:
-        info = await self.db(self.store.update_session, session_id, **fields)
+        info = await self.workers.db(self.store.update_session, session_id, **fields)
         self.session_changed.emit(session_id)
         if "title" in fields:
             self.sessions_changed.emit()
@@ -170,43 +144,45 @@ class ChatService(QObject):
 
     async def delete_session(self, session_id: int) -> None:
         self.stop(session_id)
-        await self.db(self.store.delete_session, session_id)
+        await self.workers.db(self.store.delete_session, session_id)
         self.sessions_changed.emit()
 
     async def restore_session(self, session_id: int) -> None:
-        await self.db(self.store.restore_session, session_id)
+        await self.workers.db(self.store.restore_session, session_id)
         self.sessions_changed.emit()
 
     async def messages(self, session_id: int) -> list[MessageInfo]:
-        return await self.db(self.store.messages, session_id)
+        return await self.workers.db(self.store.messages, session_id)
 
     async def clear(self, session_id: int) -> None:
         self.stop(session_id)
-        await self.db(self.store.clear, session_id)
+        await self.workers.db(self.store.clear, session_id)
         self.messages_reset.emit(session_id)
         self.session_changed.emit(session_id)
 
     async def search(self, text: str) -> list[SearchHit]:
-        return await self.db(self.store.search, text)
+        return await self.workers.db(self.store.search, text)
 
     async def totals(self, session_id: int) -> tuple[int, int, float, bool]:
-        return await self.db(self.store.totals, session_id)
+        return await self.workers.db(self.store.totals, session_id)
 
     async def usage_summary(self, days: int = 30) -> list[UsageRow]:
-        return await self.db(self.store.usage_summary, days)
+        return await self.workers.db(self.store.usage_summary, days)
 
     # export / import -----------------------------------------------------------------------------------
     async def export(self, session_id: int, path: Path) -> Path:
         """Writes Markdown for a ``.md`` path, JSON otherwise; the file name is sanitized."""
-        session, messages = await self.db(lambda: (self.store.session(session_id), self.store.messages(session_id)))
+        session, messages = await self.workers.db(
+            lambda: (self.store.session(session_id), self.store.messages(session_id))
+        )
         suffix = ".md" if path.suffix.lower() in (".md", ".markdown") else ".json"
         target = path.with_name(exporting.safe_filename(path.stem or session.title, suffix))
         body = exporting.to_markdown(session, messages) if suffix == ".md" else exporting.to_json(session, messages)
-        await self.db(target.write_text, body, encoding="utf-8")
+        await self.workers.db(target.write_text, body, encoding="utf-8")
         return target
 
     async def import_json(self, path: Path) -> SessionInfo:
-        raw = await self.db(path.read_text, encoding="utf-8")
+        raw = await self.workers.db(path.read_text, encoding="utf-8")
         fields, rows = exporting.from_json(raw)
 
         def write() -> SessionInfo:
@@ -214,7 +190,7 @@ class ChatService(QObject):
             self.store.add_messages(info.id, rows)
             return info
 
-        info = await self.db(write)
+        info = await self.workers.db(write)
         self.sessions_changed.emit()
         return info
 
@@ -223,23 +199,23 @@ class ChatService(QObject):
         text = text.strip()
         if not text:
             raise ValueError("Type a message first.")
-        session = await self.db(self.store.session, session_id)
+        session = await self.workers.db(self.store.session, session_id)
         if session.title == "New chat":
             session = await self.update_session(session_id, title=_title_from(text))
-        user = await self.db(self.store.add_message, session_id, "user", text)
+        user = await self.workers.db(self.store.add_message, session_id, "user", text)
         self.message_added.emit(user)
         return await self._reply(session)
 
     async def regenerate(self, session_id: int) -> MessageInfo:
         """Replaces the last reply (and anything after the last question) with a new one."""
-        session = await self.db(self.store.session, session_id)
-        messages = await self.db(self.store.messages, session_id)
+        session = await self.workers.db(self.store.session, session_id)
+        messages = await self.workers.db(self.store.messages, session_id)
         last_user = next((m for m in reversed(messages) if m.role == "user"), None)
         if last_user is None:
             raise ValueError("There is nothing to regenerate yet.")
         following = [m for m in messages if m.id > last_user.id]
         if following:
-            await self.db(self.store.delete_from, session_id, following[0].id)
+            await self.workers.db(self.store.delete_from, session_id, following[0].id)
             self.messages_reset.emit(session_id)
         return await self._reply(session)
 
@@ -248,28 +224,30 @@ class ChatService(QObject):
         text = text.strip()
         if not text:
             raise ValueError("The edited message is empty.")
-        original = await self.db(self.store.message, message_id)
+        original = await self.workers.db(self.store.message, message_id)
         if original.role != "user":
             raise ValueError("Only your own messages can be edited.")
-        session = await self.db(self.store.session, original.session_id)
-        await self.db(self.store.delete_from, original.session_id, message_id)
-        await self.db(self.store.add_message, original.session_id, "user", text)
+        session = await self.workers.db(self.store.session, original.session_id)
+        await self.workers.db(self.store.delete_from, original.session_id, message_id)
+        await self.workers.db(self.store.add_message, original.session_id, "user", text)
         self.messages_reset.emit(original.session_id)
         return await self._reply(session)
 
     async def continue_reply(self, message_id: int) -> MessageInfo:
         """Asks the model to carry on an interrupted reply; the new text is appended to it."""
-        message = await self.db(self.store.message, message_id)
-        session = await self.db(self.store.session, message.session_id)
-        history = [m for m in await self.db(self.store.messages, message.session_id) if m.id <= message_id]
+        message = await self.workers.db(self.store.message, message_id)
+        session = await self.workers.db(self.store.session, message.session_id)
+        history = [m for m in await self.workers.db(self.store.messages, message.session_id) if m.id <= message_id]
         turns = [*_turns(history), Turn("user", CONTINUE_PROMPT)]
-        message = await self.db(self.store.update_message, message_id, status=MessageStatus.STREAMING, error=None)
+        message = await self.workers.db(
+            self.store.update_message, message_id, status=MessageStatus.STREAMING, error=None
+        )
         self.message_updated.emit(message)
         return await ReplyRun(self, session, message, turns).run()
 
     async def _reply(self, session: SessionInfo) -> MessageInfo:
-        history = await self.db(self.store.messages, session.id)
-        placeholder = await self.db(
+        history = await self.workers.db(self.store.messages, session.id)
+        placeholder = await self.workers.db(
             self.store.add_message,
             session.id,
             "assistant",

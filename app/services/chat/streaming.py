@@ -8,14 +8,14 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.services.chat.service import ChatService
+    from app.services.chat.reply_host import ReplyHost
 
 
 class ReplyWriter:
     """Collects deltas of ``message_id``; emits ``message_delta`` at most once a frame and writes the whole
     text to the database at most every ``flush_interval`` seconds (never blocking the stream)."""
 
-    def __init__(self, service: ChatService, message_id: int, prefix: str = "") -> None:
+    def __init__(self, service: ReplyHost, message_id: int, prefix: str = "") -> None:
         self._service = service
         self.message_id = message_id
         self._parts: list[str] = [prefix] if prefix else []
@@ -39,8 +39,10 @@ class ReplyWriter:
         now = time.monotonic()
         if now - self._last_write >= self._service.flush_interval and (self._write is None or self._write.done()):
             self._last_write = now
-            self._write = asyncio.ensure_future(
-                self._service.db(self._service.store.write_content, self.message_id, self.text)
+            service = self._service
+            self._write = service.tasks.start(
+                f"chat-write-{self.message_id}",
+                service.workers.db(service.store.write_content, self.message_id, self.text),
             )
 
     def _emit(self) -> None:

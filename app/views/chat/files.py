@@ -1,84 +1,67 @@
 """Dialogs of the Chat place: rename, export, import, clear, usage.
 
 Modal dialogs run from plain slots, never inside a coroutine (a nested event loop inside an asyncio task
-would let other tasks step re-entrantly); the work after the dialog goes to the service as a task.
+would let other tasks step re-entrantly); the work after the dialog goes to the chat controller, which runs
+it as a task and reports the outcome as a notice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from app.services.chat.exporting import ImportFailed, safe_filename
+from app.services.chat.controller import ChatController
+from app.services.chat.exporting import safe_filename
 from app.views.chat.usage_dialog import UsageDialog
-
-if TYPE_CHECKING:
-    from app.views.chat.page import ChatPage
 
 
 class SessionFiles:
-    def __init__(self, page: ChatPage) -> None:
-        self.page = page
+    """``parent`` owns the dialogs; ``exports_folder`` gives the folder export and import start in."""
+
+    def __init__(self, controller: ChatController, parent: QWidget, exports_folder: Callable[[], Path]) -> None:
+        self.controller = controller
+        self.parent = parent
+        self.exports_folder = exports_folder
 
     def rename(self, session_id: int) -> None:
-        page = self.page
-        current = page.sessions.title_of(session_id)
-        title, accepted = QInputDialog.getText(page, "Rename chat", "Name", text=current)
+        current = self.controller.title_of(session_id)
+        title, accepted = QInputDialog.getText(self.parent, "Rename chat", "Name", text=current)
         if accepted and title.strip():
-            page.spawn("chat-rename", page.service.rename(session_id, title))
+            self.controller.rename(session_id, title)
 
     def export(self, session_id: int, kind: str) -> None:
-        page = self.page
-        folder = page.context.paths.folder("exports")
         suffix = ".md" if kind == "md" else ".json"
         filters = "Markdown (*.md)" if kind == "md" else "JSON (*.json)"
-        default = folder / safe_filename(page.sessions.title_of(session_id) or "chat", suffix)
-        chosen, _ = QFileDialog.getSaveFileName(page, "Export chat", str(default), filters)
+        default = self.exports_folder() / safe_filename(self.controller.title_of(session_id) or "chat", suffix)
+        chosen, _ = QFileDialog.getSaveFileName(self.parent, "Export chat", str(default), filters)
         if not chosen:
             return
         path = Path(chosen)
         if path.suffix.lower() != suffix:
             path = path.with_name(path.name + suffix)
-
-        async def run() -> None:
-            written = await page.service.export(session_id, path)
-            page.toast("Chat exported", str(written))
-
-        page.spawn("chat-export", run())
+        self.controller.export(session_id, path)
 
     def import_json(self) -> None:
-        page = self.page
         chosen, _ = QFileDialog.getOpenFileName(
-            page, "Import chat", str(page.context.paths.folder("exports")), "Amethyst chat (*.json)"
+            self.parent, "Import chat", str(self.exports_folder()), "Amethyst chat (*.json)"
         )
-        if not chosen:
-            return
-
-        async def run() -> None:
-            try:
-                session = await page.service.import_json(Path(chosen))
-            except (ImportFailed, OSError) as error:
-                page.toast("Could not import this file", str(error))
-                return
-            await page.select_session(session.id)
-            page.toast("Chat imported", session.title)
-
-        page.spawn("chat-import", run())
+        if chosen:
+            self.controller.import_json(Path(chosen))
 
     def confirm_clear(self, session_id: int) -> None:
         answer = QMessageBox.question(
-            self.page, "Clear conversation", "Remove every message of this chat? This cannot be undone."
+            self.parent, "Clear conversation", "Remove every message of this chat? This cannot be undone."
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.page.spawn("chat-clear", self.page.service.clear(session_id))
+            self.controller.clear(session_id)
 
     def show_usage(self) -> None:
-        page = self.page
+        controller, parent = self.controller, self.parent
 
         async def run() -> None:
-            dialog = UsageDialog(await page.service.usage_summary(), page)
+            dialog = UsageDialog(await controller.service.usage_summary(), parent)
             dialog.open()  # not exec(): no nested event loop inside a task
 
-        page.spawn("chat-usage", run())
+        controller.start("chat-usage", run())

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
+from app.services.chat.controller import ChatController
 from app.views.chat.message_model import MessageRow
 
-if TYPE_CHECKING:
-    from app.views.chat.page import ChatPage
 
-
-def follow_link(page: ChatPage, row: MessageRow, href: str) -> None:
-    service, session_id = page.service, row.info.session_id
+def follow_link(controller: ChatController, toast: Callable[[str], Any], row: MessageRow, href: str) -> None:
+    """Does what ``href`` in ``row``'s bubble asks; ``toast`` shows a short confirmation."""
+    info = row.info
     if href.startswith("copy-code:"):
         blocks = row.rendered().code_blocks
         number = int(href.split(":", 1)[1])
         if number < len(blocks):
             QGuiApplication.clipboard().setText(blocks[number])
-            page.toast("Code copied")
+            toast("Code copied")
     elif href == "action:copy":
         QGuiApplication.clipboard().setText(row.text)
-        page.toast("Message copied")
+        toast("Message copied")
     elif href == "action:edit":
-        page.composer.begin_edit(row.info.id, row.text)
+        controller.begin_edit(info.id, row.text)
     elif href in ("action:regenerate", "action:retry"):
-        service.run(session_id, service.regenerate(session_id))
+        controller.regenerate(info.session_id)
     elif href == "action:continue":
-        service.run(session_id, service.continue_reply(row.info.id))
+        controller.continue_reply(info.session_id, info.id)
     elif href == "action:add-key":
-        page.open_key_settings(row.info.provider)
+        controller.open_key_settings(info.provider or "")
     elif href.startswith(("http://", "https://")):
         QDesktopServices.openUrl(QUrl(href))

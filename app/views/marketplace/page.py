@@ -145,14 +145,9 @@ class MarketplacePage(QWidget):
 
     # --- loading -------------------------------------------------------------------------------------------
     def _start_loading(self) -> None:
-        """Reads the catalog (and opens the cache database) on a worker thread when an event loop runs."""
+        """Reads the catalog (and opens the cache database) on the database thread, in a task."""
         if self.catalog.is_loaded:
             self._loaded()
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self._loaded()  # no event loop (a script or a plain test): load right here
             return
         self.result_count.setText("Loading the catalog…")
         self.context.tasks.start("catalog-load", self._load_in_background(), replace=False)

@@ -1,8 +1,9 @@
 """Whether each provider has a key, read from the keyring off the UI thread and cached until a key changes.
 
 A keyring read can block (a locked GNOME Keyring or KWallet asks for a password, macOS may prompt), so the
-chat never reads it on the UI thread: ``known(provider_id)`` answers from the cache, ``present`` reads in a
-worker thread once. ``SecretStore.on_change`` drops a provider's entry when Settings stores or deletes its key.
+chat never reads it on the UI thread: ``known(provider_id)`` answers from the cache, ``present`` reads on
+the app's blocking-work pool (``Workers``) once. ``SecretStore.on_change`` drops a provider's entry when
+Settings stores or deletes its key.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from PySide6.QtCore import QObject, Signal
 
 from app.services.providers.factory import KeySource, has_key
 from app.services.providers.registry import PROVIDERS, provider
+from app.tasks import Workers
 
 
 class KeyStatus(QObject):
     changed = Signal(str)  # provider id: its answer is known now, or changed
     _secret_changed = Signal(str)  # secret name; emitted from whatever thread changed it, handled on ours
 
-    def __init__(self, secrets: KeySource, parent: QObject | None = None) -> None:
+    def __init__(self, secrets: KeySource, workers: Workers, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._secrets = secrets
+        self._workers = workers
         self._known: dict[str, bool] = {}
         self._reading: dict[str, asyncio.Future[bool]] = {}
         self._secret_changed.connect(self._forget)
@@ -43,10 +46,10 @@ class KeyStatus(QObject):
         return self._known.get(provider_id)
 
     def check(self, provider_id: str) -> None:
-        """Starts reading the keyring when the answer is not known yet; ``changed`` tells when it is."""
+        """Starts reading the keyring when the answer is not known yet; ``changed`` tells when it is.
+        Needs the running event loop (``RuntimeError`` otherwise)."""
         if self.known(provider_id) is None:
-            with contextlib.suppress(RuntimeError):  # no event loop (widget tests without one)
-                self._read_in_thread(provider_id)
+            self._read_in_thread(provider_id)
 
     async def present(self, provider_id: str) -> bool:
         known = self.known(provider_id)
@@ -58,7 +61,9 @@ class KeyStatus(QObject):
         reading = self._reading.get(provider_id)
         if reading is None:
             loop = asyncio.get_running_loop()
-            reading = loop.run_in_executor(None, has_key, provider(provider_id), self._secrets)
+            reading = loop.run_in_executor(
+                self._workers.blocking_executor, has_key, provider(provider_id), self._secrets
+            )
             self._reading[provider_id] = reading  # kept here until done, so the task is not collected
             reading.add_done_callback(lambda done: self._read(provider_id, done))
         return reading
