@@ -42,7 +42,6 @@ def page(qtbot, qloop, context: AppContext) -> Iterator[StudioPage]:  # type: ig
     qtbot.waitUntil(lambda: studio.gallery_panel.model.rowCount() == 3, timeout=10000)
     yield studio
     studio.shutdown()
-    context.gallery.close()
 
 
 def shown_prompts(page: StudioPage) -> list[str]:

@@ -11,6 +11,7 @@ from app.context import AppContext
 from app.services.clients.studio_types import ImageRequest, JobState, NotEnoughCredits
 from app.services.gallery import GalleryQuery
 from app.services.studio.connection import ConnectionState, StudioConnection
+from app.services.studio.controller import StudioController
 from app.services.studio.jobs import JobQueue
 from tests.fakes.image_compute import FakeImageCompute
 from tests.studio.embedded import EmbeddedApi
@@ -29,9 +30,24 @@ class Studio:
         self.context = context
         self.api = api
         self.connection = StudioConnection(
-            context.settings, context.secrets, context.paths.folder("studio-api"), local_app_factory=api
+            context.settings,
+            context.secrets,
+            context.paths.folder("studio-api"),
+            context.tasks,
+            context.workers,
+            local_app_factory=api,
         )
-        self.jobs = JobQueue(self.connection, context.gallery, context.sessions, context.notifier)
+        self.jobs = JobQueue(self.connection, context.gallery, context.sessions, context.tasks, context.workers)
+        # Notifications are the controller's call: nobody looks at a Studio view here unless a test says so.
+        self.controller = StudioController(
+            self.connection,
+            self.jobs,
+            context.gallery,
+            context.notifier,
+            context.tasks,
+            context.settings,
+            lambda: (None, "no enhancer in these tests"),
+        )
         self.notified: list[tuple[str, str, str, dict[str, str]]] = []
         context.notifier.notified.connect(lambda *args: self.notified.append(args))
 
@@ -56,7 +72,6 @@ async def make_studio(context: AppContext) -> AsyncIterator[Callable[[EmbeddedAp
     yield make
     for studio in made:
         await studio.stop()
-    context.gallery.close()
 
 
 def request(count: int = 2, size: str = "1K") -> ImageRequest:
@@ -106,7 +121,7 @@ async def test_submit_watch_and_collect_images(make_studio, context: AppContext)
 async def test_no_notification_while_the_person_watches(make_studio) -> None:  # type: ignore[no-untyped-def]
     studio = make_studio(EmbeddedApi(FakeImageCompute(delay=0.02)))
     await studio.start()
-    studio.jobs.is_watched = lambda: True
+    studio.controller.attach_view(lambda: True)
     ready: list[object] = []
     studio.jobs.images_ready.connect(ready.append)  # emitted right before the notify-or-not decision
     job = await studio.jobs.submit(request(count=1))
