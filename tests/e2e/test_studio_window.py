@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLayout, QStackedLayout, QWidget
 
+from app.__main__ import start_studio
 from app.context import AppContext
 from app.services.clients.studio_types import ImageRequest, JobState
-from app.__main__ import start_studio
 from app.services.studio.connection import ConnectionState
 from app.views.main_window import MainWindow
 from app.views.sidebar import SidebarMode
