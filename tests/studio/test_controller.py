@@ -173,3 +173,33 @@ async def test_gallery_edits_delete_undo_purge_and_save(make_studio, context: Ap
     controller.save(kept, tmp_path / "missing-folder" / "x.png" / "y.png")
     await until(lambda: len(messages) == 2)
     assert messages[1][0] == "The image could not be saved"
+
+
+class FailsOnce:
+    """A Local server factory whose first start fails (a port or disk problem), then works."""
+
+    def __init__(self, api: EmbeddedApi) -> None:
+        self.api = api
+        self.calls = 0
+
+    def __call__(self, data_dir: Path) -> tuple[object, str]:
+        self.calls += 1
+        if self.calls == 1:
+            raise OSError("the data folder is not writable")
+        return self.api(data_dir)
+
+
+async def test_opening_the_studio_retries_a_failed_connection_but_never_starts_one(make_studio) -> None:  # type: ignore[no-untyped-def]
+    factory = FailsOnce(EmbeddedApi(FakeImageCompute()))
+    studio = make_studio(factory)  # type: ignore[arg-type]
+    controller, connection = studio.controller, studio.connection
+    controller.view_opened()  # before the app's start: nothing happens
+    assert connection.state == ConnectionState.DISCONNECTED and factory.calls == 0
+    controller.start()
+    await until(lambda: connection.state == ConnectionState.ERROR)
+    assert "not writable" in connection.error_message
+    controller.view_opened()
+    await until(lambda: connection.state == ConnectionState.CONNECTED)
+    assert factory.calls == 2
+    controller.view_opened()  # connected: nothing to retry
+    assert connection.state == ConnectionState.CONNECTED and factory.calls == 2

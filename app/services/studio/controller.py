@@ -2,7 +2,8 @@
 
 - ``start()`` is the one place the Studio connection is started. The app calls it once at start-up, so the
   header shows the balance and unfinished jobs are watched again even when the Studio is never opened;
-  ``retry()`` is the banner's Retry. Each connect resumes the job queue.
+  ``retry()`` is the banner's Retry, and opening the Studio retries a failed connection (``view_opened``).
+  Each connect resumes the job queue.
 - Jobs: ``generate`` and ``cancel``. When a job's images are ready and nobody is looking at the Studio (the
   view tells through ``attach_view``), a notification goes out and the job stays ``unseen`` until the
   Studio is shown again.
@@ -104,6 +105,12 @@ class StudioController(QObject):
     def retry(self) -> None:
         """Connect again with the current settings (after an error)."""
         self.connection.start_reconnect()
+
+    def view_opened(self) -> None:
+        """The Studio was opened: a connection that failed or was refused is tried again (the server may be
+        up, or the token set, by now). Before ``start`` this does nothing: opening the place starts nothing."""
+        if self._started and self.connection.state in {ConnectionState.ERROR, ConnectionState.AUTH_NEEDED}:
+            self.retry()
 
     def _connected(self) -> None:
         self._tasks.start("studio-resume", self.jobs.resume())

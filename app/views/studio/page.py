@@ -112,6 +112,7 @@ class StudioPage(QWidget):
             self.queue.add_job(job)
         self.gallery_panel.reload()
         self._connected_models()
+        self.controller.view_opened()
 
     def _wire(self) -> None:
         connection, jobs, controller = self.connection, self.jobs, self.controller
