@@ -121,11 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def start_studio(window, context) -> None:  # type: ignore[no-untyped-def]
     """Connect to the Studio API now, not when Studio opens: the header shows the balance, and jobs that
-    were running when the app last quit are watched again (and notify when they finish)."""
+    were running when the app last quit are watched again (and notify when they finish). The one start."""
     from app.views.studio.header_link import link_header
 
-    context.studio.on_connected.append(lambda: context.tasks.start("studio-resume", context.studio_jobs.resume()))
-    link_header(window.header, context)
+    link_header(window.header, context.studio)
+    context.studio_controller.start()
 
 
 def _exit_after_first_paint(window) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from app.services.gallery import GalleryService
     from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
+    from app.services.studio.controller import StudioController
+    from app.services.studio.enhance import PromptEnhancer
     from app.services.studio.jobs import JobQueue
 
 
@@ -39,6 +41,7 @@ class AppContext:
     settings: Settings
     redactor: Redactor = field(default_factory=Redactor)
     keyring_backend: Any = None  # a keyring backend for tests; None means the system's
+    prompt_enhancer: PromptEnhancer | None = None  # a fixed Studio prompt enhancer; None: Settings → Studio
     tasks: TaskRunner = field(default_factory=TaskRunner)
     workers: Workers = field(default_factory=Workers)
     notifier: Notifier = field(default_factory=Notifier)
@@ -101,19 +104,46 @@ class AppContext:
     def gallery(self) -> GalleryService:
         from app.services.gallery import GalleryService
 
-        return GalleryService(self.sessions, self.paths.folder("gallery"), self.paths.folder("thumbnails"))
+        return GalleryService(
+            self.sessions, self.paths.folder("gallery"), self.paths.folder("thumbnails"), self.workers
+        )
 
     @cached_property
     def studio(self) -> StudioConnection:
         from app.services.studio.connection import StudioConnection
 
-        return StudioConnection(self.settings, self.secrets, self.paths.folder("studio-api"))
+        return StudioConnection(self.settings, self.secrets, self.paths.folder("studio-api"), self.tasks, self.workers)
 
     @cached_property
     def studio_jobs(self) -> JobQueue:
         from app.services.studio.jobs import JobQueue
 
-        return JobQueue(self.studio, self.gallery, self.sessions, self.notifier)
+        return JobQueue(self.studio, self.gallery, self.sessions, self.tasks, self.workers)
+
+    @cached_property
+    def studio_controller(self) -> StudioController:
+        """The Studio place's controller; ``start()`` on it is what connects to the Studio API."""
+        from app.services.studio.controller import StudioController
+
+        return StudioController(
+            self.studio,
+            self.studio_jobs,
+            self.gallery,
+            self.notifier,
+            self.tasks,
+            self.settings,
+            self._studio_enhancer,
+        )
+
+    def _studio_enhancer(self) -> tuple[PromptEnhancer | None, str]:
+        """``prompt_enhancer`` when set, else the chat model chosen in Settings → Studio (or why none)."""
+        if self.prompt_enhancer is not None:
+            return self.prompt_enhancer, ""
+        from app.services.studio.chat_enhancer import chat_enhancer
+
+        model = str(self.settings.get("studio.enhance_model"))
+        # Chat's services are built when a prompt is first enhanced, not when the Studio opens.
+        return chat_enhancer(model, lambda provider_id: self.chat.provider_factory(provider_id), self.secrets)
 
     def close(self) -> None:
         if "chat" in self.__dict__:
@@ -123,8 +153,6 @@ class AppContext:
             self.studio_jobs.stop()
         if "studio" in self.__dict__:
             self.studio.stop_server()
-        if "gallery" in self.__dict__:
-            self.gallery.close()
         self.workers.shutdown()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -169,7 +169,6 @@ async def _run(app: Any, data_dir: Path) -> dict[str, Any]:
             panel.deleteLater()
             await asyncio.sleep(0.05)
     finally:
-        context.gallery.close()
         context.close()
     return results
 

@@ -35,9 +35,14 @@ async def _measure(data_dir: Path, poll_interval: float | None = None) -> list[f
     default_poll = ServerSettings(database_url="sqlite://").poll_interval
     api = EmbeddedApi(compute, poll_interval=poll_interval or default_poll)
     connection = StudioConnection(
-        context.settings, context.secrets, context.paths.folder("studio-api"), local_app_factory=api
+        context.settings,
+        context.secrets,
+        context.paths.folder("studio-api"),
+        context.tasks,
+        context.workers,
+        local_app_factory=api,
     )
-    jobs = JobQueue(connection, context.gallery, context.sessions, context.notifier)
+    jobs = JobQueue(connection, context.gallery, context.sessions, context.tasks, context.workers)
     seen: dict[str, float] = {}
     jobs.job_changed.connect(
         lambda job: job.state == JobState.COMPLETED and seen.setdefault(job.server_id, time.perf_counter())
@@ -59,7 +64,6 @@ async def _measure(data_dir: Path, poll_interval: float | None = None) -> list[f
     finally:
         await jobs.close()
         await connection.close()
-        context.gallery.close()
         context.close()
     return latencies
 

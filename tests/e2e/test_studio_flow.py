@@ -24,7 +24,6 @@ def pages(context: AppContext) -> Iterator[list[StudioPage]]:
     yield made
     for page in made:
         page.shutdown()
-    context.gallery.close()
 
 
 def type_prompt(qtbot, page: StudioPage, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -42,7 +42,6 @@ def page(qtbot, qloop, context: AppContext) -> Iterator[StudioPage]:  # type: ig
     qtbot.waitUntil(lambda: studio.gallery_panel.model.rowCount() == 3, timeout=10000)
     yield studio
     studio.shutdown()
-    context.gallery.close()
 
 
 def shown_prompts(page: StudioPage) -> list[str]:
@@ -208,3 +207,12 @@ def test_dropped_files_are_imported(qtbot, page: StudioPage, tmp_path: Path) -> 
     page.gallery_panel.dropEvent(event)
     qtbot.waitUntil(lambda: "a dropped comet" in shown_prompts(page))
     assert page.toast is not None and page.toast.title_label.text() == "1 image imported"
+
+
+def test_shutdown_twice_is_harmless(qtbot, page: StudioPage, recwarn) -> None:  # type: ignore[no-untyped-def]
+    """The window shuts its places down when it closes, and tests (or a page closed first) may have already."""
+    page.gallery_panel.shutdown()
+    page.shutdown()
+    page.shutdown()
+    assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
+    assert not page.controller.watched  # the page let go of the controller

@@ -3,39 +3,30 @@
 from __future__ import annotations
 
 from app.context import AppContext
-from app.services.studio.connection import ConnectionState, StudioConnection
+from app.services.studio.connection import ConnectionState
 from app.views.header import Header
 from app.views.studio.header_link import link_header
 from tests.fakes.image_compute import FakeImageCompute
 from tests.studio.embedded import EmbeddedApi
+from tests.studio.page_harness import use_api
 
 
 def test_badge_reads_local_free_then_follows_billing(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
-    context.studio = StudioConnection(  # type: ignore[misc]
-        context.settings,
-        context.secrets,
-        context.paths.folder("studio-api"),
-        local_app_factory=EmbeddedApi(FakeImageCompute()),
-    )
+    use_api(context, EmbeddedApi(FakeImageCompute()))
     header = Header()
     qtbot.addWidget(header)
-    link_header(header, context)
+    link_header(header, context.studio)
+    assert context.studio.state == ConnectionState.DISCONNECTED  # linking starts nothing
+    context.studio_controller.start()
     qtbot.waitUntil(lambda: context.studio.state == ConnectionState.CONNECTED, timeout=15000)
     assert header.credits.text() == "Local · free"
     assert "Local" in header.connection.text() and "Connecting" not in header.connection.text()
-    context.studio.stop_server()
-    context.gallery.close()
 
 
 def test_badge_shows_credits_with_billing_on(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
-    context.studio = StudioConnection(  # type: ignore[misc]
-        context.settings,
-        context.secrets,
-        context.paths.folder("studio-api"),
-        local_app_factory=EmbeddedApi(FakeImageCompute(), billing=True, credits=42),
-    )
+    use_api(context, EmbeddedApi(FakeImageCompute(), billing=True, credits=42))
     header = Header()
     qtbot.addWidget(header)
-    link_header(header, context)
+    link_header(header, context.studio)
+    context.studio_controller.start()
     qtbot.waitUntil(lambda: header.credits.text() == "42 credits", timeout=15000)
-    context.studio.stop_server()

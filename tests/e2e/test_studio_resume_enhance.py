@@ -13,8 +13,11 @@ from tests.studio.page_harness import open_studio
 
 
 def forget_studio_services(context: AppContext) -> None:
-    """What a restart does to the services: built anew on the same data folder."""
-    for name in ("studio", "studio_jobs"):
+    """What a restart does to the services: stopped as ``AppContext.close`` stops them, then built anew on
+    the same data folder."""
+    context.studio_jobs.stop()
+    context.studio.stop_server()
+    for name in ("studio", "studio_jobs", "studio_controller"):
         context.__dict__.pop(name, None)
 
 
@@ -27,10 +30,9 @@ def test_unfinished_job_resumes_after_restart(qtbot, qloop, context: AppContext)
     qtbot.mouseClick(first.form.generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(compute.held()) and bool(first.queue.rows), timeout=10000)
     server_id = next(iter(first.queue.rows))
-    first.shutdown()  # quit: watchers stop, the embedded API stops, the job is left running on the "GPU"
+    first.shutdown()  # quit: the page closes,
     first.close()
-
-    forget_studio_services(context)
+    forget_studio_services(context)  # watchers stop, the embedded API stops, the job is left running on the "GPU"
     second = open_studio(qtbot, context, api)
     try:
         qtbot.waitUntil(lambda: server_id in second.queue.rows, timeout=10000)
@@ -42,7 +44,6 @@ def test_unfinished_job_resumes_after_restart(qtbot, qloop, context: AppContext)
         assert {r.job_id for r in second.gallery_panel.records()} == {server_id}
     finally:
         second.shutdown()
-        context.gallery.close()
 
 
 class RewritingChat:
@@ -63,7 +64,7 @@ def test_enhance_rewrites_the_prompt_and_reports_failures(qtbot, qloop, context:
     chat = RewritingChat('Prompt: "A red fox curled in fresh snow at dawn, soft rim light, 85mm"')
     enhancer = ChatPromptEnhancer(chat.complete)
     assert isinstance(enhancer, PromptEnhancer)
-    context.prompt_enhancer = enhancer  # type: ignore[attr-defined]
+    context.prompt_enhancer = enhancer
     page = open_studio(qtbot, context, EmbeddedApi(FakeImageCompute()))
     try:
         assert not page.form.enhance.isEnabled()  # nothing to enhance yet
@@ -83,7 +84,6 @@ def test_enhance_rewrites_the_prompt_and_reports_failures(qtbot, qloop, context:
         assert page.form.enhance.text() == "Enhance"
     finally:
         page.shutdown()
-        context.gallery.close()
 
 
 def test_enhance_disabled_with_a_reason_without_a_chat_model(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +94,6 @@ def test_enhance_disabled_with_a_reason_without_a_chat_model(qtbot, qloop, conte
         assert "Settings" in page.form.enhance.toolTip() and "Settings" in page.form.enhance_note.text()
     finally:
         page.shutdown()
-        context.gallery.close()
 
 
 def test_enhance_through_the_chat_model_chosen_in_settings(qtbot, qloop, context: AppContext) -> None:  # type: ignore[no-untyped-def]
@@ -122,4 +121,3 @@ def test_enhance_through_the_chat_model_chosen_in_settings(qtbot, qloop, context
     finally:
         page.shutdown()
         server.stop()
-        context.gallery.close()

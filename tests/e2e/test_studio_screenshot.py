@@ -77,4 +77,3 @@ def test_studio_screenshot(qtbot, qloop, context: AppContext, screenshot_dir: Pa
         assert page.grab().save(str(screenshot_dir / "studio-detail.png"))
     finally:
         page.shutdown()
-        context.gallery.close()

@@ -11,9 +11,10 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLayout, QStackedLayout, QWidget
 
+from app.__main__ import start_studio
 from app.context import AppContext
 from app.services.clients.studio_types import ImageRequest, JobState
-from app.services.studio.connection import ConnectionState, StudioConnection
+from app.services.studio.connection import ConnectionState
 from app.views.main_window import MainWindow
 from app.views.sidebar import SidebarMode
 from app.views.studio.page import StudioPage
@@ -21,14 +22,9 @@ from app.views.tray import TrayController
 from modal_app.compute.local_compute import NO_LOCAL_MODEL, LocalImageCompute
 from tests.fakes.image_compute import FakeImageCompute
 from tests.studio.embedded import EmbeddedApi
+from tests.studio.page_harness import use_api
 
 LONG_PROMPT = "A lighthouse at dusk, volumetric light, 35mm film, rolling fog over black basalt rocks"
-
-
-def use_api(context: AppContext, api: EmbeddedApi) -> None:
-    context.studio = StudioConnection(  # type: ignore[misc]
-        context.settings, context.secrets, context.paths.folder("studio-api"), local_app_factory=api
-    )
 
 
 @pytest.fixture
@@ -45,6 +41,7 @@ def window_for(qtbot, qloop, context: AppContext) -> Iterator:  # type: ignore[n
         window.open_place("studio")
         page = window.page("studio")
         assert isinstance(page, StudioPage)
+        start_studio(window, context)  # what the app does once its first place is shown
         qtbot.waitUntil(lambda: context.studio.state == ConnectionState.CONNECTED, timeout=20000)
         qtbot.waitUntil(lambda: page.form.model.count() > 0)
         windows.append(window)
@@ -53,7 +50,6 @@ def window_for(qtbot, qloop, context: AppContext) -> Iterator:  # type: ignore[n
     yield make
     for window in windows:
         window.page("studio").shutdown()  # type: ignore[attr-defined]
-    context.gallery.close()
 
 
 def submit(qtbot, page: StudioPage, request: ImageRequest) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ def press_ctrl(window: MainWindow, key: Qt.Key) -> None:
 
 
 @pytest.fixture
-def make_window(qtbot) -> MakeWindow:
+def make_window(qtbot, qloop) -> MakeWindow:
     def make(context: AppContext) -> MainWindow:
         window = MainWindow(context)
         qtbot.addWidget(window)

@@ -17,9 +17,7 @@ from tests.studio.helpers import png_bytes
 @pytest.fixture
 def gallery(context: AppContext):  # type: ignore[no-untyped-def]
     folder = context.paths.folder
-    service = GalleryService(context.sessions, folder("gallery"), folder("thumbs"))
-    yield service
-    service.close()
+    return GalleryService(context.sessions, folder("gallery"), folder("thumbs"), context.workers)
 
 
 def meta(prompt: str, model: str = "flux-schnell", seed: int = 7) -> ImageMetadata:

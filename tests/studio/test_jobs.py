@@ -2,73 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-
 import pytest
 
 from app.context import AppContext
-from app.services.clients.studio_types import ImageRequest, JobState, NotEnoughCredits
+from app.services.clients.studio_types import JobState, NotEnoughCredits
 from app.services.gallery import GalleryQuery
-from app.services.studio.connection import ConnectionState, StudioConnection
-from app.services.studio.jobs import JobQueue
 from tests.fakes.image_compute import FakeImageCompute
 from tests.studio.embedded import EmbeddedApi
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    async def wait() -> None:
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(wait(), timeout)
-
-
-class Studio:
-    def __init__(self, context: AppContext, api: EmbeddedApi) -> None:
-        self.context = context
-        self.api = api
-        self.connection = StudioConnection(
-            context.settings, context.secrets, context.paths.folder("studio-api"), local_app_factory=api
-        )
-        self.jobs = JobQueue(self.connection, context.gallery, context.sessions, context.notifier)
-        self.notified: list[tuple[str, str, str, dict[str, str]]] = []
-        context.notifier.notified.connect(lambda *args: self.notified.append(args))
-
-    async def start(self) -> None:
-        await self.connection.reconnect()
-        assert self.connection.state == ConnectionState.CONNECTED, self.connection.error_message
-        await self.jobs.resume()
-
-    async def stop(self) -> None:
-        await self.jobs.close()
-        await self.connection.close()
-
-
-@pytest.fixture
-async def make_studio(context: AppContext) -> AsyncIterator[Callable[[EmbeddedApi], Studio]]:
-    made: list[Studio] = []
-
-    def make(api: EmbeddedApi) -> Studio:
-        made.append(Studio(context, api))
-        return made[-1]
-
-    yield make
-    for studio in made:
-        await studio.stop()
-    context.gallery.close()
-
-
-def request(count: int = 2, size: str = "1K") -> ImageRequest:
-    return ImageRequest(
-        model="qwen-image-lightning",
-        prompt="a lighthouse at dusk",
-        size=size,
-        aspect_ratio="16:9",
-        count=count,
-        seed=42,
-        negative_prompt="fog",
-    )
+from tests.studio.service_harness import request, until
 
 
 async def test_local_connection_is_free_and_lists_models(make_studio) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +47,7 @@ async def test_submit_watch_and_collect_images(make_studio, context: AppContext)
 async def test_no_notification_while_the_person_watches(make_studio) -> None:  # type: ignore[no-untyped-def]
     studio = make_studio(EmbeddedApi(FakeImageCompute(delay=0.02)))
     await studio.start()
-    studio.jobs.is_watched = lambda: True
+    studio.controller.attach_view(lambda: True)
     ready: list[object] = []
     studio.jobs.images_ready.connect(ready.append)  # emitted right before the notify-or-not decision
     job = await studio.jobs.submit(request(count=1))

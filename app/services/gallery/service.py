@@ -1,17 +1,15 @@
 """The gallery as the views see it: async methods over the store, files and thumbnails, and Qt signals.
 
-Blocking work (SQLite, Pillow, file copies) runs in a single worker thread so writes stay ordered; the
-thumbnail cache has its own pool.
+Blocking work (SQLite, Pillow, file copies) runs on the app's database thread (``Workers.db``) so writes
+stay ordered; thumbnails are made on the shared blocking pool (``Workers.blocking``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from app.services.gallery.files import IMPORTABLE_SUFFIXES, export_image, slug, 
 from app.services.gallery.metadata import ImageMetadata, read_metadata, write_png
 from app.services.gallery.store import GalleryQuery, GalleryRecord, GalleryStore
 from app.services.gallery.thumbnails import ThumbnailCache
+from app.tasks import Workers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,15 +48,17 @@ class GalleryService(QObject):
     changed = Signal()  # rows added, removed, restored or edited
     image_added = Signal(object)  # GalleryRecord
 
-    def __init__(self, sessions: sessionmaker[Session], folder: Path, thumbnails_folder: Path) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], folder: Path, thumbnails_folder: Path, workers: Workers
+    ) -> None:
         super().__init__()
         self.folder = folder
         self.store = GalleryStore(sessions)
-        self.thumbnails = ThumbnailCache(thumbnails_folder)
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gallery")
+        self.thumbnails = ThumbnailCache(thumbnails_folder, workers)
+        self._workers = workers
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+        return await self._workers.db(function, *args)
 
     # --- reading -----------------------------------------------------------------------------------
     async def query(self, query: GalleryQuery) -> list[GalleryRecord]:
@@ -147,7 +148,3 @@ class GalleryService(QObject):
 
     async def export(self, record: GalleryRecord, target: Path) -> Path:
         return await self._run(export_image, record.path, target, record.metadata)
-
-    def close(self) -> None:
-        self.thumbnails.close()
-        self._worker.shutdown(wait=False, cancel_futures=True)

@@ -1,26 +1,28 @@
 """Thumbnails made off the UI thread with Pillow and cached on disk, keyed by the source's path and mtime.
 
-The work runs in a small thread pool and is pure Pillow (which releases the GIL while it decodes and
-resizes); no Qt call happens off the UI thread. A worker hands back the pixels already cropped to the
-cell and in the byte order of a 32-bit Qt image, so the UI thread only copies them into an image.
+The work runs on the app's blocking pool (``Workers.blocking``) and is pure Pillow (which releases the GIL
+while it decodes and resizes); no Qt call happens off the UI thread. A worker hands back the pixels already
+cropped to the cell and in the byte order of a 32-bit Qt image, so the UI thread only copies them into an
+image.
 (A process pool was measured too: no better for scrolling stalls, slower first thumbnails because of
 process start-up, and it needs ``freeze_support`` in a frozen app.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.tasks import Workers
+
 THUMBNAIL_SIZE = 256
-WORKERS = 2
+WARM_THREADS = 2  # threads started before the first screen asks (a pool starts one per waiting call)
 
 
 class ThumbnailError(Exception):
@@ -87,22 +89,21 @@ def _warm_up() -> None:
 
 
 class ThumbnailCache:
-    def __init__(self, folder: Path, size: int = THUMBNAIL_SIZE, executor: Executor | None = None) -> None:
+    """Thumbnails of ``size`` pixels cached as JPEG files under ``folder``, made on ``workers``' blocking pool.
+
+    The executor is never this object's: ``Workers`` owns it and shuts it down with the app.
+    """
+
+    def __init__(self, folder: Path, workers: Workers, size: int = THUMBNAIL_SIZE) -> None:
         self.folder = folder
         self.size = size
-        self._executor = executor
-        self._owns_executor = executor is None
-
-    @property
-    def executor(self) -> Executor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="thumbnails")
-        return self._executor
+        self._workers = workers
 
     def warm_up(self) -> None:
-        """Start the workers now (and import Pillow's plugins), so the first thumbnails do not wait."""
-        for _ in range(WORKERS):
-            self.executor.submit(_warm_up)
+        """Start the pool's threads now (and import Pillow's plugins), so the first thumbnails do not wait."""
+        executor = self._workers.blocking_executor
+        for _ in range(WARM_THREADS):
+            executor.submit(_warm_up)
 
     def cache_path(self, source: Path) -> Path:
         return cache_path(self.folder, source, self.size)
@@ -111,18 +112,15 @@ class ThumbnailCache:
         """Blocking: make (or read) the thumbnail in this process."""
         return make_thumbnail(self.folder, source, self.size, cell)
 
-    def submit(self, source: Path, cell: tuple[int, int] | None = None):  # type: ignore[no-untyped-def]
-        """A ``concurrent.futures.Future`` of the thumbnail, made by a worker."""
-        return self.executor.submit(make_thumbnail, self.folder, source, self.size, cell)
+    def submit(self, source: Path, cell: tuple[int, int] | None = None) -> Future[Thumbnail]:
+        """A ``concurrent.futures.Future`` of the thumbnail, made by a worker thread.
+
+        Raises ``WorkersClosed`` once the app is closing."""
+        return self._workers.blocking_executor.submit(make_thumbnail, self.folder, source, self.size, cell)
 
     async def get(self, source: Path, cell: tuple[int, int] | None = None) -> Thumbnail:
-        return await asyncio.wrap_future(self.submit(source, cell))
+        return await self._workers.blocking(make_thumbnail, self.folder, source, self.size, cell)
 
     def forget(self, source: Path) -> None:
         with contextlib.suppress(ThumbnailError):
             self.cache_path(source).unlink(missing_ok=True)
-
-    def close(self) -> None:
-        if self._owns_executor and self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None

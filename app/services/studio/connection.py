@@ -1,6 +1,9 @@
 """The desktop's connection to a Studio API: Local (embedded, the default) or Cloud (URL + keyring token).
 
 An explicit state enum with one Qt signal per change; the header's credits badge text as a signal too.
+Background work (a reconnect after a settings change, the credits refresher) runs as named tasks on the
+app's ``TaskRunner``; starting the embedded server runs on ``Workers.blocking``. Nothing here starts the
+connection on its own: ``StudioController.start`` does, once.
 """
 
 from __future__ import annotations
@@ -8,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,14 @@ from app.services.clients.studio import StudioClient
 from app.services.clients.studio_types import AuthNeeded, Credits, ModelTable, StudioError
 from app.services.secrets import SecretStore
 from app.services.studio.embedded import EmbeddedServer, LocalAppFactory, default_local_app
+from app.tasks import TaskRunner, Workers
 
 log = logging.getLogger(__name__)
 
 TOKEN_SECRET = "studio:token"
 CREDITS_REFRESH_SECONDS = 60.0
+CONNECT_TASK = "studio-connect"
+REFRESH_TASK = "studio-credits-refresh"
 
 
 class ConnectionState(StrEnum):
@@ -57,6 +62,8 @@ class StudioConnection(QObject):
         settings: Settings,
         secrets: SecretStore,
         data_folder: Path,
+        tasks: TaskRunner,
+        workers: Workers,
         *,
         local_app_factory: LocalAppFactory = default_local_app,
         cloud_transport: httpx.AsyncBaseTransport | None = None,
@@ -65,6 +72,8 @@ class StudioConnection(QObject):
         self._settings = settings
         self._secrets = secrets
         self._data_folder = data_folder
+        self._tasks = tasks
+        self._workers = workers
         self._local_app_factory = local_app_factory
         self._cloud_transport = cloud_transport
         self._state = ConnectionState.DISCONNECTED
@@ -75,21 +84,18 @@ class StudioConnection(QObject):
         self.credits: Credits | None = None
         self.me: dict[str, Any] = {}
         self._connect_lock = asyncio.Lock()
-        self._refresher: asyncio.Task[None] | None = None
         self._local_token: str = ""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-connection")
-        self._reconnect: asyncio.Task[None] | None = None
         self.on_connected: list[Callable[[], None]] = []
         settings.on_change(self._setting_changed)
 
     def _setting_changed(self, key: str, _value: object) -> None:
         if key not in {"connection.kind", "connection.cloud_url"} or self._state == ConnectionState.DISCONNECTED:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._reconnect = loop.create_task(self.reconnect())
+            return  # never started: the next start reads the new settings
+        self.start_reconnect()
+
+    def start_reconnect(self) -> None:
+        """(Re)connect in the background (the ``studio-connect`` task; a newer one replaces an older one)."""
+        self._tasks.start(CONNECT_TASK, self.reconnect())
 
     # --- state -------------------------------------------------------------------------------------
     @property
@@ -158,7 +164,7 @@ class StudioConnection(QObject):
             self._set_state(ConnectionState.CONNECTED)
             self.models_changed.emit(self.models)
             self._emit_credits()
-            self._refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
+            self._tasks.start(REFRESH_TASK, self._refresh_forever())
             for callback in list(self.on_connected):
                 callback()
 
@@ -167,12 +173,11 @@ class StudioConnection(QObject):
             self.stop_server()
         else:
             if self.server is None or not self.server.running:
-                loop = asyncio.get_running_loop()
-                folder = self._data_folder
-                app, token = await loop.run_in_executor(self._executor, self._local_app_factory, folder)
-                server = EmbeddedServer(app)
-                await loop.run_in_executor(self._executor, server.start)
-                self.server, self._local_token = server, str(token)
+                self.stop_server()  # one that stopped on its own
+                app, token = await self._workers.blocking(self._local_app_factory, self._data_folder)
+                # Owned before it starts: a reconnect cancelled meanwhile still finds it (and stops it).
+                self.server, self._local_token = EmbeddedServer(app), str(token)
+                await self._workers.blocking(self.server.start)
             return StudioClient(self.server.url, self._local_token)
         url = str(self._settings.get("connection.cloud_url")).strip()
         if not url:
@@ -258,9 +263,7 @@ class StudioConnection(QObject):
 
     # --- teardown ----------------------------------------------------------------------------------
     async def _close_client(self) -> None:
-        if self._refresher is not None:
-            self._refresher.cancel()
-            self._refresher = None
+        self._tasks.cancel(REFRESH_TASK)
         if self.client is not None:
             await self.client.aclose()
             self.client = None

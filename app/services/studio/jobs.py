@@ -1,8 +1,10 @@
 """The image job queue: submit, watch by long-polling, cancel, resume after a restart, collect results.
 
-Each unfinished job has one watcher task that loops on ``GET /v1/images/{id}?wait=25``: the server answers
-the moment the state changes, so a finished job shows up at once, with no polling timer. Jobs are kept
-in the cache DB (``studio_jobs``) so the next start resumes watching them.
+Each unfinished job has one watcher, the task ``studio-job-<id>`` on the app's ``TaskRunner``, that loops on
+``GET /v1/images/{id}?wait=25``: the server answers the moment the state changes, so a finished job shows
+up at once, with no polling timer. Jobs are kept in the cache DB (``studio_jobs``, written on the
+``Workers.db`` thread) so the next start resumes watching them. Whether a finished job deserves a
+notification is the Studio controller's call (``images_ready``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,8 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import select
@@ -34,14 +33,14 @@ from app.services.clients.studio_types import (
 from app.services.gallery.metadata import ImageMetadata
 from app.services.gallery.service import GalleryService
 from app.services.gallery.store import GalleryRecord
-from app.services.notifications import Notifier
 from app.services.studio.connection import StudioConnection
+from app.tasks import TaskRunner, Workers
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 LONG_POLL_SECONDS = 25.0
 RECENT_JOBS = 20
+WATCHER_PREFIX = "studio-job-"
 
 
 @dataclass
@@ -82,23 +81,19 @@ class JobQueue(QObject):
         connection: StudioConnection,
         gallery: GalleryService,
         sessions: sessionmaker[Session],
-        notifier: Notifier,
+        tasks: TaskRunner,
+        workers: Workers,
     ) -> None:
         super().__init__()
         self.connection = connection
         self.gallery = gallery
         self._sessions = sessions
-        self._notifier = notifier
+        self._tasks = tasks
+        self._workers = workers
         self.jobs: list[QueuedJob] = []  # newest first
-        self._watchers: dict[str, asyncio.Task[None]] = {}
-        self.is_watched: Callable[[], bool] = lambda: False  # the Studio view sets this
         self._resumed_for = ""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-jobs")
 
-    # --- database (small writes, run off the loop thread) ------------------------------------------
-    async def _db(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
-
+    # --- database (small writes, on the database thread) -------------------------------------------
     def _insert(self, job: QueuedJob) -> None:
         body = job.request.model_dump(mode="json")
         with self._sessions.begin() as session:
@@ -162,7 +157,7 @@ class JobQueue(QObject):
             raise
         job = QueuedJob(server_id=remote.id, request=request)
         self._apply(job, remote)
-        await self._db(self._insert, job)
+        await self._workers.db(self._insert, job)
         self.jobs.insert(0, job)
         self.job_added.emit(job)
         self._watch(job)
@@ -177,7 +172,7 @@ class JobQueue(QObject):
         remote = await client.cancel(server_id)
         if self._apply(job, remote):
             self.job_changed.emit(job)
-            await self._db(self._update, job)
+            await self._workers.db(self._update, job)
 
     def find(self, server_id: str) -> QueuedJob | None:
         return next((job for job in self.jobs if job.server_id == server_id), None)
@@ -188,7 +183,7 @@ class JobQueue(QObject):
         if self._resumed_for != connection_id:
             self._resumed_for = connection_id
             known = {job.server_id for job in self.jobs}
-            for job in reversed(await self._db(self._load_recent, connection_id)):
+            for job in reversed(await self._workers.db(self._load_recent, connection_id)):
                 if job.server_id in known:
                     continue
                 self.jobs.insert(0, job)
@@ -202,19 +197,12 @@ class JobQueue(QObject):
 
     # --- watching ----------------------------------------------------------------------------------
     def _watch(self, job: QueuedJob) -> None:
-        running = self._watchers.get(job.server_id)
-        if running is not None and not running.done():
-            return
-        task = asyncio.get_running_loop().create_task(self._follow(job), name=f"studio-job-{job.server_id}")
-        self._watchers[job.server_id] = task
-        key = job.server_id
-        task.add_done_callback(lambda done: self._watcher_done(key, done))
+        """One watcher per job: a job already watched keeps its watcher (``replace=False``)."""
+        self._tasks.start(f"{WATCHER_PREFIX}{job.server_id}", self._follow(job), replace=False)
 
-    def _watcher_done(self, key: str, task: asyncio.Task[None]) -> None:
-        if self._watchers.get(key) is task:
-            del self._watchers[key]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("watching job %s failed", key, exc_info=task.exception())
+    def watching(self) -> list[str]:
+        """Server ids of the jobs being watched now."""
+        return [name.removeprefix(WATCHER_PREFIX) for name in self._tasks.names(WATCHER_PREFIX)]
 
     def _apply(self, job: QueuedJob, remote: Job) -> bool:
         """Copy the server's view onto the local job; True when something the person sees changed."""
@@ -244,7 +232,7 @@ class JobQueue(QObject):
                     None,
                 )
                 job.finished = datetime.now(UTC)
-                await self._db(self._update, job)
+                await self._workers.db(self._update, job)
                 self.job_changed.emit(job)
                 return
             except AuthNeeded as error:
@@ -252,7 +240,7 @@ class JobQueue(QObject):
                 return
             except MalformedAnswer as error:  # a broken server: say so on the job instead of polling forever
                 job.state, job.error, job.finished = JobState.FAILED, str(error), datetime.now(UTC)
-                await self._db(self._update, job)
+                await self._workers.db(self._update, job)
                 self.job_changed.emit(job)
                 return
             except StudioError as error:
@@ -263,7 +251,7 @@ class JobQueue(QObject):
             delay = 0.5
             if self._apply(job, remote):
                 self.job_changed.emit(job)
-                await self._db(self._update, job)
+                await self._workers.db(self._update, job)
         if job.state == JobState.COMPLETED and not job.collected:
             await self._collect(job, remote)
         await self.connection.refresh_credits()
@@ -288,26 +276,16 @@ class JobQueue(QObject):
             )
             job.records.append(await self.gallery.save_generated(png, metadata, index))
             job.saved = index + 1
-            await self._db(self._update, job)
+            await self._workers.db(self._update, job)
         self.job_changed.emit(job)
         self.images_ready.emit(job)
-        if not self.is_watched():
-            count = len(job.records)
-            title = f"{count} image{'s' if count != 1 else ''} ready"
-            self._notifier.notify(title, _short(job.request.prompt), place="studio", payload={"job": job.server_id})
 
     def stop(self) -> None:
         """Stop watching (the app quits); jobs keep running on the server and resume at the next start."""
-        for task in list(self._watchers.values()):
-            task.cancel()
+        self._tasks.cancel_prefix(WATCHER_PREFIX)
 
     async def close(self) -> None:
-        tasks = list(self._watchers.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        """``stop``, and wait until every watcher has ended."""
+        watchers = [task for name in self._tasks.names(WATCHER_PREFIX) if (task := self._tasks.get(name))]
+        self.stop()
+        await asyncio.gather(*watchers, return_exceptions=True)

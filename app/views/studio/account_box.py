@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdi
 from app.context import AppContext
 from app.services.clients.studio_types import StudioError
 from app.services.studio.connection import ConnectionState
-from app.views.studio import background
 
 
 class AccountBox(QFrame):
@@ -104,7 +103,7 @@ class AccountBox(QFrame):
         if "@" not in email or len(password) < 8:
             self._show("Enter your email and a password of at least 8 characters.", error=True)
             return
-        background.start(self.context.tasks, "studio-account", self._run_account(which, email, password))
+        self.context.tasks.start("studio-account", self._run_account(which, email, password))
 
     async def _run_account(self, which: str, email: str, password: str) -> None:
         for button in (self.sign_in, self.sign_up):
@@ -133,4 +132,4 @@ class AccountBox(QFrame):
             self._show("Signed out.")
             self.refresh()
 
-        background.start(self.context.tasks, "studio-account", run())
+        self.context.tasks.start("studio-account", run())

@@ -1,12 +1,12 @@
 """One image, large, with what it was made from and what can be done with it.
 
-The full image is decoded in a worker thread and only here; the grid never loads full images.
+The full image is decoded on the app's blocking pool (``Workers.blocking``, started as the task
+``studio-detail-load``: showing another image replaces the load of the previous one) and only here; the
+grid never loads full images.
 """
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 
 from app.services.gallery import GalleryRecord
 from app.services.gallery.files import sanitize_filename, slug
+from app.tasks import TaskRunner, Workers
 from app.views.widgets.icons import icon
 
 SAVE_FILTERS = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;WebP image (*.webp)"
 
 
 def _load_image(path: str) -> QImage:
+    """Decode the image file (blocking; QImage, unlike QPixmap, may be made off the UI thread)."""
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     return reader.read()
@@ -53,9 +55,10 @@ class ImageDetail(QWidget):
     save_requested = Signal(object, object)  # record, target Path
     message = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tasks: TaskRunner, workers: Workers, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-detail")
+        self._tasks = tasks
+        self._workers = workers
         self.record: GalleryRecord | None = None
         self._full = QImage()
         self.confirm_delete = True
@@ -152,10 +155,10 @@ class ImageDetail(QWidget):
             self.fields[name].setText(value)
         self.fields["File"].setToolTip(str(record.path))
         self.favourite.setChecked(record.favourite)
-        self._load_task = asyncio.ensure_future(self._load(record))
+        self._tasks.start("studio-detail-load", self._load(record))
 
     async def _load(self, record: GalleryRecord) -> None:
-        image = await asyncio.get_running_loop().run_in_executor(self.executor, _load_image, str(record.path))
+        image = await self._workers.blocking(_load_image, str(record.path))
         if self.record is not record:
             return
         if image.isNull():

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from app.services.gallery import GalleryQuery, GalleryRecord, GalleryService, ImportReport
 from app.services.gallery.files import IMPORTABLE_SUFFIXES
 from app.tasks import TaskRunner
-from app.views.studio import background
 from app.views.studio.gallery_delegate import CELL, THUMB, GalleryDelegate
 from app.views.studio.gallery_model import GalleryListModel
 from app.views.studio.thumbnail_loader import ThumbnailLoader
@@ -73,6 +72,7 @@ class GalleryPanel(QWidget):
         self._query = GalleryQuery()
         self._total = 0
         self._imports = 0
+        self._shut_down = False
 
         self.search = QLineEdit(placeholderText="Search prompts   Ctrl+K")
         self.search.setClearButtonEnabled(True)
@@ -161,7 +161,7 @@ class GalleryPanel(QWidget):
 
     def reload(self) -> None:
         """Query again (off the UI thread); a newer reload replaces an older one still running."""
-        background.start(self._tasks, "gallery-reload", self._reload())
+        self._tasks.start("gallery-reload", self._reload())
 
     async def _reload(self) -> None:
         query = self.current_query()
@@ -228,7 +228,7 @@ class GalleryPanel(QWidget):
 
     def import_files(self, files: list[Path]) -> None:
         self._imports += 1
-        background.start(self._tasks, f"gallery-import-{self._imports}", self._import(files))
+        self._tasks.start(f"gallery-import-{self._imports}", self._import(files))
 
     async def _import(self, files: list[Path]) -> None:
         report: ImportReport = await self.gallery.import_files(files)
@@ -267,8 +267,13 @@ class GalleryPanel(QWidget):
         self.favourites.setToolTip("Show favourites only" if compact else "")
 
     def shutdown(self) -> None:
+        """Stop following the gallery (the page or the window closes). Safe to call again."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self._debounce.stop()
         self.gallery.changed.disconnect(self.reload)
+        self._tasks.cancel("gallery-reload")
         self.loader.clear_pending()
 
     def sizeHint(self) -> QSize:

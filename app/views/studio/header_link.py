@@ -1,16 +1,15 @@
 """Connects the window header to the Studio connection: the credits badge and the connection status.
 
-The main window calls ``link_header(self.header, context)`` once after it is shown; the header then
-follows the live balance ("Local · free" on the Local connection) and the connection state.
+The app calls ``link_header(window.header, context.studio)`` once after the window is shown; the header
+then follows the live balance ("Local · free" on the Local connection) and the connection state. Linking
+starts nothing: ``StudioController.start`` connects.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from app.context import AppContext
-from app.services.studio.connection import ConnectionState
-from app.views.studio import background
+from app.services.studio.connection import ConnectionState, StudioConnection
 from app.views.theme import PALETTE
 
 STATE_COLOURS = {
@@ -27,19 +26,17 @@ class HeaderLike(Protocol):
     def set_connection(self, text: str, color: str) -> None: ...
 
 
-def connection_text(context: AppContext) -> str:
-    connection = context.studio
+def connection_text(connection: StudioConnection) -> str:
     place = "Local" if connection.kind == "local" else "Cloud"
     state = connection.state
     return place if state == ConnectionState.CONNECTED else f"{place} · {state.label}"
 
 
-def link_header(header: HeaderLike, context: AppContext, connect: bool = True) -> None:
-    """Keep ``header`` current; with ``connect`` the Studio connection starts now (not when Studio opens)."""
-    connection = context.studio
+def link_header(header: HeaderLike, connection: StudioConnection) -> None:
+    """Keep ``header`` current with ``connection`` from now on."""
 
     def show_state(_state: str = "") -> None:
-        header.set_connection(connection_text(context), STATE_COLOURS[connection.state])
+        header.set_connection(connection_text(connection), STATE_COLOURS[connection.state])
         tooltip = connection.error_message or "Credits: the balance of your Studio account"
         header.set_credits(connection.badge_text(), tooltip)
 
@@ -48,5 +45,3 @@ def link_header(header: HeaderLike, context: AppContext, connect: bool = True) -
         lambda text: header.set_credits(text, connection.error_message or "Credits: your Studio balance")
     )
     show_state()
-    if connect and connection.state == ConnectionState.DISCONNECTED:
-        background.start(context.tasks, "studio-connect", connection.reconnect())

@@ -1,15 +1,13 @@
 """The Studio place: the prompt form and queue on the left, the gallery (or one image) on the right.
 
-Only wiring lives here: services do the work (``context.studio``, ``context.studio_jobs``,
-``context.gallery``), the widgets in this package show it.
+Only wiring lives here: the page binds to ``context.studio_controller`` (flows, notifications, the
+enhancer) and shows the services it drives (``controller.connection``, ``.jobs``, ``.gallery``) with the
+widgets in this package. The page does not connect to the Studio API (``controller.start`` does, at app
+start-up) and stops nothing it does not own.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import logging
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -27,18 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.services.clients.studio_types import (
-    AuthNeeded,
-    ImageRequest,
-    InvalidRequest,
-    NotEnoughCredits,
-    StudioError,
-)
 from app.services.gallery import GalleryRecord
 from app.services.studio.connection import ConnectionState
-from app.services.studio.enhance import PromptEnhancer
-from app.services.studio.jobs import QueuedJob
-from app.views.studio import background
 from app.views.studio.detail_view import ImageDetail
 from app.views.studio.gallery_panel import GalleryPanel
 from app.views.studio.prompt_form import Availability, PromptForm
@@ -46,8 +34,6 @@ from app.views.studio.queue_panel import QueuePanel
 from app.views.studio.widgets import studio_styles
 from app.views.widgets.toast import Toast
 
-log = logging.getLogger(__name__)
-NO_ENHANCER = "To enhance prompts, pick a chat model in Settings → Studio."
 UNDO_MS = 6000
 
 
@@ -55,14 +41,13 @@ class StudioPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.connection = context.studio
-        self.jobs = context.studio_jobs
-        self.gallery = context.gallery
-        self.enhancer: PromptEnhancer | None = None
+        self.controller = context.studio_controller
+        self.connection = self.controller.connection
+        self.jobs = self.controller.jobs
+        self.gallery = self.controller.gallery
         self._pending_model: str | None = None
-        self._names = itertools.count(1)
         self.toast: Toast | None = None
-        self._unseen: QueuedJob | None = None  # finished while the person was elsewhere
+        self._shut_down = False
 
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
@@ -101,7 +86,7 @@ class StudioPage(QWidget):
 
         accent = str(context.settings.get("appearance.accent"))
         self.gallery_panel = GalleryPanel(self.gallery, context.tasks, accent)
-        self.detail = ImageDetail()
+        self.detail = ImageDetail(context.tasks, context.workers)
         self.right = QStackedWidget()
         self.right.addWidget(self.gallery_panel)
         self.right.addWidget(self.detail)
@@ -120,51 +105,49 @@ class StudioPage(QWidget):
 
         self.setStyleSheet(studio_styles(accent))
         self._wire()
-        self._resolve_enhancer()
-        context.settings.on_change(self._setting_changed)
+        self._show_enhancer(self.controller.enhancer is not None, self.controller.enhancer_reason)
         self._show_connection(self.connection.state.value)
-        self.jobs.is_watched = self.is_watched
+        self.controller.attach_view(self.is_watched)
         for job in reversed(self.jobs.jobs):
             self.queue.add_job(job)
-        self._start("studio-gallery-start", self._start_gallery())
-        if self.connection.state == ConnectionState.CONNECTED:
-            self._connected()
-        elif self.connection.state != ConnectionState.CONNECTING:
-            self._start("studio-connect", self.connection.reconnect())
+        self.gallery_panel.reload()
+        self._connected_models()
+        self.controller.view_opened()
 
     def _wire(self) -> None:
-        connection, jobs = self.connection, self.jobs
+        connection, jobs, controller = self.connection, self.jobs, self.controller
+        form = self.form
+        # Every connection goes away with this page (a receiver that is deleted is disconnected by Qt).
         connection.state_changed.connect(self._show_connection)
-        connection.models_changed.connect(lambda _table: self._connected_models())
-        connection.credits_updated.connect(lambda _credits: self._update_availability())
-        connection.on_connected.append(self._connected)
+        connection.models_changed.connect(self._connected_models)
+        connection.credits_updated.connect(self._update_availability)
         jobs.job_added.connect(self.queue.add_job)
         jobs.job_changed.connect(self.queue.update_job)
-        jobs.images_ready.connect(self._images_ready)
-        self.form.generate_requested.connect(lambda request: self._start("studio-submit", self._submit(request)))
-        self.form.enhance_requested.connect(lambda prompt: self._start("studio-enhance", self._enhance(prompt)))
+        controller.enhancer_changed.connect(self._show_enhancer)
+        controller.submitting.connect(self._submitting)
+        controller.problem.connect(self._show_problem)
+        controller.enhancing.connect(form.set_enhancing)
+        controller.enhanced.connect(form.set_enhanced)
+        controller.message.connect(self.show_message)
+        form.generate_requested.connect(controller.generate)
+        form.enhance_requested.connect(controller.enhance)
         self.form.buy_credits_requested.connect(lambda: self.context.navigator.open("billing"))
         self.form.use_cloud_requested.connect(
             lambda: self.context.navigator.open("settings", {"section": "connection"})
         )
-        self.queue.cancel_requested.connect(lambda key: self._start(f"studio-cancel-{key}", self._cancel(key)))
+        self.queue.cancel_requested.connect(controller.cancel)
         self.queue.open_requested.connect(self._open_job)
         self.gallery_panel.open_requested.connect(self.open_image)
         self.gallery_panel.import_finished.connect(lambda report: self.show_message(report.summary()))
         self.gallery_panel.make_first_image.connect(self.form.prompt.setFocus)
         self.detail.back_requested.connect(self.show_gallery)
-        self.detail.favourite_toggled.connect(self._set_favourite)
+        self.detail.favourite_toggled.connect(controller.set_favourite)
         self.detail.remix_requested.connect(self.remix)
         self.detail.delete_requested.connect(self.delete_image)
-        self.detail.save_requested.connect(
-            lambda record, target: self._start(f"studio-save-{next(self._names)}", self._save(record, target))
-        )
+        self.detail.save_requested.connect(controller.save)
         self.detail.message.connect(self.show_message)
-        self.retry.clicked.connect(lambda: self._start("studio-connect", self.connection.reconnect()))
+        self.retry.clicked.connect(controller.retry)
         self.settings_button.clicked.connect(lambda: self.context.navigator.open("settings"))
-
-    def _start(self, name: str, coroutine: Any) -> asyncio.Task[Any] | None:
-        return background.start(self.context.tasks, name, coroutine)
 
     # --- connection --------------------------------------------------------------------------------
     def _show_connection(self, state: str) -> None:
@@ -178,18 +161,14 @@ class StudioPage(QWidget):
         self.settings_button.setVisible(problem and self.connection.kind == "cloud")
         self._update_availability()
 
-    def _connected(self) -> None:
-        self._connected_models()
-        self._start("studio-resume", self.jobs.resume())
-
-    def _connected_models(self) -> None:
+    def _connected_models(self, _table: object = None) -> None:
         if self.connection.models is not None:
             self.form.set_models(self.connection.models)
         if self._pending_model and self.form.select_model(self._pending_model):
             self._pending_model = None
         self._update_availability()
 
-    def _update_availability(self) -> None:
+    def _update_availability(self, _credits: object = None) -> None:
         state = self.connection.state
         credits = self.connection.credits
         messages = {
@@ -207,88 +186,37 @@ class StudioPage(QWidget):
             )
         )
 
-    # --- jobs --------------------------------------------------------------------------------------
-    async def _submit(self, request: ImageRequest) -> None:
-        self.form.generate.setEnabled(False)
-        try:
-            await self.jobs.submit(request)
-        except NotEnoughCredits as error:
-            self.form.show_problem(
-                f"Not enough credits: this needs {error.needed}, you have {error.available}.", buy_credits=True
-            )
-            await self.connection.refresh_credits()
-        except InvalidRequest as error:
-            self.form.show_problem(f"The Studio API refused the request — {error}")
-        except AuthNeeded:
-            self.form.show_problem("Your Studio session ended. Sign in again in Settings.")
-        except StudioError as error:
-            self.form.show_problem(str(error))
-        finally:
+    # --- jobs and the enhancer ------------------------------------------------------------------------
+    def _submitting(self, busy: bool) -> None:
+        if busy:
+            self.form.generate.setEnabled(False)
+        else:
             self._update_availability()
 
-    async def _cancel(self, server_id: str) -> None:
-        try:
-            await self.jobs.cancel(server_id)
-        except StudioError as error:
-            self.show_message("The job could not be cancelled", str(error))
+    def _show_problem(self, text: str, buy_credits: bool) -> None:
+        self.form.show_problem(text, buy_credits=buy_credits)
 
-    async def _enhance(self, prompt: str) -> None:
-        if self.enhancer is None or not prompt.strip():
-            return
-        self.form.set_enhancing(True)
-        try:
-            enhanced = await self.enhancer.enhance(prompt)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # any provider failure: show it, keep the prompt as it was
-            log.info("prompt enhancement failed: %s", error)
-            self.form.show_problem(f"Enhance failed: {error}")
-        else:
-            self.form.set_enhanced(enhanced)
-        finally:
-            self.form.set_enhancing(False)
-
-    def _resolve_enhancer(self) -> None:
-        """The enhancer: one the app set on the context, else the chat model chosen in Settings."""
-        enhancer: PromptEnhancer | None = self.context.__dict__.get("prompt_enhancer")
-        reason = NO_ENHANCER
-        if enhancer is None:
-            model = str(self.context.settings.get("studio.enhance_model"))
-            if model:
-                from app.services.studio.chat_enhancer import chat_enhancer
-
-                enhancer, reason = chat_enhancer(model, self.context.chat.provider_factory, self.context.secrets)
-        self.enhancer = enhancer
-        self.form.set_enhancer_available(enhancer is not None, reason)
-
-    def _setting_changed(self, key: str, _value: object) -> None:
-        if key == "studio.enhance_model":
-            self._resolve_enhancer()
+    def _show_enhancer(self, available: bool, reason: str) -> None:
+        self.form.set_enhancer_available(available, reason)
 
     def is_watched(self) -> bool:
+        """The person sees the Studio now: no notification for a finished job."""
         window = self.window()
         return self.isVisible() and window.isVisible() and not window.isMinimized()
 
-    def _images_ready(self, job: QueuedJob) -> None:
-        if not self.is_watched():
-            self._unseen = job  # the tray message leads here; showing the Studio opens the result
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._resolve_enhancer()  # a key or model may have been set in Settings meanwhile
-        job, self._unseen = self._unseen, None
+        self.controller.refresh_enhancer()  # a key or model may have been set in Settings meanwhile
+        job = self.controller.take_unseen()
         if job is not None and job.records:
             self.open_image(job.records[0])
 
     def _open_job(self, server_id: str) -> None:
-        job: QueuedJob | None = self.jobs.find(server_id)
-        if job is not None and job.records:
-            self.open_image(job.records[0])
+        record = self.controller.first_result(server_id)
+        if record is not None:
+            self.open_image(record)
 
     # --- gallery -----------------------------------------------------------------------------------
-    async def _start_gallery(self) -> None:
-        await self.gallery.finish_delete()  # deletions left pending by a previous run
-        self.gallery_panel.reload()
 
     def open_image(self, record: GalleryRecord) -> None:
         self.detail.show_record(record)
@@ -301,36 +229,25 @@ class StudioPage(QWidget):
         self.form.fill_from(record)
         self.show_gallery()
 
-    def _set_favourite(self, record: GalleryRecord, favourite: bool) -> None:
-        self._start("studio-favourite", self.gallery.set_favourite(record.id, favourite))
-
     def delete_image(self, record: GalleryRecord) -> None:
         """Hide the image now; it is removed for good when the undo toast goes away."""
         self.show_gallery()
-        self._start(f"studio-delete-{record.id}", self.gallery.delete([record.id]))
+        self.controller.delete(record)
         undone = False
 
         def undo() -> None:
             nonlocal undone
             undone = True
-            self._start(f"studio-undo-{record.id}", self.gallery.undo_delete([record.id]))
+            self.controller.undo_delete(record)
 
         def finished() -> None:
             if not undone:
-                self._start(f"studio-purge-{record.id}", self.gallery.finish_delete([record.id]))
+                self.controller.finish_delete(record)
 
         toast = self.show_message(
             "Image deleted", record.prompt[:80], action_text="Undo", on_action=undo, timeout_ms=UNDO_MS
         )
         toast.closed.connect(finished)
-
-    async def _save(self, record: GalleryRecord, target: Path) -> None:
-        try:
-            saved = await self.gallery.export(record, target)
-        except OSError as error:
-            self.show_message("The image could not be saved", str(error))
-            return
-        self.show_message("Image saved", str(saved))
 
     def show_message(self, title: str, body: str = "", **options: Any) -> Toast:
         if self.toast is not None and self.toast.isVisible() and not options:
@@ -345,7 +262,7 @@ class StudioPage(QWidget):
         (``{"model_id": ...}`` or a catalog entry's ``studio_model``)."""
         job_id = str(payload.get("job") or "")
         if job_id:
-            self._unseen = None  # the notification named the job to show; that one wins
+            self.controller.take_unseen()  # the notification named the job to show; that one wins
             self._open_job(job_id)
             return
         model_id = str(payload.get("studio_model") or payload.get("model_id") or "")
@@ -367,8 +284,9 @@ class StudioPage(QWidget):
         self.gallery_panel.focus_search()
 
     def shutdown(self) -> None:
+        """The window closes: let go of the controller. The services run on; ``AppContext.close`` stops them."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.gallery_panel.shutdown()
-        if self._connected in self.connection.on_connected:
-            self.connection.on_connected.remove(self._connected)
-        self.jobs.stop()
-        self.connection.stop_server()
+        self.controller.detach_view()

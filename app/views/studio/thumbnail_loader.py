@@ -1,4 +1,4 @@
-"""Thumbnails for the grid, loaded in the gallery's worker pool and handed to the UI thread as QImages.
+"""Thumbnails for the grid, made on the app's blocking pool and handed to the UI thread as QImages.
 
 The newest requests go first (what is on screen now), at most a few run at once, and stale requests are
 dropped when the person scrolls far. Decoding and scaling happen in the worker; the UI thread only stores
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -101,9 +102,13 @@ class ThumbnailLoader(QObject):
         cell = (self._cell.width(), self._cell.height())
         while self._pending and len(self._in_flight) < MAX_IN_FLIGHT:
             path, _ = self._pending.popitem(last=True)
+            try:
+                future = self._cache.submit(Path(path), cell)
+            except RuntimeError:  # WorkersClosed, or a pool already shut down: the app is closing
+                self._pending.clear()
+                return
             self._in_flight.add(path)
-            future = self._cache.submit(Path(path), cell)
-            future.add_done_callback(lambda done, key=path: self._deliver(key, done))
+            future.add_done_callback(partial(self._deliver, path))
 
     def _deliver(self, path: str, future: Future[Thumbnail]) -> None:
         """Runs on the pool's result thread: hand the outcome to the UI thread."""
