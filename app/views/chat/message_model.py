@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 
 from app.services.chat.store import MessageInfo
 from app.views.chat.markdown import Rendered, render_markdown
+from app.views.widgets.qt_guard import qt_guarded
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -45,9 +46,11 @@ class MessageListModel(QAbstractListModel):
         self._by_id: dict[int, int] = {}
 
     # Qt interface ---------------------------------------------------------------------------------------
+    @qt_guarded(default=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
+    @qt_guarded()
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtGui import QFont, QTextCursor, QTextDocument
+from PySide6.QtGui import QFont, QTextCursor
 
 from app.views.chat.message_html import message_html
 from app.views.chat.message_model import MessageRow
+from app.views.widgets.safe_document import SafeDocument
 
 END_OF_BODY = "\u2063"  # an invisible separator that marks where streamed text goes
 
@@ -22,7 +23,7 @@ class StreamingDocument:
         self.width = width
         self.waiting = row.waiting
         self.length = len(row.text)
-        self.doc = QTextDocument()
+        self.doc = SafeDocument()
         self.doc.setDocumentMargin(0)
         self.doc.setDefaultFont(font)
         self.doc.setDefaultStyleSheet(style)
