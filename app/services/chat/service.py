@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.chat import MessageStatus
-from app.services.chat import exporting
+from app.services.chat import exporting, importing
 from app.services.chat.pricing import NoPrices, PriceLookup
 from app.services.chat.replies import ReplyRun
 from app.services.chat.store import ChatStore, MessageInfo, SearchHit, SessionInfo, UsageRow
@@ -206,8 +206,7 @@ class ChatService(QObject):
         return target
 
     async def import_json(self, path: Path) -> SessionInfo:
-        raw = await self.db(path.read_text, encoding="utf-8")
-        fields, rows = exporting.from_json(raw)
+        fields, rows = await self.db(importing.load_export, path)  # validated; raises ImportFailed
 
         def write() -> SessionInfo:
             info = self.store.create_session(**fields)

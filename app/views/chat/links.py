@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
+from app.views.chat.markdown import safe_href
 from app.views.chat.message_model import MessageRow
 
 if TYPE_CHECKING:
@@ -17,9 +18,9 @@ def follow_link(page: ChatPage, row: MessageRow, href: str) -> None:
     service, session_id = page.service, row.info.session_id
     if href.startswith("copy-code:"):
         blocks = row.rendered().code_blocks
-        number = int(href.split(":", 1)[1])
-        if number < len(blocks):
-            QGuiApplication.clipboard().setText(blocks[number])
+        number = href.split(":", 1)[1]
+        if number.isdigit() and int(number) < len(blocks):
+            QGuiApplication.clipboard().setText(blocks[int(number)])
             page.toast("Code copied")
     elif href == "action:copy":
         QGuiApplication.clipboard().setText(row.text)
@@ -32,5 +33,5 @@ def follow_link(page: ChatPage, row: MessageRow, href: str) -> None:
         service.run(session_id, service.continue_reply(row.info.id))
     elif href == "action:add-key":
         page.open_key_settings(row.info.provider)
-    elif href.startswith(("http://", "https://")):
+    elif safe_href(href) is not None:  # model text keeps only http(s)/mailto links (markdown.safe_href)
         QDesktopServices.openUrl(QUrl(href))
