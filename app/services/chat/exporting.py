@@ -44,7 +44,8 @@ def to_markdown(session: SessionInfo, messages: list[MessageInfo]) -> str:
         )
         lines += ["", f"## {heading}", ""]
         if message.reasoning:
-            lines += ["<details><summary>Thinking</summary>", "", balance_fences(message.reasoning), "", "</details>", ""]
+            thinking = balance_fences(message.reasoning)
+            lines += ["<details><summary>Thinking</summary>", "", thinking, "", "</details>", ""]
         lines.append(balance_fences(message.content))
         if message.status != "complete":
             lines += ["", f"*({message.status}{': ' + message.error if message.error else ''})*"]
