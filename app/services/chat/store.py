@@ -210,6 +210,11 @@ class ChatStore:
         with self._sessions.begin() as db:
             db.execute(delete(ChatMessage).where(ChatMessage.session_id == session_id))
 
+    def unfinished_ids(self) -> list[int]:
+        """Replies still marked "streaming" (before ``mark_unfinished_interrupted`` turns them)."""
+        with self._sessions() as db:
+            return list(db.scalars(select(ChatMessage.id).where(ChatMessage.status == MessageStatus.STREAMING)))
+
     def mark_unfinished_interrupted(self) -> int:
         """Replies still "streaming" from a run that ended (crash, kill) become "interrupted"."""
         with self._sessions.begin() as db:
