@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
+from app.services.chat import remedies
 from app.views.chat.markdown import safe_href
 from app.views.chat.message_model import MessageRow
 
@@ -29,6 +30,10 @@ def follow_link(page: ChatPage, row: MessageRow, href: str) -> None:
         page.composer.begin_edit(row.info.id, row.text)
     elif href in ("action:regenerate", "action:retry"):
         service.run(session_id, service.regenerate(session_id))
+    elif href == "action:retry-trimmed":
+        service.run(session_id, remedies.retry_without_oldest(service, session_id))
+    elif href == "action:toggle-thinking":
+        page.model.toggle_thinking(row.info.id)
     elif href == "action:continue":
         service.run(session_id, service.continue_reply(row.info.id))
     elif href == "action:add-key":

@@ -148,6 +148,8 @@ class ChatPage(QWidget):
         service.message_updated.connect(self._message_updated)
         service.message_delta.connect(self.model.append_delta)
         service.waiting.connect(self.model.set_waiting)
+        service.reasoning_delta.connect(self.model.append_reasoning)  # issue 10: the live "Thinking" part
+        service.reply_phase.connect(self.model.set_phase)  # issue 10: "Loading the model…"
         service.streaming_changed.connect(self._streaming_changed)
         self.model.rowsInserted.connect(self._update_empty)
         self.model.modelReset.connect(self._update_empty)

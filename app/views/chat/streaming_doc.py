@@ -22,6 +22,8 @@ class StreamingDocument:
         self.message_id = row.info.id
         self.width = width
         self.waiting = row.waiting
+        self.phase = row.phase
+        self.thinking = (len(row.reasoning), row.thinking_open)
         self.length = len(row.text)
         self.doc = SafeDocument()
         self.doc.setDocumentMargin(0)
@@ -39,6 +41,8 @@ class StreamingDocument:
             row.info.id == self.message_id
             and width == self.width
             and row.waiting == self.waiting
+            and row.phase == self.phase
+            and (len(row.reasoning), row.thinking_open) == self.thinking
             and len(row.text) >= self.length
         )
 

@@ -24,5 +24,7 @@ class SafeDocument(QTextDocument):
 
     def loadResource(self, kind: int, name: QUrl | str) -> Any:
         """Refuses every resource: returns an empty value, so nothing is read or fetched."""
-        log.debug("refused to load a rich-text resource: %s", (name.toString() if isinstance(name, QUrl) else name)[:200])
+        log.debug(
+            "refused to load a rich-text resource: %s", (name.toString() if isinstance(name, QUrl) else name)[:200]
+        )
         return None
