@@ -154,7 +154,7 @@ async def test_errors_say_what_happened_and_no_response_is_retried_once() -> Non
     port = closed.port
     closed.stop()
     refused = OpenAICompatibleProvider("llama.cpp", f"http://127.0.0.1:{port}/v1", GOOD_KEY)
-    with pytest.raises(ConnectionFailed, match="llama.cpp refused the connection"):
+    with pytest.raises(ConnectionFailed, match=r"llama\.cpp refused the connection"):
         [chunk async for chunk in refused.stream(request)]
     await refused.aclose()
     # Accepts, reads, closes without answering: "closed the connection without answering".
