@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap, QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.views.chat.message_html import message_html
+from app.views.chat.message_html import safe_message_html
 from app.views.chat.message_model import ROW_ROLE, MessageRow
 from app.views.chat.streaming_doc import StreamingDocument
 from app.views.theme import PALETTE
@@ -100,7 +100,7 @@ class MessageDelegate(QStyledItemDelegate):
         doc.setDocumentMargin(0)
         doc.setDefaultFont(self.view.font())
         doc.setDefaultStyleSheet(STYLE)
-        doc.setHtml(message_html(row))
+        doc.setHtml(safe_message_html(row))
         doc.setTextWidth(width)
         self._docs[key] = doc
         if len(self._docs) > DOC_CACHE:

@@ -14,6 +14,7 @@ from app.services.chat.overflow import CONTEXT_OVERFLOW
 from app.views.chat.markdown import plain_html
 from app.views.chat.message_model import MessageRow
 from app.views.theme import PALETTE
+from app.views.widgets.qt_guard import report
 
 
 def _link(action: str, label: str) -> str:
@@ -120,3 +121,17 @@ def message_html(row: MessageRow, end_marker: str = "") -> str:
         f'<div style="color:{PALETTE.text};"><div style="margin-bottom:4px;">{header_html(row)}</div>{thinking}{body}'
         f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div></div>'
     )
+
+
+def safe_message_html(row: MessageRow, end_marker: str = "") -> str:
+    """``message_html``, or — when a bad stored value (say, text in a token count) makes it fail — the
+    message's text with a notice; the error is logged. A view must never fail to show a message."""
+    try:
+        return message_html(row, end_marker)
+    except Exception as error:  # a broken value must cost this bubble's decoration only
+        report(row, "message_html", error)
+        notice = "Part of this message could not be shown (the error is in the log)."
+        return (
+            f'<div style="color:{PALETTE.text};">{plain_html(row.text + end_marker)}'
+            f'<div style="color:{PALETTE.warning}; font-size:9pt;">{notice}</div></div>'
+        )

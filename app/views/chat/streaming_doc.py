@@ -10,7 +10,7 @@ import math
 
 from PySide6.QtGui import QFont, QTextCursor
 
-from app.views.chat.message_html import message_html
+from app.views.chat.message_html import safe_message_html
 from app.views.chat.message_model import MessageRow
 from app.views.widgets.safe_document import SafeDocument
 
@@ -29,7 +29,7 @@ class StreamingDocument:
         self.doc.setDocumentMargin(0)
         self.doc.setDefaultFont(font)
         self.doc.setDefaultStyleSheet(style)
-        self.doc.setHtml(message_html(row, end_marker=END_OF_BODY))
+        self.doc.setHtml(safe_message_html(row, end_marker=END_OF_BODY))
         self.doc.setTextWidth(width)
         marker = self.doc.find(END_OF_BODY)
         self.cursor = QTextCursor(self.doc)

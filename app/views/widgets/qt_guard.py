@@ -24,6 +24,11 @@ FALLBACK_TEXT = "This item could not be shown (the error is in the log)."
 _SEEN_ATTRIBUTE = "_qt_guard_seen"
 
 
+def report(owner: object, name: str, error: Exception) -> None:
+    """Logs ``error`` from ``name`` on ``owner``: with its traceback once per (name, type), then briefly."""
+    _report(owner, name, error)
+
+
 def _report(owner: object, name: str, error: Exception) -> None:
     seen: set[tuple[str, str]] | None = getattr(owner, _SEEN_ATTRIBUTE, None)
     if seen is None:
