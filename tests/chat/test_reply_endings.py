@@ -19,7 +19,7 @@ from app.services.chat.service import ChatService
 from app.services.providers.base import ChatRequest, ConnectionFailed, Turn
 from app.services.providers.openai_compatible import OpenAICompatibleProvider
 from tests.chat.helpers import make_service
-from tests.fakes.chat_servers import GOOD_KEY, Script, ServerThread, SilentServer, sse_answer
+from tests.fakes.chat_servers import GOOD_KEY, Script, ServerThread, SilentServer, free_port, sse_answer
 
 
 @pytest.fixture
@@ -150,9 +150,7 @@ async def test_retry_without_the_oldest_turns_sends_less(service: ChatService, s
 async def test_errors_say_what_happened_and_no_response_is_retried_once() -> None:
     request = ChatRequest(model="m", turns=[Turn("user", "hi")])
     # Nothing listens: refused.
-    closed = SilentServer(silent=0, answer=b"")
-    port = closed.port
-    closed.stop()
+    port = free_port()  # bound once and released: nothing listens there
     refused = OpenAICompatibleProvider("llama.cpp", f"http://127.0.0.1:{port}/v1", GOOD_KEY)
     with pytest.raises(ConnectionFailed, match=r"llama\.cpp refused the connection"):
         [chunk async for chunk in refused.stream(request)]

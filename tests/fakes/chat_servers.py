@@ -25,6 +25,7 @@ Any request whose key is not ``Script.api_key`` gets 401.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -348,6 +349,9 @@ class SilentServer:
                     connection.sendall(self.answer)
 
     def stop(self) -> None:
+        # Closing alone does not wake a thread blocked in accept() on Linux: shut the socket down first.
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
         self._socket.close()
 
 

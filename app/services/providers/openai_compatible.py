@@ -101,7 +101,8 @@ class OpenAICompatibleProvider(SdkChatProvider):
             except Exception as error:
                 raise map_error(error, self.name, streaming=False, timeout=self.wait_s) from error
             try:
-                async for data in sse_data(response.iter_lines()):
+                events = await stack.enter_async_context(contextlib.aclosing(sse_data(response.iter_lines())))
+                async for data in events:
                     if data.strip() == "[DONE]":
                         done = True
                         break
