@@ -381,6 +381,12 @@ def sse_answer(text: str) -> bytes:
     return head.encode() + raw
 
 
+def code_reply(lines: int) -> str:
+    """A reply holding one unlabelled fenced code block of ``lines`` lines, streamed ten lines a chunk."""
+    body = "\n".join(f"value_{n}=compute({n})+{n}" + (" #" if n % 10 == 9 else "") for n in range(lines))
+    return f"Here is the file:\n\n```\n{body}\n```\n"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -415,14 +421,16 @@ class ServerThread:
 
 
 def main() -> None:
-    """``python -m tests.fakes.chat_servers PORT [TOKENS] [DELAY_S]``: the OpenAI-compatible fake in its own
-    process (benchmarks use this so the server does not compete with the UI thread for the GIL)."""
+    """``python -m tests.fakes.chat_servers PORT [TOKENS] [DELAY_S] [CODE_LINES]``: the OpenAI-compatible fake
+    in its own process (benchmarks use this so the server does not compete with the UI thread for the GIL)."""
     import sys
 
     port = int(sys.argv[1])
     script = Script(
         tokens=int(sys.argv[2]) if len(sys.argv) > 2 else None, delay_s=float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     )
+    if len(sys.argv) > 4:  # ``echo`` replies with an unlabelled fenced code block of this many lines
+        script.reply = code_reply(int(sys.argv[4]))
     uvicorn.run(openai_app(script), host="127.0.0.1", port=port, log_level="critical", lifespan="off")
 
 
