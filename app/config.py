@@ -119,6 +119,13 @@ REGISTRY: tuple[Setting, ...] = (
         help="Base URL of any OpenAI-compatible server, e.g. http://192.168.1.5:8000/v1",
     ),
     Setting("chat.default_provider", str, "openai", "Provider of new chats", "Chat"),
+    Setting(
+        "chat.local_first_byte_timeout",
+        int,
+        300,
+        "Seconds a local server may take to start answering (loading a model)",
+        "Chat",
+    ),
     Setting("chat.default_model", str, "gpt-4o-mini", "Model of new chats", "Chat"),
     Setting(
         "studio.enhance_model",

@@ -97,7 +97,11 @@ class AppContext:
         from app.services.providers.factory import ProviderPool
 
         # Costs come from the Marketplace catalog's prices (CatalogService.price_for).
-        pool = ProviderPool(self.secrets, lambda: str(self.settings.get("chat.custom_base_url")))
+        pool = ProviderPool(
+            self.secrets,
+            lambda: str(self.settings.get("chat.custom_base_url")),
+            lambda: float(self.settings.get("chat.local_first_byte_timeout")),
+        )
         return ChatService(self.sessions, pool, prices=self.catalog, tasks=self.tasks, workers=self.workers)
 
     @cached_property

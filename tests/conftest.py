@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,14 +46,26 @@ def qloop(qapp) -> Iterator[qasync.QEventLoop]:
     """A qasync loop that counts as running while Qt processes events (qtbot.waitUntil / waitSignal)."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    # What run_forever does in the app: async generators dropped unfinished (an HTTP body left mid-stream)
+    # are closed by a task on this loop, not thrown GeneratorExit by the garbage collector.
+    old_hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=loop._asyncgen_firstiter_hook, finalizer=loop._asyncgen_finalizer_hook)
     yield loop
-    for task in asyncio.all_tasks(loop):
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
         task.cancel()
+    # Let the cancelled tasks unwind (close their HTTP streams and generators) instead of leaving them to the
+    # garbage collector; the loop runs only while Qt processes events.
+    deadline = time.monotonic() + 2.0
+    while any(not task.done() for task in pending) and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.005)
     # qasync keeps its default executor (address lookups run there) private; stop its threads here, since
     # a loop that was never run by run_forever cannot be closed.
     executor = getattr(loop, "_QEventLoop__default_executor", None)
     if executor is not None:
         executor.shutdown(wait=True)
+    sys.set_asyncgen_hooks(*old_hooks)
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 

@@ -69,6 +69,11 @@ class ChatMessage(Base):
     cost: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. "answered by the failover model"
+    # What the model thought before answering (reasoning_content, <think>, thinking blocks): shown apart,
+    # never sent back as history. Added by migration 0006_chat10_reasoning.
+    reasoning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The provider's own word for why the reply ended: "stop", "length", "max_tokens", "content_filter"…
+    finish_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     session: Mapped[ChatSession] = relationship(back_populates="messages")

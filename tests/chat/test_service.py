@@ -278,7 +278,9 @@ async def test_cost_from_the_catalog_prices(context: AppContext, openai_server: 
         svc.shutdown()
 
 
-async def test_unexpected_failure_ends_as_an_error_message(context: AppContext) -> None:
+async def test_unexpected_failure_ends_as_an_error_message(
+    context: AppContext, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(_provider_id: str):  # type: ignore[no-untyped-def]
         raise RuntimeError("keyring exploded")
 
@@ -287,7 +289,9 @@ async def test_unexpected_failure_ends_as_an_error_message(context: AppContext) 
         session = await svc.create_session(provider="openai", model="echo")
         reply = await svc.send(session.id, "hello")
         assert reply.status == MessageStatus.ERROR
-        assert "keyring exploded" in (reply.error or "")
+        # Issue 10 item 7: a Python exception's text is never the message; the log has the traceback.
+        assert reply.error == "Something went wrong in Amethyst; the details are in the log."
+        assert "keyring exploded" in caplog.text
         assert not svc.is_streaming(session.id)
     finally:
         svc.shutdown()

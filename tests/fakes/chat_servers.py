@@ -7,12 +7,25 @@ Behaviour is chosen by the model name of a request, so one server scripts every 
 ``slow``      one token per ``Script.delay_s`` (for stop / kill tests and the benchmark)
 ``server-error``  500; ``rate-limited`` 429 + Retry-After for the first ``Script.rate_limit_times`` requests
 ``drop``      a few tokens, then the connection is cut; ``malformed`` a few tokens, then broken JSON
+``length``    the reply, then ``finish_reason: "length"`` (Anthropic: ``stop_reason: "max_tokens"``)
+``content-filter`` / ``refusal``  the reply, then that finish (stop) reason
+``reasoning`` ``reasoning_content`` deltas only, then "length" with 64 completion tokens (DeepSeek-style);
+              Anthropic: ``thinking_delta`` events, then the reply
+``openrouter-reasoning``  ``reasoning`` deltas (OpenRouter's field), then the reply
+``think``     the reply wrapped as ``<think>pondering</think>`` + answer in ordinary content
+``done-no-finish``  the reply and ``data: [DONE]`` but no finish_reason; ``null-event`` a ``data: null``
+              event first; ``silent-close`` 200, then the body closes before any event
+``overflow-abort``  streaming: 200, then the stream aborts (llama-cpp-python); without streaming: 400 with
+              llama.cpp's "Requested tokens … exceed context window" text
+``overflow``  400 with OpenAI's "maximum context length" text
+``Script.first_byte_delay_s`` delays every answer (a local server loading its model).
 Any request whose key is not ``Script.api_key`` gets 401.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -38,6 +51,7 @@ class Script:
     rate_limit_times: int = 1
     rate_limited_so_far: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    first_byte_delay_s: float = 0.0
     models: tuple[str, ...] = (
         "echo",
         "slow",
@@ -46,6 +60,11 @@ class Script:
         "malformed",
         "server-error",
         "rate-limited",
+        "length",
+        "reasoning",
+        "think",
+        "overflow",
+        "thinking",
     )
 
 
@@ -69,6 +88,8 @@ def _error_for(script: Script, model: str, key: str | None) -> tuple[int, dict[s
         return 401, {}, "Incorrect API key provided."
     if model == "server-error":
         return 500, {}, "The server had an error while processing your request."
+    if model == "overflow":
+        return 400, {}, "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens."
     if model == "rate-limited" and script.rate_limited_so_far < script.rate_limit_times:
         script.rate_limited_so_far += 1
         return 429, {"Retry-After": str(script.retry_after)}, "Rate limit reached."
@@ -88,8 +109,40 @@ def openai_app(script: Script) -> FastAPI:
         }
         return f"data: {json.dumps(payload)}\n\n"
 
+    async def special(model: str, words: list[str]) -> AsyncIterator[str]:
+        """The scripted cases of issue 10 (see the module doc)."""
+        if model in ("overflow-abort", "silent-close"):
+            if model == "overflow-abort":
+                raise DroppedOnPurpose("llama.cpp aborts a prompt longer than its context")
+            return
+        if model == "null-event":
+            yield "data: null\n\n"
+        if model == "reasoning":
+            for word in ("Let", " me", " think"):
+                yield chunk({"role": "assistant", "content": None, "reasoning_content": word})
+            yield chunk({"content": None}, "length")
+            usage = {"prompt_tokens": 9, "completion_tokens": 64, "total_tokens": 73}
+            yield f"data: {json.dumps({'id': 'x', 'choices': [], 'usage': usage})}\n\n"
+            yield "data: [DONE]\n\n"
+            return
+        if model == "openrouter-reasoning":
+            yield chunk({"role": "assistant", "content": "", "reasoning": "Weighing it."})
+        if model == "think":
+            for part in ("<thi", "nk>ponder", "ing</think>", "\n\n"):
+                yield chunk({"content": part})
+        for word in words:
+            yield chunk({"content": word})
+        finish = {"length": "length", "content-filter": "content_filter", "refusal": "refusal"}.get(model, "stop")
+        if model != "done-no-finish":
+            yield chunk({}, finish)
+        yield "data: [DONE]\n\n"
+
     async def body_stream(model: str, body: dict[str, Any]) -> AsyncIterator[str]:
         words = _tokens_for(script, body)
+        if model in SPECIAL_OPENAI:
+            async for piece in special(model, words):
+                yield piece
+            return
         if model == "slow" and script.tokens is not None:
             words = [f" tok{index}" for index in range(script.tokens)]
         yield chunk({"role": "assistant", "content": ""})
@@ -123,6 +176,10 @@ def openai_app(script: Script) -> FastAPI:
         if failure is not None:
             status, headers, message = failure
             return JSONResponse({"error": {"message": message, "type": "error"}}, status, headers=headers)
+        if script.first_byte_delay_s:
+            await asyncio.sleep(script.first_byte_delay_s)
+        if not body.get("stream"):
+            return _completion(body)
         return StreamingResponse(body_stream(body.get("model", ""), body), media_type="text/event-stream")
 
     @app.get("/v1/models")
@@ -130,6 +187,37 @@ def openai_app(script: Script) -> FastAPI:
         return {"object": "list", "data": [{"id": name, "object": "model"} for name in script.models]}
 
     return app
+
+
+SPECIAL_OPENAI = frozenset(
+    {
+        "length",
+        "content-filter",
+        "refusal",
+        "reasoning",
+        "openrouter-reasoning",
+        "think",
+        "done-no-finish",
+        "null-event",
+        "silent-close",
+        "overflow-abort",
+    }
+)
+
+
+def _completion(body: dict[str, Any]) -> Any:
+    """A non-streamed answer (what ``explain_failure`` asks for)."""
+    if body.get("model") == "overflow-abort":
+        message = "Requested tokens (5000) exceed context window of 2048"
+        return JSONResponse({"error": {"message": message, "type": "invalid_request_error"}}, 400)
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", ""),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    }
 
 
 def anthropic_app(script: Script) -> FastAPI:
@@ -151,6 +239,13 @@ def anthropic_app(script: Script) -> FastAPI:
             "usage": {"input_tokens": 13, "output_tokens": 1},
         }
         yield event("message_start", {"message": message})
+        if model == "null-event":
+            yield "event: content_block_delta\ndata: null\n\n"
+        if model == "thinking":
+            yield event("content_block_start", {"index": 0, "content_block": {"type": "thinking", "thinking": ""}})
+            for part in ("Checking", " the sum."):
+                yield event("content_block_delta", {"index": 0, "delta": {"type": "thinking_delta", "thinking": part}})
+            yield event("content_block_stop", {"index": 0})
         yield event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
         yield event("ping", {})
         for index, word in enumerate(words):
@@ -165,7 +260,7 @@ def anthropic_app(script: Script) -> FastAPI:
         yield event(
             "message_delta",
             {
-                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "delta": {"stop_reason": ANTHROPIC_STOPS.get(model, "end_turn"), "stop_sequence": None},
                 "usage": {"output_tokens": len(words)},
             },
         )
@@ -197,6 +292,99 @@ def anthropic_app(script: Script) -> FastAPI:
         return {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
 
     return app
+
+
+ANTHROPIC_STOPS = {"length": "max_tokens", "refusal": "refusal"}
+
+
+class SilentServer:
+    """A TCP server on loopback that reads each request and closes the connection without a response for
+    the first ``silent`` connections, then hands the rest to ``answer`` (raw HTTP bytes) — a dead pooled
+    keep-alive connection, as a server restart or an aborted stream leaves behind."""
+
+    def __init__(self, silent: int, answer: bytes) -> None:
+        self.silent = silent
+        self.answer = answer
+        self.connections = 0
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        self.port = int(self._socket.getsockname()[1])
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                self.connections += 1
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    piece = connection.recv(65536)
+                    if not piece:
+                        break
+                    data += piece
+                head, _, rest = data.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
+                while len(rest) < length:
+                    piece = connection.recv(65536)
+                    if not piece:
+                        break
+                    rest += piece
+                if self.connections > self.silent:
+                    connection.sendall(self.answer)
+
+    def stop(self) -> None:
+        # Closing alone does not wake a thread blocked in accept() on Linux: shut the socket down first.
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+
+
+def sse_answer(text: str) -> bytes:
+    """Raw HTTP bytes of an OpenAI-style SSE reply with ``text``, a finish reason and [DONE]."""
+    events = [
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        },
+    ]
+    body = "".join(f"data: {json.dumps(item)}\n\n" for item in events) + "data: [DONE]\n\n"
+    raw = body.encode()
+    head = (
+        f"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {len(raw)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode() + raw
+
+
+def code_reply(lines: int) -> str:
+    """A reply holding one unlabelled fenced code block of ``lines`` lines, streamed ten lines a chunk."""
+    body = "\n".join(f"value_{n}=compute({n})+{n}" + (" #" if n % 10 == 9 else "") for n in range(lines))
+    return f"Here is the file:\n\n```\n{body}\n```\n"
 
 
 def free_port() -> int:
@@ -233,14 +421,16 @@ class ServerThread:
 
 
 def main() -> None:
-    """``python -m tests.fakes.chat_servers PORT [TOKENS] [DELAY_S]``: the OpenAI-compatible fake in its own
-    process (benchmarks use this so the server does not compete with the UI thread for the GIL)."""
+    """``python -m tests.fakes.chat_servers PORT [TOKENS] [DELAY_S] [CODE_LINES]``: the OpenAI-compatible fake
+    in its own process (benchmarks use this so the server does not compete with the UI thread for the GIL)."""
     import sys
 
     port = int(sys.argv[1])
     script = Script(
         tokens=int(sys.argv[2]) if len(sys.argv) > 2 else None, delay_s=float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     )
+    if len(sys.argv) > 4:  # ``echo`` replies with an unlabelled fenced code block of this many lines
+        script.reply = code_reply(int(sys.argv[4]))
     uvicorn.run(openai_app(script), host="127.0.0.1", port=port, log_level="critical", lifespan="off")
 
 

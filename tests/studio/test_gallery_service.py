@@ -133,3 +133,139 @@ def test_sanitize_filename() -> None:
     assert sanitize_filename("CON.png") == "CON_.png"
     assert sanitize_filename("  ...  ") == "image"
     assert sanitize_filename("a" * 300 + ".png") == "a" * 80 + ".png"
+
+
+# --- files other tools (and hostile ones) write ----------------------------------------------------------
+A1111 = (
+    "a castle on a hill, golden hour,\nhighly detailed\n"
+    "Negative prompt: blurry, lowres\n"
+    "Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 123456789, Size: 832x1216, Model: sdxl_base, "
+    'Lora hashes: "a: 1, b: 2"'
+)
+COMFY_PROMPT = {
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {"seed": 42, "steps": 20, "cfg": 7, "positive": ["6", 0], "negative": ["7", 0], "model": ["4", 0]},
+    },
+    "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "dreamshaper_8.safetensors"}},
+    "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 768, "batch_size": 1}},
+    "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a red fox in snow", "clip": ["4", 1]}},
+    "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "watermark", "clip": ["4", 1]}},
+}
+
+
+def png_with(tmp_path: Path, name: str, **chunks: str | tuple[str, str]) -> Path:
+    """A 16×8 PNG with text chunks: a str is tEXt; ("z", text) is zTXt; ("i", text) is iTXt."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in chunks.items():
+        if isinstance(value, tuple):
+            kind, text = value
+            if kind == "z":
+                info.add_text(key, text, zip=True)
+            else:
+                info.add_itxt(key, text)
+        else:
+            info.add_text(key, value)
+    path = tmp_path / name
+    Image.new("RGB", (16, 8), "teal").save(path, pnginfo=info)
+    return path
+
+
+async def test_import_keeps_the_batch_going_past_a_seed_too_big_for_the_database(
+    gallery: GalleryService, tmp_path: Path
+) -> None:
+    huge = png_with(tmp_path, "huge-seed.png", **{"prompt": "a seed too big", "amethyst:seed": "18446744073709551615"})
+    negative = png_with(tmp_path, "neg-seed.png", **{"prompt": "negative", "amethyst:seed": "-5"})
+    after = png_with(tmp_path, "after.png", prompt="after it")
+    report = await gallery.import_files([huge, negative, after])
+    assert report.skipped == []
+    records = {record.path.name: record for record in report.added}
+    assert records["huge-seed.png"].prompt == "a seed too big" and records["huge-seed.png"].seed is None
+    assert records["neg-seed.png"].seed is None
+    assert records["after.png"].prompt == "after it"
+
+
+async def test_a_failing_database_write_leaves_no_orphan_and_the_batch_goes_on(
+    gallery: GalleryService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = png_with(tmp_path, "first.png", prompt="first")
+    second = png_with(tmp_path, "second.png", prompt="second")
+    real_add = gallery.store.add
+
+    def add(path, metadata, created=None):  # type: ignore[no-untyped-def]
+        if metadata.prompt == "first":
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return real_add(path, metadata, created=created)
+
+    monkeypatch.setattr(gallery.store, "add", add)
+    report = await gallery.import_files([first, second])
+    assert [record.path.name for record in report.added] == ["second.png"]
+    assert [path.name for path, _ in report.skipped] == ["first.png"]
+    assert sorted(path.name for path in (gallery.folder / "imported").iterdir()) == ["second.png"]
+
+
+async def test_an_oversized_ztxt_workflow_costs_only_that_chunk(gallery: GalleryService, tmp_path: Path) -> None:
+    import os
+
+    workflow = os.urandom(1_500_000).hex()  # 3 MB of text, past Pillow's 1 MB text-chunk limit
+    path = png_with(tmp_path, "comfy.png", prompt=__import__("json").dumps(COMFY_PROMPT), workflow=("z", workflow))
+    report = await gallery.import_files([path])
+    assert report.skipped == [], report.skipped
+    record = report.added[0]
+    assert (record.prompt, record.width, record.height) == ("a red fox in snow", 16, 8)
+    metadata = read_metadata(path)
+    assert metadata.extra["original:workflow"] == workflow
+
+
+def test_automatic1111_parameters_are_read_whole(tmp_path: Path) -> None:
+    metadata = read_metadata(png_with(tmp_path, "a1111.png", parameters=A1111))
+    assert metadata.prompt == "a castle on a hill, golden hour,\nhighly detailed"
+    assert metadata.negative_prompt == "blurry, lowres"
+    assert (metadata.seed, metadata.size, metadata.model) == (123456789, "832x1216", "sdxl_base")
+    assert metadata.extra["steps"] == "28" and metadata.extra["cfg_scale"] == "6.5"
+    assert metadata.extra["lora_hashes"] == "a: 1, b: 2"
+    assert metadata.extra["original:parameters"] == A1111
+
+
+def test_comfyui_graph_is_not_taken_for_the_prompt(tmp_path: Path) -> None:
+    import json
+
+    raw = json.dumps(COMFY_PROMPT)
+    metadata = read_metadata(png_with(tmp_path, "comfy.png", prompt=("i", raw)))
+    assert (metadata.prompt, metadata.negative_prompt) == ("a red fox in snow", "watermark")
+    assert (metadata.seed, metadata.model, metadata.size) == (42, "dreamshaper_8.safetensors", "512x768")
+    assert metadata.extra["steps"] == "20" and metadata.extra["original:prompt"] == raw
+
+
+def test_random_bytes_never_crash_the_metadata_reader(tmp_path: Path) -> None:
+    """Property-style: random and mutated PNGs give metadata or a plain OSError/ValueError, nothing else."""
+    import random
+    import zlib
+
+    from PIL import UnidentifiedImageError
+
+    from app.services.gallery import png_text
+
+    rng = random.Random(1234)
+    chunks: dict[str, str | tuple[str, str]] = {"prompt": "base", "workflow": ("z", "w" * 5000), "amethyst:seed": "3"}
+    base = png_with(tmp_path, "base.png", **chunks).read_bytes()
+    path = tmp_path / "fuzz.png"
+    for trial in range(300):
+        if trial % 3 == 0:
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 400)))
+        else:
+            data = bytearray(base)
+            for _ in range(rng.randrange(1, 12)):
+                data[rng.randrange(8, len(data))] = rng.randrange(256)
+            if trial % 5 == 0:
+                data = data[: rng.randrange(8, len(data))]
+            data = bytes(data)
+        assert isinstance(png_text.read_text(data), dict)
+        path.write_bytes(data)
+        try:
+            metadata = read_metadata(path)
+        except (OSError, ValueError, SyntaxError, UnidentifiedImageError, zlib.error, Image.DecompressionBombError):
+            continue
+        assert metadata.seed is None or 0 <= metadata.seed < 2**63

@@ -63,6 +63,8 @@ class ChatController(QObject):
     message_updated = Signal(object)  # MessageInfo of the open session
     message_delta = Signal(int, str)  # message id, text appended (any session; ids are unique)
     waiting = Signal(int, int)  # message id, seconds left before a retry after a rate limit
+    reasoning_delta = Signal(int, str)  # message id, reasoning appended (the live "Thinking" part)
+    reply_phase = Signal(int, str)  # message id, what a silent reply waits for ("Loading the model…"; "": none)
     streaming_changed = Signal(bool)  # the open session's reply started or ended
     totals_changed = Signal(object, object)  # SessionInfo (re-read), Totals
     key_state_changed = Signal(str, bool)  # provider id, whether its key is missing
@@ -102,6 +104,8 @@ class ChatController(QObject):
         service.message_updated.connect(self._message_updated)
         service.message_delta.connect(self.message_delta)  # the hot path: signal to signal, no Python slot
         service.waiting.connect(self.waiting)
+        service.reasoning_delta.connect(self.reasoning_delta)
+        service.reply_phase.connect(self.reply_phase)
         service.streaming_changed.connect(self._streaming_changed)
         keys.changed.connect(self._key_changed)
 
@@ -408,6 +412,12 @@ class ChatController(QObject):
     def regenerate(self, session_id: int) -> None:
         """Replaces the last reply of a chat (also "Retry" on a failed one)."""
         self._reply(session_id, self.service.regenerate(session_id))
+
+    def retry_trimmed(self, session_id: int) -> None:
+        """After a context overflow: a new reply sent only the newer half of the chat (all messages stay)."""
+        from app.services.chat import remedies
+
+        self._reply(session_id, remedies.retry_without_oldest(self.service, session_id))
 
     def continue_reply(self, session_id: int, message_id: int) -> None:
         """Asks the model to carry on an interrupted reply."""

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import unicodedata
 from datetime import datetime
 from typing import Any
 
+from app.services.chat import importing
+from app.services.chat.importing import FORMAT, VERSION, ImportFailed
 from app.services.chat.store import SESSION_FIELDS, MessageInfo, SessionInfo
 
-FORMAT = "amethyst.chat"
-VERSION = 1
+__all__ = ["FORMAT", "VERSION", "ImportFailed", "from_json", "safe_filename", "to_json", "to_markdown"]
 _RESERVED = {
     "CON",
     "PRN",
@@ -21,10 +21,6 @@ _RESERVED = {
     *(f"COM{i}" for i in range(1, 10)),
     *(f"LPT{i}" for i in range(1, 10)),
 }
-
-
-class ImportFailed(ValueError):
-    """The file is not a chat export this app can read; the message says why."""
 
 
 def safe_filename(title: str, suffix: str, max_length: int = 80) -> str:
@@ -46,10 +42,36 @@ def to_markdown(session: SessionInfo, messages: list[MessageInfo]) -> str:
         heading = {"user": "You", "assistant": f"Assistant ({message.model or session.model})"}.get(
             message.role, message.role.title()
         )
-        lines += ["", f"## {heading}", "", message.content]
+        lines += ["", f"## {heading}", ""]
+        if message.reasoning:
+            thinking = balance_fences(message.reasoning)
+            lines += ["<details><summary>Thinking</summary>", "", thinking, "", "</details>", ""]
+        lines.append(balance_fences(message.content))
         if message.status != "complete":
             lines += ["", f"*({message.status}{': ' + message.error if message.error else ''})*"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def balance_fences(text: str) -> str:
+    """``text`` with a fenced code block left open at its end closed (CommonMark fence rules), so an
+    interrupted reply cannot swallow everything after it in the exported file."""
+    opened: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if match is None:
+            continue
+        fence, rest = match.group(1), match.group(2)
+        if opened is None:
+            if not (fence[0] == "`" and "`" in rest):  # a backtick fence's info string has no backtick
+                opened = fence
+        elif fence[0] == opened[0] and len(fence) >= len(opened) and not rest.strip():
+            opened = None
+    if opened is None:
+        return text
+    return text.rstrip("\n") + "\n" + opened
 
 
 def _message_dict(message: MessageInfo) -> dict[str, Any]:
@@ -65,6 +87,8 @@ def _message_dict(message: MessageInfo) -> dict[str, Any]:
         "cost": message.cost,
         "error": message.error,
         "note": message.note,
+        "reasoning": message.reasoning,
+        "finish_reason": message.finish_reason,
         "created_at": message.created_at.isoformat(),
     }
 
@@ -79,40 +103,8 @@ def to_json(session: SessionInfo, messages: list[MessageInfo]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def from_json(raw: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Session fields and message rows from an export; raises ``ImportFailed`` with a clear reason."""
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ImportFailed(f"This file is not valid JSON (line {error.lineno}).") from error
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportFailed("This JSON file is not an Amethyst chat export.")
-    if not isinstance(data.get("version"), int) or data["version"] > VERSION:
-        raise ImportFailed("This export comes from a newer version of Amethyst.")
-    session = data.get("session")
-    messages = data.get("messages")
-    if not isinstance(session, dict) or not isinstance(messages, list):
-        raise ImportFailed("The export is missing its session or messages.")
-    fields = {key: session[key] for key in SESSION_FIELDS if key in session}
-    rows: list[dict[str, Any]] = []
-    for index, item in enumerate(messages):
-        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant", "system"):
-            raise ImportFailed(f"Message {index + 1} has no valid role.")
-        if not isinstance(item.get("content"), str):
-            raise ImportFailed(f"Message {index + 1} has no text.")
-        status = item.get("status", "complete")
-        row: dict[str, Any] = {
-            "role": item["role"],
-            "content": item["content"],
-            # A reply that was streaming when exported cannot still be streaming here.
-            "status": "interrupted" if status == "streaming" else status,
-        }
-        for key in ("provider", "model", "tokens_in", "tokens_out", "cost", "error", "note"):
-            if item.get(key) is not None:
-                row[key] = item[key]
-        row["estimated"] = bool(item.get("estimated", False))
-        if isinstance(item.get("created_at"), str):
-            with contextlib.suppress(ValueError):
-                row["created_at"] = datetime.fromisoformat(item["created_at"])
-        rows.append(row)
-    return fields, rows
+def from_json(raw: str | bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Session fields and message rows from an export (text, or bytes in UTF-8 with or without a BOM);
+    raises ``ImportFailed`` with a clear reason (``importing`` validates every field)."""
+    text = importing.decode(raw) if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+    return importing.rows(importing.parse(text))

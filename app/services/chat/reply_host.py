@@ -40,6 +40,12 @@ class ReplyHost(Protocol):
     def message_delta(self) -> SignalInstance: ...  # (message id, text appended)
 
     @property
+    def reasoning_delta(self) -> SignalInstance: ...  # (message id, reasoning text appended)
+
+    @property
+    def reply_phase(self) -> SignalInstance: ...  # (message id, phase text such as "Loading the model…"; "": none)
+
+    @property
     def message_updated(self) -> SignalInstance: ...  # (MessageInfo)
 
     @property

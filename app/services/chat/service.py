@@ -18,8 +18,9 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.chat import MessageStatus
-from app.services.chat import exporting
+from app.services.chat import exporting, importing, recovery
 from app.services.chat.pricing import NoPrices, PriceLookup
+from app.services.chat.reasoning import split_think
 from app.services.chat.replies import ReplyRun
 from app.services.chat.store import ChatStore, MessageInfo, SearchHit, SessionInfo, UsageRow
 from app.services.chat.tokens import TokenEstimator
@@ -51,6 +52,8 @@ class ChatService(QObject):
     messages_reset = Signal(int)  # a session's messages changed wholesale (clear, edit, regenerate, import)
     message_added = Signal(object)  # MessageInfo
     message_delta = Signal(int, str)  # message id, text appended since the previous delta
+    reasoning_delta = Signal(int, str)  # message id, reasoning appended since the previous delta
+    reply_phase = Signal(int, str)  # message id, what a silent reply waits for ("Loading the model…"; "": none)
     message_updated = Signal(object)  # MessageInfo after a status, usage or content change
     waiting = Signal(int, int)  # message id, seconds left before a retry after a rate limit (0: done)
     streaming_changed = Signal(int, bool)  # session id, whether a reply is streaming
@@ -113,7 +116,9 @@ class ChatService(QObject):
     # sessions ------------------------------------------------------------------------------------------
     async def open(self) -> int:
         """Start-of-run housekeeping: unfinished replies become interrupted, deleted sessions are purged."""
+        unfinished = await self.workers.db(self.store.unfinished_ids)
         interrupted = await self.workers.db(self.store.mark_unfinished_interrupted)
+        await self.workers.db(recovery.count_restored, self.store, self.estimator, self.prices, unfinished)
         await self.workers.db(self.store.purge_deleted)
         self._opened = True
         return interrupted
@@ -182,8 +187,7 @@ class ChatService(QObject):
         return target
 
     async def import_json(self, path: Path) -> SessionInfo:
-        raw = await self.workers.db(path.read_text, encoding="utf-8")
-        fields, rows = exporting.from_json(raw)
+        fields, rows = await self.workers.db(importing.load_export, path)  # validated; raises ImportFailed
 
         def write() -> SessionInfo:
             info = self.store.create_session(**fields)
@@ -266,8 +270,10 @@ def _turns(history: list[MessageInfo]) -> list[Turn]:
     for message in history:
         if message.role == "user":
             turns.append(Turn("user", message.content))
-        elif message.role == "assistant" and message.content.strip():
-            turns.append(Turn("assistant", message.content))
+        elif message.role == "assistant":
+            answer = split_think(message.content)[0]  # reasoning is never sent back
+            if answer.strip():
+                turns.append(Turn("assistant", answer))
     return turns
 
 

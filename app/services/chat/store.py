@@ -65,6 +65,8 @@ class MessageInfo:
     error: str | None
     note: str | None
     created_at: datetime
+    reasoning: str | None = None
+    finish_reason: str | None = None
 
     @classmethod
     def of(cls, row: ChatMessage) -> MessageInfo:
@@ -181,10 +183,13 @@ class ChatStore:
             for item in items:
                 db.add(ChatMessage(session_id=session_id, estimated=item.pop("estimated", False), **item))
 
-    def write_content(self, message_id: int, content: str) -> None:
-        """The growing text of a streamed reply; called every few hundred milliseconds."""
+    def write_content(self, message_id: int, content: str, reasoning: str | None = None) -> None:
+        """The growing text (and reasoning) of a streamed reply; called every few hundred milliseconds."""
+        values: dict[str, Any] = {"content": content}
+        if reasoning:
+            values["reasoning"] = reasoning
         with self._sessions.begin() as db:
-            db.execute(update(ChatMessage).where(ChatMessage.id == message_id).values(content=content))
+            db.execute(update(ChatMessage).where(ChatMessage.id == message_id).values(**values))
 
     def update_message(self, message_id: int, **fields: Any) -> MessageInfo:
         with self._sessions.begin() as db:
@@ -204,6 +209,11 @@ class ChatStore:
     def clear(self, session_id: int) -> None:
         with self._sessions.begin() as db:
             db.execute(delete(ChatMessage).where(ChatMessage.session_id == session_id))
+
+    def unfinished_ids(self) -> list[int]:
+        """Replies still marked "streaming" (before ``mark_unfinished_interrupted`` turns them)."""
+        with self._sessions() as db:
+            return list(db.scalars(select(ChatMessage.id).where(ChatMessage.status == MessageStatus.STREAMING)))
 
     def mark_unfinished_interrupted(self) -> int:
         """Replies still "streaming" from a run that ended (crash, kill) become "interrupted"."""

@@ -40,7 +40,7 @@ class ImportReport:
         if self.skipped:
             names = ", ".join(path.name for path, _ in self.skipped[:3])
             more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
-            parts.append(f"{len(self.skipped)} skipped (not readable images: {names}{more})")
+            parts.append(f"{len(self.skipped)} skipped (could not be imported: {names}{more})")
         return "; ".join(parts)
 
 
@@ -97,22 +97,33 @@ class GalleryService(QObject):
         target_folder = self.folder / "imported"
         target_folder.mkdir(parents=True, exist_ok=True)
         for source in files:
-            if source.is_dir():
-                continue
-            if source.suffix.lower() not in IMPORTABLE_SUFFIXES:
-                report.skipped.append((source, "not an image file"))
-                continue
             try:
-                metadata = read_metadata(source)
-            except _UNREADABLE as error:
-                log.info("import skipped %s: %s", source, error)
-                report.skipped.append((source, "the file is damaged or not an image"))
-                continue
-            target = unique_path(target_folder, source.name)
-            shutil.copy2(source, target)
-            created = datetime.fromtimestamp(source.stat().st_mtime, UTC)
-            report.added.append(self.store.add(target, metadata, created=created))
+                self._import_one(source, target_folder, report)
+            except Exception as error:  # one file never abandons the batch: reported, the rest goes on
+                log.exception("import of %s failed", source)
+                report.skipped.append((source, f"it could not be imported ({type(error).__name__})"))
         return report
+
+    def _import_one(self, source: Path, target_folder: Path, report: ImportReport) -> None:
+        if source.is_dir():
+            return
+        if source.suffix.lower() not in IMPORTABLE_SUFFIXES:
+            report.skipped.append((source, "not an image file"))
+            return
+        try:
+            metadata = read_metadata(source)
+        except _UNREADABLE as error:
+            log.info("import skipped %s: %s", source, error)
+            report.skipped.append((source, "the file is damaged or not an image"))
+            return
+        created = datetime.fromtimestamp(source.stat().st_mtime, UTC)
+        target = unique_path(target_folder, source.name)
+        shutil.copy2(source, target)
+        try:
+            report.added.append(self.store.add(target, metadata, created=created))
+        except BaseException:
+            target.unlink(missing_ok=True)  # no orphan file in the gallery folder
+            raise
 
     async def import_files(self, files: Iterable[Path]) -> ImportReport:
         """Copy images into the gallery, reading PNG metadata; damaged files are reported and skipped."""

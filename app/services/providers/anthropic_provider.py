@@ -16,12 +16,22 @@ DEFAULT_MAX_TOKENS = 4096
 
 
 class AnthropicProvider(SdkChatProvider):
-    def __init__(self, name: str, base_url: str, api_key: str | None, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 60.0,
+        first_byte_timeout: float | None = None,
+        local: bool = False,
+    ) -> None:
         super().__init__(name)
         self.base_url = base_url
-        self._client = anthropic.AsyncAnthropic(
-            base_url=base_url, api_key=api_key or "", max_retries=0, timeout=timeout
-        )
+        self.local = local
+        self.wait_s = first_byte_timeout or timeout
+        limits = anthropic.Timeout(timeout, connect=min(timeout, 15.0), read=self.wait_s)
+        self._client = anthropic.AsyncAnthropic(base_url=base_url, api_key=api_key or "", max_retries=0, timeout=limits)
 
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
         params = request.params
@@ -49,39 +59,49 @@ class AnthropicProvider(SdkChatProvider):
         try:
             events = await self._client.messages.create(**self._arguments(request))
         except Exception as error:
-            raise map_error(error, self.name, streaming=False) from error
-        started = False
-        stopped = False
-        input_tokens = 0
-        output_tokens = 0
+            raise map_error(error, self.name, streaming=False, timeout=self.wait_s) from error
+        received = stopped = False
+        input_tokens = output_tokens = 0
         try:
             async for event in events:
-                started = True
-                kind = event.type
+                kind = getattr(event, "type", None)
+                if not isinstance(kind, str):  # ``data: null`` and other non-objects: skipped
+                    continue
                 if kind == "message_start":
-                    usage = event.message.usage
-                    input_tokens = usage.input_tokens or 0
-                    output_tokens = usage.output_tokens or 0
+                    usage = getattr(getattr(event, "message", None), "usage", None)
+                    input_tokens = _count(getattr(usage, "input_tokens", 0))
+                    output_tokens = _count(getattr(usage, "output_tokens", 0))
                 elif kind == "content_block_delta":
-                    text = getattr(event.delta, "text", None)
-                    if text:
+                    delta = getattr(event, "delta", None)
+                    text, thinking = getattr(delta, "text", None), getattr(delta, "thinking", None)
+                    if isinstance(thinking, str) and thinking:  # extended thinking (``thinking_delta``)
+                        received = True
+                        yield ChatChunk(reasoning=thinking)
+                    if isinstance(text, str) and text:
+                        received = True
                         yield ChatChunk(text=text)
                 elif kind == "message_delta":
-                    if event.usage is not None and event.usage.output_tokens is not None:
-                        output_tokens = event.usage.output_tokens
-                    if event.delta.stop_reason:
-                        yield ChatChunk(finish_reason=event.delta.stop_reason)
+                    usage = getattr(event, "usage", None)
+                    if getattr(usage, "output_tokens", None) is not None:
+                        output_tokens = _count(usage.output_tokens)  # type: ignore[union-attr]
+                    reason = getattr(getattr(event, "delta", None), "stop_reason", None)
+                    if isinstance(reason, str) and reason:
+                        yield ChatChunk(finish_reason=reason)
                 elif kind == "message_stop":
                     stopped = True
         except Exception as error:
-            raise map_error(error, self.name, streaming=started) from error
+            raise map_error(error, self.name, streaming=True, received=received) from error
         finally:
             await events.close()
         if not stopped:
-            raise DroppedStream(self.name)
+            raise DroppedStream(self.name, received=received)
         yield ChatChunk(usage=Usage(input_tokens, output_tokens))
 
     def warm_up(self) -> None:
         import anyio._backends._asyncio  # noqa: F401  (the HTTP stack imports it on the first request)
 
         _ = self._client.messages  # the resource modules load on first access
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12 else 0

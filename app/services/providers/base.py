@@ -39,9 +39,14 @@ class Usage:
 
 @dataclass(frozen=True)
 class ChatChunk:
+    """One piece of a streamed reply: answer text, reasoning text (``reasoning_content``/``reasoning``
+    deltas, Anthropic thinking), the usage, or the provider's own finish reason ("stop", "length",
+    "max_tokens", "content_filter", "refusal", …)."""
+
     text: str = ""
     usage: Usage | None = None
     finish_reason: str | None = None
+    reasoning: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,27 +104,72 @@ class RequestRejected(ProviderError):
         self.status = status
 
 
+ConnectionKind = Literal["refused", "timeout", "no-response", "unreachable"]
+
+
 class ConnectionFailed(ProviderError):
+    """No answer came back. ``kind`` says what happened: the connection was ``refused`` (nothing listens
+    there), it ``timeout``-ed before the server answered, the server closed it with ``no-response`` (often a
+    dead pooled keep-alive connection: worth one immediate retry), or the host is ``unreachable`` (DNS, TLS,
+    network)."""
+
     retryable = True
 
-    def __init__(self, provider_name: str, detail: str = "") -> None:
-        super().__init__(f"Could not reach {provider_name}. {detail}".strip())
+    def __init__(
+        self, provider_name: str, detail: str = "", *, kind: ConnectionKind = "unreachable", seconds: float = 0
+    ) -> None:
+        self.kind = kind
+        texts = {
+            "refused": f"{provider_name} refused the connection — is the server running at its address?",
+            "timeout": f"{provider_name} did not answer within {seconds:g} s."
+            if seconds
+            else f"{provider_name} timed out before answering.",
+            "no-response": f"{provider_name} closed the connection without answering.",
+            "unreachable": f"Could not reach {provider_name}. {detail}".strip(),
+        }
+        super().__init__(texts[kind])
 
 
 class DroppedStream(ProviderError):
+    """The server answered, then the body ended without a finish: before any text (``received`` False) or
+    part way through the reply."""
+
     retryable = True
 
-    def __init__(self, provider_name: str) -> None:
-        super().__init__(f"The connection to {provider_name} dropped before the reply was finished.")
+    def __init__(self, provider_name: str, *, received: bool = True) -> None:
+        self.received = received
+        if received:
+            super().__init__(f"The connection to {provider_name} dropped before the reply was finished.")
+        else:
+            super().__init__(f"{provider_name} answered, then closed the connection before the first word.")
+
+
+class ContextOverflow(ProviderError):
+    """The conversation does not fit the model's context window; ``detail`` is the server's own words."""
+
+    def __init__(self, provider_name: str, detail: str = "") -> None:
+        said = f" ({provider_name}: {detail.strip()[:200]})" if detail.strip() else ""
+        super().__init__(
+            "This conversation is too long for the model's context window"
+            f"{said}. Retry without the oldest turns, start a new chat from the last question, "
+            "or pick a model with a bigger context."
+        )
+        self.detail = detail
 
 
 class MalformedResponse(ProviderError):
+    """The server sent something that is not the protocol; the technical detail goes to the log only."""
+
     def __init__(self, provider_name: str, detail: str = "") -> None:
-        super().__init__(f"{provider_name} sent data that could not be read. {detail}".strip())
+        super().__init__(f"{provider_name} sent data that could not be read.")
+        self.detail = detail
 
 
 class ChatProvider(ABC):
     """Streams replies from one provider endpoint."""
+
+    #: a server on this computer or network (Ollama, LM Studio, …): it may need minutes to load a model
+    local: bool = False
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -131,6 +181,11 @@ class ChatProvider(ABC):
     @abstractmethod
     async def list_models(self) -> list[str]:
         """Model ids the endpoint serves."""
+
+    async def explain_failure(self, request: ChatRequest) -> ProviderError | None:
+        """Asks ``request`` once without streaming to learn why a stream failed silently (a server that
+        answers 200 and then aborts); the typed error it answers with, or None. Optional."""
+        return None
 
     def warm_up(self) -> None:  # noqa: B027  (optional hook)
         """Does the slow first-use work (lazy imports, client setup) now; may run on a worker thread."""

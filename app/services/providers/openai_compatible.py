@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,11 +13,16 @@ import openai
 from app.services.providers.base import (
     ChatChunk,
     ChatRequest,
+    ContextOverflow,
     DroppedStream,
+    MalformedResponse,
+    ProviderError,
+    ServerError,
     Usage,
 )
-from app.services.providers.errors import map_error
+from app.services.providers.errors import is_context_overflow, map_error
 from app.services.providers.sdk_provider import SdkChatProvider
+from app.services.providers.sse import sse_data
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +31,32 @@ NO_KEY = "not-needed"
 
 
 class OpenAICompatibleProvider(SdkChatProvider):
-    def __init__(self, name: str, base_url: str, api_key: str | None, *, timeout: float = 60.0) -> None:
+    """Streams ``/chat/completions`` and reads the server-sent events itself: the SDK's stream cannot tell
+    a body that ended with ``data: [DONE]`` from one that was cut off, and fails on events that are not
+    objects (``data: null``). Reasoning deltas (``reasoning_content`` — DeepSeek, vLLM, llama.cpp —
+    and ``reasoning`` — OpenRouter) come out as ``ChatChunk.reasoning``.
+
+    ``first_byte_timeout`` (seconds) is how long the server may take to answer and between two pieces of
+    a reply; a local server loading a big model needs minutes, so it is separate from ``timeout``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 60.0,
+        first_byte_timeout: float | None = None,
+        local: bool = False,
+    ) -> None:
         super().__init__(name)
         self.base_url = base_url
+        self.local = local
+        self.wait_s = first_byte_timeout or timeout
+        limits = openai.Timeout(timeout, connect=min(timeout, 15.0), read=self.wait_s)
         # Retries are ours (with a visible countdown), so the SDK must not retry silently.
-        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or NO_KEY, max_retries=0, timeout=timeout)
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or NO_KEY, max_retries=0, timeout=limits)
         self._usage_option_supported = True
 
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
@@ -53,47 +81,100 @@ class OpenAICompatibleProvider(SdkChatProvider):
             arguments["stream_options"] = {"include_usage": True}
         return arguments
 
-    async def _open(self, request: ChatRequest) -> Any:
+    async def _open(self, request: ChatRequest, stack: contextlib.AsyncExitStack) -> Any:
+        create = self._client.chat.completions.with_streaming_response.create
         try:
-            return await self._client.chat.completions.create(**self._arguments(request))
+            return await stack.enter_async_context(create(**self._arguments(request)))
         except openai.BadRequestError as error:
             # Some older servers reject ``stream_options``; ask again without it, once, and remember.
             if self._usage_option_supported and "stream_options" in str(error):
                 log.info("%s does not accept stream_options; streaming without usage", self.name)
                 self._usage_option_supported = False
-                return await self._client.chat.completions.create(**self._arguments(request))
+                return await stack.enter_async_context(create(**self._arguments(request)))
             raise
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
-        started = False
-        finished = False
+        received = finished = done = False
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                response = await self._open(request, stack)
+            except Exception as error:
+                raise map_error(error, self.name, streaming=False, timeout=self.wait_s) from error
+            try:
+                events = await stack.enter_async_context(contextlib.aclosing(sse_data(response.iter_lines())))
+                async for data in events:
+                    if data.strip() == "[DONE]":
+                        done = True
+                        break
+                    for chunk in self._chunks(data):
+                        received = received or bool(chunk.text or chunk.reasoning)
+                        finished = finished or chunk.finish_reason is not None
+                        yield chunk
+            except Exception as error:
+                raise map_error(error, self.name, streaming=True, received=received) from error
+        if not (finished or done):
+            # The server closed the body with neither a finish_reason nor [DONE]: the reply was cut off.
+            raise DroppedStream(self.name, received=received)
+
+    def _chunks(self, data: str) -> list[ChatChunk]:
+        """The chunks of one event's data; events that are not JSON objects are skipped."""
         try:
-            stream = await self._open(request)
-        except Exception as error:
-            raise map_error(error, self.name, streaming=False) from error
+            event = json.loads(data)
+        except ValueError as error:
+            raise MalformedResponse(self.name, f"not JSON: {data[:80]!r}") from error
+        if not isinstance(event, dict):
+            log.debug("%s sent a non-object event: %.80s", self.name, data)
+            return []
+        failure = event.get("error")
+        if failure:
+            said = failure.get("message") if isinstance(failure, dict) else failure
+            detail = str(said or "")[:300]
+            if is_context_overflow(detail):
+                raise ContextOverflow(self.name, detail)
+            raise ServerError(self.name, None, detail)
+        found: list[ChatChunk] = []
+        choices = event.get("choices")
+        for choice in choices if isinstance(choices, list) else ():
+            if not isinstance(choice, dict):
+                continue
+            delta = choice.get("delta")
+            if isinstance(delta, dict):
+                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                if isinstance(reasoning, str) and reasoning:
+                    found.append(ChatChunk(reasoning=reasoning))
+                content = delta.get("content")
+                if isinstance(content, str) and content:
+                    found.append(ChatChunk(text=content))
+            reason = choice.get("finish_reason")
+            if isinstance(reason, str) and reason:
+                found.append(ChatChunk(finish_reason=reason))
+        usage = event.get("usage")
+        if isinstance(usage, dict) and _count(usage.get("prompt_tokens")) is not None:
+            found.append(
+                ChatChunk(
+                    usage=Usage(_count(usage.get("prompt_tokens")) or 0, _count(usage.get("completion_tokens")) or 0)
+                )
+            )
+        return found
+
+    async def explain_failure(self, request: ChatRequest) -> ProviderError | None:
+        arguments = self._arguments(request)
+        arguments.pop("stream_options", None)
+        arguments["stream"] = False
         try:
-            async for chunk in stream:
-                started = True
-                usage = getattr(chunk, "usage", None)
-                for choice in chunk.choices or ():
-                    text = choice.delta.content if choice.delta is not None else None
-                    if text:
-                        yield ChatChunk(text=text)
-                    if choice.finish_reason:
-                        finished = True
-                        yield ChatChunk(finish_reason=choice.finish_reason)
-                if usage is not None and usage.prompt_tokens is not None:
-                    yield ChatChunk(usage=Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0))
+            await self._client.chat.completions.create(**arguments)
         except Exception as error:
-            raise map_error(error, self.name, streaming=started) from error
-        finally:
-            await stream.close()
-        if not finished:
-            # The server closed the body without a finish_reason: the reply was cut off.
-            raise DroppedStream(self.name)
+            return map_error(error, self.name, streaming=False, timeout=self.wait_s)
+        return None
 
     def warm_up(self) -> None:
         import anyio._backends._asyncio  # noqa: F401  (the HTTP stack imports it on the first request)
-        from openai.types.chat import ChatCompletionChunk  # noqa: F401  (imported lazily by the SDK)
 
         _ = self._client.chat.completions  # the resource modules load on first access
+
+
+def _count(value: object) -> int | None:
+    """A token count from a usage block: a non-negative int (not a bool), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        return value
+    return None

@@ -9,17 +9,25 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from app.services.chat.controller import ChatController
+from app.views.chat.markdown import safe_href
 from app.views.chat.message_model import MessageRow
 
 
-def follow_link(controller: ChatController, toast: Callable[[str], Any], row: MessageRow, href: str) -> None:
-    """Does what ``href`` in ``row``'s bubble asks; ``toast`` shows a short confirmation."""
+def follow_link(
+    controller: ChatController,
+    toast: Callable[[str], Any],
+    toggle_thinking: Callable[[int], Any],
+    row: MessageRow,
+    href: str,
+) -> None:
+    """Does what ``href`` in ``row``'s bubble asks; ``toast`` shows a short confirmation and
+    ``toggle_thinking(message id)`` folds or unfolds a reply's "Thinking" part."""
     info = row.info
     if href.startswith("copy-code:"):
         blocks = row.rendered().code_blocks
-        number = int(href.split(":", 1)[1])
-        if number < len(blocks):
-            QGuiApplication.clipboard().setText(blocks[number])
+        number = href.split(":", 1)[1]
+        if number.isdigit() and int(number) < len(blocks):
+            QGuiApplication.clipboard().setText(blocks[int(number)])
             toast("Code copied")
     elif href == "action:copy":
         QGuiApplication.clipboard().setText(row.text)
@@ -28,9 +36,13 @@ def follow_link(controller: ChatController, toast: Callable[[str], Any], row: Me
         controller.begin_edit(info.id, row.text)
     elif href in ("action:regenerate", "action:retry"):
         controller.regenerate(info.session_id)
+    elif href == "action:retry-trimmed":
+        controller.retry_trimmed(info.session_id)
+    elif href == "action:toggle-thinking":
+        toggle_thinking(info.id)
     elif href == "action:continue":
         controller.continue_reply(info.session_id, info.id)
     elif href == "action:add-key":
         controller.open_key_settings(info.provider or "")
-    elif href.startswith(("http://", "https://")):
+    elif safe_href(href) is not None:  # model text keeps only http(s)/mailto links (markdown.safe_href)
         QDesktopServices.openUrl(QUrl(href))

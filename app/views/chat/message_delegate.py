@@ -24,10 +24,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap, QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.views.chat.message_html import message_html
+from app.views.chat.message_html import safe_message_html
 from app.views.chat.message_model import ROW_ROLE, MessageRow
 from app.views.chat.streaming_doc import StreamingDocument
 from app.views.theme import PALETTE
+from app.views.widgets.qt_guard import paint_fallback, qt_guarded
+from app.views.widgets.safe_document import SafeDocument
 
 OUTER_H = 18
 OUTER_V = 6
@@ -94,11 +96,11 @@ class MessageDelegate(QStyledItemDelegate):
             # Back at a width seen before (a side panel hidden and shown): its height is exact again.
             self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
             return doc
-        doc = QTextDocument()
+        doc = SafeDocument()
         doc.setDocumentMargin(0)
         doc.setDefaultFont(self.view.font())
         doc.setDefaultStyleSheet(STYLE)
-        doc.setHtml(message_html(row))
+        doc.setHtml(safe_message_html(row))
         doc.setTextWidth(width)
         self._docs[key] = doc
         if len(self._docs) > DOC_CACHE:
@@ -153,10 +155,12 @@ class MessageDelegate(QStyledItemDelegate):
         cached = self._sizes.get(message_id)
         return cached[2] if cached is not None else None
 
+    @qt_guarded(fallback=lambda self, option, index: QSize(self._viewport_width, 64))
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return self.row_size(self._rows[index.row()])
 
     # painting ----------------------------------------------------------------------------------------------
+    @qt_guarded(fallback=paint_fallback)
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         row: MessageRow = index.data(ROW_ROLE)
         if not row.streaming and self.exact_height(row) is None:
@@ -176,8 +180,10 @@ class MessageDelegate(QStyledItemDelegate):
             picture.fill(Qt.GlobalColor.transparent)
             local = QRect(0, 0, bubble.width(), bubble.height())
             with_painter = QPainter(picture)
-            self._draw_bubble(with_painter, row, local, QRectF(local))
-            with_painter.end()
+            try:
+                self._draw_bubble(with_painter, row, local, QRectF(local))
+            finally:
+                with_painter.end()
             self._pictures[key] = picture
             if len(self._pictures) > PICTURE_CACHE:
                 self._pictures.popitem(last=False)
@@ -190,6 +196,14 @@ class MessageDelegate(QStyledItemDelegate):
     def _draw_bubble(self, painter: QPainter, row: MessageRow, bubble: QRect, visible: QRectF) -> None:
         doc = self.document(row)
         painter.save()
+        try:
+            self._draw_document(painter, row, doc, bubble, visible)
+        finally:  # a failure must not leave the painter's state stack unbalanced
+            painter.restore()
+
+    def _draw_document(
+        self, painter: QPainter, row: MessageRow, doc: QTextDocument, bubble: QRect, visible: QRectF
+    ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         user = row.info.role == "user"
         painter.setBrush(QColor(PALETTE.surface_alt if user else PALETTE.surface))
@@ -201,7 +215,6 @@ class MessageDelegate(QStyledItemDelegate):
         # Only the part of the text inside ``visible`` is drawn (a long reply can be many screens tall).
         text_area = QRectF(0, 0, bubble.width() - 2 * PAD, bubble.height() - 2 * PAD)
         doc.drawContents(painter, visible.translated(-origin).intersected(text_area))
-        painter.restore()
 
     # links -------------------------------------------------------------------------------------------------
     def anchor_at(self, index: Index, rect: QRect, position: QPointF) -> str:
@@ -210,6 +223,7 @@ class MessageDelegate(QStyledItemDelegate):
         local = position - QPointF(bubble.left() + PAD, bubble.top() + PAD)
         return str(self.document(row).documentLayout().anchorAt(local) or "")
 
+    @qt_guarded(default=False)
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: Index) -> bool:  # type: ignore[no-untyped-def]
         kind = event.type()
         if kind not in (QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove) or not isinstance(event, QMouseEvent):

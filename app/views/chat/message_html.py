@@ -1,16 +1,20 @@
 """The rich text of one message bubble: who wrote it, the text, and a footer with usage and actions.
 
 Actions are links (``action:copy``, ``action:edit``, ``action:regenerate``, ``action:continue``,
-``action:retry``, ``action:add-key``; code blocks carry ``copy-code:N``) that the delegate hit-tests.
+``action:retry``, ``action:retry-trimmed``, ``action:add-key``, ``action:toggle-thinking``; code blocks
+carry ``copy-code:N``) that the delegate hit-tests. Only this module and ``markdown`` write links; model
+text can only make http(s)/mailto ones. A reply's reasoning is a collapsible "Thinking" part above it.
 """
 
 from __future__ import annotations
 
 import html
 
+from app.services.chat.overflow import CONTEXT_OVERFLOW
 from app.views.chat.markdown import plain_html
 from app.views.chat.message_model import MessageRow
 from app.views.theme import PALETTE
+from app.views.widgets.qt_guard import report
 
 
 def _link(action: str, label: str) -> str:
@@ -52,6 +56,8 @@ def footer_html(row: MessageRow) -> str:
     if row.streaming:
         if row.waiting:
             pieces.append(f'<span style="color:{PALETTE.warning};">Rate limited — retrying in {row.waiting} s</span>')
+        elif row.phase:
+            pieces.append(f'<span style="color:{muted};">{html.escape(row.phase)}</span>')
         else:
             pieces.append(f'<span style="color:{muted};">Writing…</span>')
     else:
@@ -65,6 +71,8 @@ def footer_html(row: MessageRow) -> str:
             actions += [_link("continue", "Continue"), _link("regenerate", "Regenerate")]
         elif info.status == "error" and row.is_last:
             actions.append(_link("retry", "Retry"))
+            if info.finish_reason == CONTEXT_OVERFLOW:
+                actions.append(_link("retry-trimmed", "Retry without the oldest turns"))
             if info.error and ("API key" in info.error or "rejected the API key" in info.error):
                 actions.append(_link("add-key", "Add key"))
         elif row.is_last:
@@ -80,8 +88,29 @@ def footer_html(row: MessageRow) -> str:
     return "<br>".join(lines)
 
 
+def thinking_html(row: MessageRow) -> str:
+    """The "Thinking" part: a toggle with the reasoning's length, and the reasoning itself when open."""
+    if not row.reasoning:
+        return ""
+    live = row.streaming and not row.text
+    arrow = "▾" if row.thinking_open else "▸"
+    words = len(row.reasoning.split())
+    head = (
+        f'<a href="action:toggle-thinking">{arrow} {"Thinking…" if live else "Thinking"}</a>'
+        f' <span style="color:{PALETTE.muted};">· {words:,} word{"s" if words != 1 else ""}</span>'
+    )
+    body = ""
+    if row.thinking_open:
+        body = (
+            f'<p style="white-space: pre-wrap; color:{PALETTE.muted}; margin-left: 10px;">'
+            f"<i>{html.escape(row.reasoning)}</i></p>"
+        )
+    return f'<div style="margin-bottom:4px;">{head}</div>{body}'
+
+
 def message_html(row: MessageRow, end_marker: str = "") -> str:
     """``end_marker`` is put right after a streaming reply's text, where the view appends new text."""
+    thinking = thinking_html(row)
     if row.streaming:
         body = plain_html(row.text + end_marker)
     elif row.info.role == "user":
@@ -89,6 +118,20 @@ def message_html(row: MessageRow, end_marker: str = "") -> str:
     else:
         body = row.rendered().html if row.text else ""
     return (
-        f'<div style="color:{PALETTE.text};"><div style="margin-bottom:4px;">{header_html(row)}</div>{body}'
+        f'<div style="color:{PALETTE.text};"><div style="margin-bottom:4px;">{header_html(row)}</div>{thinking}{body}'
         f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div></div>'
     )
+
+
+def safe_message_html(row: MessageRow, end_marker: str = "") -> str:
+    """``message_html``, or — when a bad stored value (say, text in a token count) makes it fail — the
+    message's text with a notice; the error is logged. A view must never fail to show a message."""
+    try:
+        return message_html(row, end_marker)
+    except Exception as error:  # a broken value must cost this bubble's decoration only
+        report(row, "message_html", error)
+        notice = "Part of this message could not be shown (the error is in the log)."
+        return (
+            f'<div style="color:{PALETTE.text};">{plain_html(row.text + end_marker)}'
+            f'<div style="color:{PALETTE.warning}; font-size:9pt;">{notice}</div></div>'
+        )

@@ -7,8 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from app.services.chat.reasoning import split_think
 from app.services.chat.store import MessageInfo
 from app.views.chat.markdown import Rendered, render_markdown
+from app.views.widgets.qt_guard import qt_guarded
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -21,7 +23,18 @@ class MessageRow:
     version: int = 0  # bumps whenever what is drawn changes
     waiting: int = 0  # seconds left of a rate-limit wait
     is_last: bool = False
+    reasoning: str = ""  # the "Thinking" part, shown apart and collapsed unless ``thinking_open``
+    thinking_open: bool = False
+    phase: str = ""  # what a silent streaming reply waits for ("Loading the model…")
     _rendered: Rendered | None = None
+
+    @classmethod
+    def of(cls, info: MessageInfo, **fields: Any) -> MessageRow:
+        """A row for ``info``; ``<think>`` blocks left in older or imported text are shown apart too."""
+        text, reasoning = info.content, info.reasoning or ""
+        if info.role == "assistant" and not reasoning and "<think" in text:
+            text, reasoning = split_think(text)
+        return cls(info, text, reasoning=reasoning, **fields)
 
     @property
     def streaming(self) -> bool:
@@ -45,9 +58,11 @@ class MessageListModel(QAbstractListModel):
         self._by_id: dict[int, int] = {}
 
     # Qt interface ---------------------------------------------------------------------------------------
+    @qt_guarded(default=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
+    @qt_guarded()
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None
@@ -61,7 +76,7 @@ class MessageListModel(QAbstractListModel):
     # changes ---------------------------------------------------------------------------------------------
     def set_messages(self, messages: list[MessageInfo]) -> None:
         self.beginResetModel()
-        self.rows[:] = [MessageRow(info, info.content) for info in messages]
+        self.rows[:] = [MessageRow.of(info) for info in messages]
         self._reindex()
         self.endResetModel()
 
@@ -82,7 +97,7 @@ class MessageListModel(QAbstractListModel):
         if self.rows:
             self.rows[-1].is_last = False
             self.rows[-1].version += 1
-        self.rows.append(MessageRow(info, info.content, is_last=True))
+        self.rows.append(MessageRow.of(info, is_last=True))
         self._by_id[info.id] = position
         self.endInsertRows()
         if position > 0:
@@ -93,8 +108,16 @@ class MessageListModel(QAbstractListModel):
         if number is None:
             return
         row = self.rows[number]
+        fresh = MessageRow.of(info)
         self.rows[number] = replace(
-            row, info=info, text=info.content, version=row.version + 1, waiting=0, _rendered=None
+            row,
+            info=info,
+            text=fresh.text,
+            reasoning=fresh.reasoning or (row.reasoning if info.status == "streaming" else ""),
+            version=row.version + 1,
+            waiting=0,
+            phase="",
+            _rendered=None,
         )
         self._changed(number)
 
@@ -107,6 +130,32 @@ class MessageListModel(QAbstractListModel):
         row.version += 1
         self.row_grew.emit(number)
         return number
+
+    def append_reasoning(self, message_id: int, delta: str) -> None:
+        number = self._by_id.get(message_id)
+        if number is not None:
+            row = self.rows[number]
+            row.reasoning += delta
+            row.version += 1
+            self.row_grew.emit(number)
+
+    def set_phase(self, message_id: int, text: str) -> None:
+        number = self._by_id.get(message_id)
+        if number is not None and self.rows[number].phase != text:
+            self.rows[number].phase = text
+            self.rows[number].version += 1
+            self.row_grew.emit(number)
+
+    def toggle_thinking(self, message_id: int) -> None:
+        number = self._by_id.get(message_id)
+        if number is not None:
+            row = self.rows[number]
+            row.thinking_open = not row.thinking_open
+            row.version += 1
+            if row.streaming:
+                self.row_grew.emit(number)
+            else:
+                self._changed(number)
 
     def set_waiting(self, message_id: int, seconds: int) -> None:
         number = self._by_id.get(message_id)

@@ -155,6 +155,8 @@ class ChatPage(QWidget):
         controller.message_updated.connect(self.model.update)
         controller.message_delta.connect(self.model.append_delta)
         controller.waiting.connect(self.model.set_waiting)
+        controller.reasoning_delta.connect(self.model.append_reasoning)
+        controller.reply_phase.connect(self.model.set_phase)
         controller.streaming_changed.connect(self.composer.set_streaming)
         controller.totals_changed.connect(self._show_totals)
         controller.key_state_changed.connect(self._show_key_state)
@@ -187,7 +189,7 @@ class ChatPage(QWidget):
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(controller.stop)
         self.view.delegate.link_activated.connect(
-            lambda row, href: follow_link(controller, self.show_notice, row, href)
+            lambda row, href: follow_link(controller, self.show_notice, self.model.toggle_thinking, row, href)
         )
 
     # showing -----------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class StatusLabel(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("", parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # server error texts are untrusted
         self.setVisible(False)
 
     def setText(self, text: str) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtGui import QFont, QTextCursor, QTextDocument
+from PySide6.QtGui import QFont, QTextCursor
 
-from app.views.chat.message_html import message_html
+from app.views.chat.message_html import safe_message_html
 from app.views.chat.message_model import MessageRow
+from app.views.widgets.safe_document import SafeDocument
 
 END_OF_BODY = "\u2063"  # an invisible separator that marks where streamed text goes
 
@@ -21,12 +22,14 @@ class StreamingDocument:
         self.message_id = row.info.id
         self.width = width
         self.waiting = row.waiting
+        self.phase = row.phase
+        self.thinking = (len(row.reasoning), row.thinking_open)
         self.length = len(row.text)
-        self.doc = QTextDocument()
+        self.doc = SafeDocument()
         self.doc.setDocumentMargin(0)
         self.doc.setDefaultFont(font)
         self.doc.setDefaultStyleSheet(style)
-        self.doc.setHtml(message_html(row, end_marker=END_OF_BODY))
+        self.doc.setHtml(safe_message_html(row, end_marker=END_OF_BODY))
         self.doc.setTextWidth(width)
         marker = self.doc.find(END_OF_BODY)
         self.cursor = QTextCursor(self.doc)
@@ -38,6 +41,8 @@ class StreamingDocument:
             row.info.id == self.message_id
             and width == self.width
             and row.waiting == self.waiting
+            and row.phase == self.phase
+            and (len(row.reasoning), row.thinking_open) == self.thinking
             and len(row.text) >= self.length
         )
 

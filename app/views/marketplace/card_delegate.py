@@ -14,6 +14,7 @@ from app.services.catalog import CatalogEntry
 from app.services.catalog.formatting import format_tokens, price_summary
 from app.views.marketplace.card_model import EntryRole, RatingRole, UsageRole
 from app.views.theme import PALETTE
+from app.views.widgets.qt_guard import paint_fallback, qt_guarded
 
 CARD_SIZE = QSize(256, 178)
 MARGIN = 6  # space between cards, inside each item's rectangle
@@ -41,9 +42,11 @@ class CardDelegate(QStyledItemDelegate):
         self.accent = QColor(accent)
         self.card_size = CARD_SIZE  # the grid widens it to share the row's leftover width
 
+    @qt_guarded(default=QSize())
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return self.card_size
 
+    @qt_guarded(fallback=paint_fallback)
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:

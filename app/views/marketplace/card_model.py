@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.services.catalog import CatalogEntry, CatalogService
+from app.views.widgets.qt_guard import qt_guarded
 
 EntryRole = Qt.ItemDataRole.UserRole + 1
 RatingRole = Qt.ItemDataRole.UserRole + 2
@@ -45,9 +46,11 @@ class CatalogListModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index, [RatingRole, UsageRole])
 
+    @qt_guarded(default=0)
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self._entries)
 
+    @qt_guarded()
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None

@@ -34,10 +34,12 @@ class Toast(QFrame):
         texts.setSpacing(2)
         self.title_label = QLabel(title)
         self.title_label.setProperty("role", "subtitle")
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)  # titles and errors may come from files
         texts.addWidget(self.title_label)
         self.body_label = QLabel(body)
         self.body_label.setProperty("role", "muted")
         self.body_label.setWordWrap(True)
+        self.body_label.setTextFormat(Qt.TextFormat.PlainText)
         self.body_label.setVisible(bool(body))
         texts.addWidget(self.body_label)
         layout.addLayout(texts, 1)
