@@ -8,6 +8,7 @@ emits ``message_received`` with that object, and the window comes to the front a
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -70,6 +71,7 @@ class SingleInstance(QObject):
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._accept)
         self._buffers: dict[QLocalSocket, bytes] = {}
+        self._pending: list[dict[str, Any]] | None = []  # messages that arrive before the window listens
 
     def listen(self) -> bool:
         """Starts listening; a socket file left by a crashed instance is removed first. Call it only after
@@ -78,10 +80,28 @@ class SingleInstance(QObject):
         if not self._server.listen(self.name):
             log.warning("single-instance socket %s: %s", self.name, self._server.errorString())
             return False
+        log.info("listening for later launches on %s", self.name)
         return True
 
+    def take_pending(self) -> list[dict[str, Any]]:
+        """Messages received so far; from now on every message is emitted on ``message_received``."""
+        pending, self._pending = self._pending or [], None
+        return pending
+
     def close(self) -> None:
+        """Stops listening and drops open connections; their slots are disconnected first, so nothing of
+        this object runs while Qt destroys them."""
+        for socket in list(self._buffers):
+            self._forget(socket)
+            socket.abort()
         self._server.close()
+
+    def _forget(self, socket: QLocalSocket) -> None:
+        self._buffers.pop(socket, None)
+        for signal in (socket.readyRead, socket.disconnected):
+            with contextlib.suppress(RuntimeError, TypeError):  # nothing connected any more
+                signal.disconnect()
+        socket.deleteLater()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
@@ -96,19 +116,20 @@ class SingleInstance(QObject):
             return
         self._buffers[socket] += bytes(socket.readAll().data())
         if len(self._buffers[socket]) > MAX_MESSAGE_BYTES:
-            self._buffers.pop(socket, None)
+            self._forget(socket)
             socket.abort()
             return
         if b"\n" in self._buffers[socket]:
-            line = self._buffers.pop(socket).split(b"\n", 1)[0]
-            self._deliver(line)
+            line = self._buffers[socket].split(b"\n", 1)[0]
+            self._forget(socket)
             socket.disconnectFromServer()
+            self._deliver(line)
 
     def _finish(self, socket: QLocalSocket) -> None:
-        remainder = self._buffers.pop(socket, b"")
+        remainder = self._buffers.get(socket, b"")
+        self._forget(socket)
         if remainder.strip():
             self._deliver(remainder)
-        socket.deleteLater()
 
     def _deliver(self, line: bytes) -> None:
         try:
@@ -116,5 +137,9 @@ class SingleInstance(QObject):
         except ValueError:
             log.warning("single-instance: ignored a message that is not JSON")
             return
-        if isinstance(message, dict):
+        if not isinstance(message, dict):
+            return
+        if self._pending is not None:
+            self._pending.append(message)
+        else:
             self.message_received.emit(message)

@@ -45,7 +45,7 @@ class Component:
 
 
 def licence_of(metadata: PackageMetadata) -> str:
-    """The SPDX expression (``License-Expression``), else the ``License`` field when short, else the
+    """The SPDX expression (``License-Expression``), else the ``License`` field's first line, else the
     ``License ::`` classifiers; "unknown" when none is declared."""
 
     def first(field: str) -> str:
@@ -54,8 +54,8 @@ def licence_of(metadata: PackageMetadata) -> str:
 
     if expression := first("License-Expression"):
         return expression
-    text = first("License")
-    if text and len(text) <= 60 and "\n" not in text:
+    text = first("License").splitlines()[0].strip() if first("License") else ""
+    if text and len(text) <= 60:  # a name ("MIT"), or the first line of a pasted licence ("MIT License")
         return text
     classifiers = [
         c.split("::")[-1].strip() for c in (metadata.get_all("Classifier") or []) if str(c).startswith("License ::")

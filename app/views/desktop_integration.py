@@ -35,6 +35,8 @@ class DesktopIntegration(QObject):
         self.dialogs: list[Any] = []
         if instance is not None:
             instance.message_received.connect(self.second_launch)
+            for message in instance.take_pending():
+                self.second_launch(message)
         context.settings.on_change(self._setting_changed)
         QShortcut(QKeySequence("F1"), window).activated.connect(self.show_about)
 
