@@ -41,8 +41,11 @@ class DesktopIntegration(QObject):
         QShortcut(QKeySequence("F1"), window).activated.connect(self.show_about)
 
     def start(self) -> None:
-        """Brings the autostart entry in line with the settings and starts the update check (if on)."""
-        self._sync_autostart()
+        """Refreshes the autostart entry when start at login is on (the app may have moved) and starts the
+        update check (if on). An entry is removed only when the setting is turned off, never at start: a
+        second profile (``--data-dir``) must not delete the entry that the usual one wrote."""
+        if self.context.settings.get("startup.at_login"):
+            self._sync_autostart()
         if self.context.settings.get("updates.check_at_start") and self.context.settings.get("updates.feed_url"):
             self.context.tasks.start("update-check", self.checker.check())
 

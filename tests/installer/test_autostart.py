@@ -57,3 +57,24 @@ def test_turning_the_setting_on_writes_the_entry(qtbot, context, tmp_path: Path)
     assert "Exec=amethyst\n" in (tmp_path / "autostart" / "amethyst.desktop").read_text()
     context.settings.set("startup.at_login", False)
     assert not autostart.enabled()
+
+
+def test_settings_page_turns_start_at_login_on(qtbot, qloop, context, tmp_path: Path, screenshot_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from app.views.settings.page import SettingsPage
+
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.resize(900, 1400)
+    page.show()
+    section = page.startup
+    assert not section.minimized.isEnabled()
+    section.at_login.click()
+    assert context.settings.get("startup.at_login") is True and section.minimized.isEnabled()
+    section.feed.setText("http://127.0.0.1:9/feed.json")
+    section.feed.editingFinished.emit()
+    assert context.settings.get("updates.feed_url") == "http://127.0.0.1:9/feed.json"
+    section.about.click()
+    assert page.about_dialog.isVisible()
+    page.about_dialog.close()
+    page.scroll_area.ensureWidgetVisible(section)
+    section.grab().save(str(screenshot_dir / "settings-startup.png"))
