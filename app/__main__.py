@@ -20,7 +20,8 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
         from app.version import installed_version
 
-        parser.exit(message=f"Amethyst {installed_version()}\n")
+        print(f"Amethyst {installed_version()}")
+        parser.exit()
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -24,7 +24,7 @@ chmod 755 "$stage/usr/bin/amethyst"
 install -m 644 "$here/amethyst.desktop" "$stage/usr/share/applications/amethyst.desktop"
 cp -r build/icons/hicolor "$stage/usr/share/icons/hicolor"
 sed -e "s/@VERSION@/$version/" -e "s/@DATE@/$today/" "$here/amethyst.metainfo.xml.in" \
-    >"$stage/usr/share/metainfo/amethyst.metainfo.xml"
+    >"$stage/usr/share/metainfo/com.amethyst.Amethyst.metainfo.xml"
 glibc="$(ldd --version 2>/dev/null | sed -n '1s/.* \([0-9][0-9.]*\)$/\1/p')"
 depends="libc6 (>= ${glibc:-2.31}), libglib2.0-0t64 | libglib2.0-0"
 for package in $(grep -v '^#' "$here/qt-libs.tsv" | cut -f2 | awk 'NF' | sort -u); do depends="$depends, $package"; done

@@ -15,7 +15,7 @@ class StartupSection(Section):
         super().__init__("Start-up and updates", parent=parent)
         self.settings = settings
         self.at_login = self._checkbox("startup.at_login", "Start Amethyst when I log in")
-        self.minimized = self._checkbox("startup.minimized", "…minimized to the tray")
+        self.minimized = self._checkbox("startup.minimized", "Start it minimized to the tray")
         self.minimized.setEnabled(self.at_login.isChecked())
         self.at_login.toggled.connect(self.minimized.setEnabled)
         self.check_updates = self._checkbox("updates.check_at_start", "Check for a new version at start")
