@@ -21,6 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
+	@bash installer/linux/check-qt-libs.sh --quiet  # Linux: names the missing xcb libraries and the apt/dnf line
 	$(PY) -m app
 
 test: $(VENV)/.installed-dev
@@ -40,8 +41,19 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench all
 
-package:
-	@echo "Installers are not built yet: see installer/README.md." >&2; exit 1
+# --- packaging (issue 16, installer/README.md): the bundle, then what this platform can wrap it in -----
+package: $(VENV)/.installed
+	$(PIP) install --quiet "pyinstaller>=6.10"
+	$(PY) installer/icons.py build/icons
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		installer/pyinstaller/amethyst.spec
+	@du -sh dist/amethyst
+	@case "$$(uname -s)" in \
+		Linux) PYTHON=$(PY) bash installer/linux/build.sh ;; \
+		Darwin) PYTHON=$(PY) bash installer/macos/build-dmg.sh ;; \
+		*) echo "Windows: run ISCC installer/windows/amethyst.iss (see installer/README.md)" ;; \
+	esac
+# --- end of packaging ------------------------------------------------------------------------------------
 
 clean:
 	rm -rf $(VENV) build dist artifacts .pytest_cache .ruff_cache

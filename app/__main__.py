@@ -14,9 +14,19 @@ from app import __version__
 log = logging.getLogger("app")
 
 
+class _VersionAction(argparse.Action):
+    """``--version`` prints the installed package metadata's version (read only when asked: ~40 ms)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from app.version import installed_version
+
+        print(f"Amethyst {installed_version()}")
+        parser.exit()
+
+
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="amethyst", description="Amethyst, a desktop AI studio.")
-    parser.add_argument("--version", action="version", version=f"Amethyst {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -31,7 +41,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="override a setting for this run only, e.g. --set connection.kind=cloud",
     )
     parser.add_argument("--place", help="open this place first (marketplace, chat, studio, builder, billing, settings)")
+    parser.add_argument("--minimized", action="store_true", help="start in the tray, without showing the window")
     parser.add_argument("--first-paint-exit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)  # app/smoke.py
     arguments = parser.parse_args(argv)
     for item in arguments.overrides:
         if "=" not in item:
@@ -68,11 +80,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Amethyst")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
+    instance = None
+    if not arguments.first_paint_exit:  # one Amethyst per data folder: a second launch hands over and exits
+        from app.single_instance import claim, server_name
+
+        instance = claim(server_name(paths.data_dir), {"place": arguments.place or ""})
+        if instance is None:
+            log.info("Amethyst is already running with this data folder; it was brought to the front")
+            context.close()
+            return 0
     apply_theme(app, context.settings.get("appearance.accent"), set_style=app is existing)
     window = MainWindow(context, open_initial_place=False)
     if arguments.first_paint_exit:
         _exit_after_first_paint(window)
-    window.show()
+    if not arguments.minimized:
+        window.show()
     app.processEvents()  # paint the window now; the places and the event loop come next
 
     import asyncio
@@ -86,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.install()
     context.tasks.report_error = handler.report
     tray = TrayController(window, context.notifier)
+    if arguments.minimized and not window.tray_available:
+        window.show()  # no tray to come back from
 
     def finish_start() -> None:
         if arguments.place:
@@ -94,6 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         start_studio(window, context)
         for notice in context.settings.notices:
             window.show_toast("Settings", notice, timeout_ms=12000)
+        from app.views.desktop_integration import DesktopIntegration
+
+        desktop = DesktopIntegration(window, context, instance)
+        desktop.start()
+        window.setProperty("desktop-integration", desktop)  # kept as long as the window
+        if arguments.smoke_test:
+            from app.smoke import run_smoke
+
+            context.tasks.start("smoke-test", run_smoke(window, context))
         # Everything built so far lives as long as the app: keep it out of the collector's full passes,
         # which otherwise walk tens of thousands of Qt wrappers and stall the UI for 100 ms and more.
         gc.freeze()
@@ -114,9 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             runner.run(run_until_quit())
     finally:
         del tray
+        if instance is not None:
+            instance.close()
         context.close()
         log.info("Amethyst stopped")
-    return 0
+    return 0 if getattr(window, "smoke_ok", not arguments.smoke_test) else 1
 
 
 def start_studio(window, context) -> None:  # type: ignore[no-untyped-def]

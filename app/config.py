@@ -136,6 +136,26 @@ REGISTRY: tuple[Setting, ...] = (
         help="A chat model (provider/model, e.g. openai/gpt-4o-mini) that rewrites prompts when you press "
         "Enhance in the Studio. Empty: Enhance is off.",
     ),
+    # --- start-up and updates (issue 16: installers) -----------------------------------------------
+    Setting(
+        "startup.at_login",
+        bool,
+        False,
+        "Start Amethyst when I log in",
+        "Start-up",
+        help="Adds Amethyst to the desktop's autostart (XDG autostart, the Run key or a LaunchAgent).",
+    ),
+    Setting("startup.minimized", bool, True, "Start minimized to the tray at login", "Start-up"),
+    Setting("updates.check_at_start", bool, True, "Check for updates at start", "Updates"),
+    Setting(
+        "updates.feed_url",
+        str,
+        "",
+        "Release feed URL",
+        "Updates",
+        help="A JSON release feed: version, date, notes and per-platform download URLs with SHA-256. "
+        "Empty: no update check.",
+    ),
 )
 
 

@@ -11,6 +11,7 @@ from app.views.settings.connection_section import ConnectionSection
 from app.views.settings.general_section import GeneralSection
 from app.views.settings.keys_section import KeysSection
 from app.views.settings.log_viewer import LogViewer
+from app.views.settings.startup_section import StartupSection
 from app.views.settings.studio_section import StudioSection
 from app.views.studio.account_box import AccountBox
 
@@ -38,11 +39,19 @@ class SettingsPage(QWidget):
         self.keys = KeysSection(context.secrets)
         self.studio = StudioSection(context.settings)
         self.general = GeneralSection(context.settings, context.paths)
+        self.startup = StartupSection(context.settings, self.show_about)
         self.log_viewer = LogViewer(context.log_file)
-        for section in (self.connection, self.account, self.keys, self.studio, self.general, self.log_viewer):
+        sections = (self.connection, self.account, self.keys, self.studio, self.general, self.startup, self.log_viewer)
+        for section in sections:
             layout.addWidget(section)
         layout.addStretch(1)
         self.scroll_area.setWidget(content)
+
+    def show_about(self) -> None:
+        from app.views.about_dialog import AboutDialog
+
+        self.about_dialog = AboutDialog(self.context.paths.data_dir, self.context.log_file, self)
+        self.about_dialog.open()
 
     def activate(self, payload: dict[str, Any]) -> None:
         """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor."""
