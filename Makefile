@@ -17,7 +17,7 @@ $(VENV)/.installed-dev: pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# torch's CPU build is what the generator tests need; pinning it lets pip use a local wheel where one is provided
 	$(PIP) install --quiet "torch==2.13.0" || $(PIP) install --quiet torch
-	$(PIP) install --quiet -e ".[dev,generator]"
+	$(PIP) install --quiet -e ".[dev,generator,postgres]"
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

@@ -14,9 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from modal_app.compute.base import Done, Failed, GenerationRequest
 from modal_app.contract import ACTIVE_STATES, MAX_SEED, TERMINAL_STATES, ImageRequest, JobState
 from modal_app.image_models import charge, dimensions, find_model
-from modal_app.ledger import reserve_in, settle_in
+from modal_app.ledger import lock_account, reserve_in, settle_in
+from modal_app.storage import ResultStorage, result_key
 from modal_app.store.db import Store
 from modal_app.store.models import ImageJob, JobImage, new_id, utcnow
+from modal_app.store.notify import notify_changed
 
 # One enum, shared with the desktop through the contract; the short names keep the queries readable.
 QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = (
@@ -91,9 +93,10 @@ class ActiveCall:
 
 
 class JobStore:
-    def __init__(self, store: Store, billing_enabled: bool) -> None:
+    def __init__(self, store: Store, billing_enabled: bool, storage: ResultStorage) -> None:
         self._store = store
         self.billing_enabled = billing_enabled
+        self.storage = storage
         self.faults = store.faults
 
     def create(
@@ -109,6 +112,10 @@ class JobStore:
         cost = charge(request.model, request.size, request.count, self.billing_enabled)
         try:
             with self._store.writes.begin() as session:
+                if self.billing_enabled:
+                    # Before the key is looked up: a retry waiting behind its first attempt must find that
+                    # job, not be refused for the credits the first attempt has just reserved.
+                    lock_account(session, account_id)
                 if idempotency_key is not None:
                     existing = session.scalar(
                         select(ImageJob).where(
@@ -169,7 +176,10 @@ class JobStore:
                 .values(state=RUNNING, call_id=call_id, updated_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            notify_changed(session, job_id)
+            return True
 
     def finish(self, job_id: str, outcome: Done | Failed | None) -> bool:
         """Move an active job to its end state (None = cancelled) and settle its reservation.
@@ -181,6 +191,10 @@ class JobStore:
         else:
             state, error = CANCELLED, None
         now = utcnow()
+        if isinstance(outcome, Done):
+            # Stored before the row says so (same keys if two writers race): a finished job never lacks one.
+            for index, png in enumerate(outcome.images):
+                self.storage.put(result_key(job_id, index), png)
         with self._store.writes.begin() as session:
             result = session.execute(
                 update(ImageJob)
@@ -197,8 +211,8 @@ class JobStore:
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
             if isinstance(outcome, Done):
-                for index, png in enumerate(outcome.images):
-                    session.add(JobImage(job_id=job_id, index=index, png=png))
+                for index in range(len(outcome.images)):
+                    session.add(JobImage(job_id=job_id, index=index, object_key=result_key(job_id, index)))
             charged = settle_in(session, job_id, charge=isinstance(outcome, Done))
             if charged and isinstance(outcome, Done):
                 session.execute(
@@ -207,6 +221,7 @@ class JobStore:
                     .values(charged=True)
                     .execution_options(synchronize_session=False)
                 )
+            notify_changed(session, job_id)
         return True
 
     def get(self, job_id: str, account_id: str | None = None) -> JobView | None:
@@ -242,13 +257,20 @@ class JobStore:
         return [ActiveCall(job_id=row.id, call_id=row.call_id, created_at=row.created_at) for row in rows]
 
     def image(self, account_id: str, job_id: str, index: int) -> bytes | None:
+        """The PNG from the result storage (or from the row, for an image not moved out yet); raises
+        StorageError when the storage cannot be read."""
         with self._store.reads() as session:
             row = session.execute(
-                select(JobImage.png)
+                select(JobImage.png, JobImage.object_key)
                 .join(ImageJob, ImageJob.id == JobImage.job_id)
                 .where(JobImage.job_id == job_id, JobImage.index == index, ImageJob.account_id == account_id)
             ).first()
-        return None if row is None else bytes(row[0])
+        if row is None:
+            return None
+        png, key = row
+        if png is not None:
+            return bytes(png)
+        return None if key is None else self.storage.get(key)
 
 
 _VIEW_COLUMNS = tuple(getattr(ImageJob, name) for name in JobView.__dataclass_fields__)

@@ -62,6 +62,7 @@ class Ledger:
         key = idempotency_key or f"grant:{uuid.uuid4().hex}"
         try:
             with self._store.writes.begin() as session:
+                lock_account(session, account_id)  # a grant that takes credits must see the reservations
                 existing = session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
                 if existing is None:
                     if session.get(Account, account_id) is None:
@@ -99,21 +100,33 @@ class Ledger:
 
 
 def summary_in(session: Session, account_id: str) -> CreditSummary:
-    balance = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(LedgerEntry.account_id == account_id)
+    """Balance and held credits read in ONE statement: under READ COMMITTED every statement has its own
+    snapshot, and a charge committing between two separate reads (its ledger entry not yet seen, its
+    reservation already no longer held) would make the credits look larger than they are."""
+    balance = (
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .where(LedgerEntry.account_id == account_id)
+        .scalar_subquery()
     )
-    reserved = session.scalar(
-        select(func.coalesce(func.sum(Reservation.amount), 0)).where(
-            Reservation.account_id == account_id, Reservation.state == HELD
-        )
+    reserved = (
+        select(func.coalesce(func.sum(Reservation.amount), 0))
+        .where(Reservation.account_id == account_id, Reservation.state == HELD)
+        .scalar_subquery()
     )
-    return CreditSummary(balance=int(balance or 0), reserved=int(reserved or 0))
+    row = session.execute(select(balance, reserved)).one()
+    return CreditSummary(balance=int(row[0] or 0), reserved=int(row[1] or 0))
+
+
+def lock_account(session: Session, account_id: str) -> None:
+    """Serialize the money decisions of one account until the transaction ends (Postgres; SQLite's write
+    transaction is IMMEDIATE already). ``FOR NO KEY UPDATE``: inserts referencing the account (ledger
+    entries, reservations of other transactions) only need ``FOR KEY SHARE`` and are not blocked by it."""
+    session.execute(select(Account.id).where(Account.id == account_id).with_for_update(key_share=True))
 
 
 def reserve_in(session: Session, account_id: str, job_id: str, amount: int) -> None:
     """Hold ``amount`` for the job inside a write transaction, or raise InsufficientCredits."""
-    # Postgres: serialize reservations of one account. SQLite: the write transaction is IMMEDIATE already.
-    session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    lock_account(session, account_id)
     available = summary_in(session, account_id).available
     if available < amount:
         raise InsufficientCredits(needed=amount, available=available)

@@ -4,7 +4,10 @@ One loop per server process polls every watched call in batches (``ImageCompute.
 is looked at every ``poll_interval`` seconds; an older one less often (about a tenth of its age, at most
 ``max_poll_interval``), so a thousand long jobs cost little. When a call ends the job is finished in the
 database (exactly once, see JobStore.finish) and its asyncio event is set, so a waiting
-``GET /v1/images/{id}?wait=…`` answers at once.
+``GET /v1/images/{id}?wait=…`` answers at once. On Postgres every job change is also announced to the
+other server processes (modal_app.store.notify), whose listener calls ``changed`` too, so a long-poll in one
+worker wakes when another worker finishes the job; without a listener (SQLite) a waiting long-poll looks at
+the database every ``poll_interval``.
 
 A finishing write that fails (read-only file, full disk) is kept with its outcome and retried; nothing is
 lost and no task dies. ``sweep`` (every ``sweep_interval``, and at start-up) settles what no loop owns:
@@ -79,6 +82,8 @@ class JobMonitor:
         self._loop_task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._closed = False
+        # Whether changes made by other processes are announced to ``changed`` (a connected listener).
+        self.announced: Callable[[], bool] = lambda: False
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
@@ -100,6 +105,12 @@ class JobMonitor:
         event = self._events.pop(job_id, None)
         if event is not None:
             event.set()
+
+    def wake_all(self) -> None:
+        """Every waiting long-poll re-reads its job (announcements may have been missed, e.g. while the
+        listener was reconnecting)."""
+        for job_id in list(self._events):
+            self.changed(job_id)
 
     # -- life cycle ------------------------------------------------------------------------------------
 
@@ -327,8 +338,14 @@ class JobMonitor:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return current
-            # Jobs watched by another process change without our event; look at the database meanwhile.
-            step = remaining if self.watching(job_id) else min(remaining, self.poll_interval)
+            # Jobs watched by another process change without our event unless changes are announced;
+            # look at the database meanwhile (rarely when announced: only a safety net).
+            if self.watching(job_id):
+                step = remaining
+            elif self.announced():
+                step = min(remaining, self.max_poll_interval)
+            else:
+                step = min(remaining, self.poll_interval)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=step)
             event = self._event(job_id)

@@ -18,8 +18,11 @@ from modal_app.ledger import Ledger
 from modal_app.monitor import JobMonitor
 from modal_app.ratelimit import SignInLimiter
 from modal_app.settings import LOCAL_TOKEN_FILE, ServerSettings
-from modal_app.store.db import Store, open_store
+from modal_app.storage import ResultStorage, open_storage
+from modal_app.storage.blobs import move_blobs
+from modal_app.store.db import PoolSettings, Store, open_store
 from modal_app.store.faults import storage_fault
+from modal_app.store.notify import JobChangeListener
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +42,32 @@ class Services:
     signins: SignInLimiter = field(default_factory=SignInLimiter)
     local_token: str | None = None
     _housekeeping: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _listener: JobChangeListener | None = field(default=None, init=False, repr=False)
 
     async def start(self) -> None:
+        if self.store.engine.dialect.name == "postgresql":
+            self._listen(asyncio.get_running_loop())
         resumed = await self.monitor.reconcile()
         if resumed:
             log.info("resumed watching %d unfinished image jobs", resumed)
         self._housekeeping = asyncio.get_running_loop().create_task(self._sweep_forever(), name="housekeeping")
+
+    def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake this process's long-polls when another process changes a job (Postgres LISTEN/NOTIFY)."""
+        monitor = self.monitor
+
+        def on_change(job_id: str) -> None:
+            loop.call_soon_threadsafe(monitor.changed, job_id)
+
+        def on_reconnect() -> None:
+            loop.call_soon_threadsafe(monitor.wake_all)
+
+        listener = JobChangeListener(
+            self.store.engine, on_change, on_reconnect, connect_timeout=self.settings.db_connect_timeout
+        )
+        monitor.announced = listener.connected.is_set
+        listener.start()
+        self._listener = listener
 
     async def _sweep_forever(self) -> None:
         """Every ``sweep_interval``: settle jobs nobody watches, write token uses, revoke expired tokens."""
@@ -70,6 +93,9 @@ class Services:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
         await self.monitor.close()
         await self.compute.close()
         with contextlib.suppress(Exception):  # a read-only or full database keeps the uses for next time
@@ -83,10 +109,19 @@ class Services:
 
 def build_services(settings: ServerSettings) -> Services:
     """Open (check, migrate) the store and build the services; raises StoreCorrupt for a damaged file."""
-    store = open_store(settings.database_url)
+    pool = PoolSettings(
+        size=settings.db_pool_size,
+        overflow=settings.db_pool_overflow,
+        timeout=settings.db_pool_timeout,
+        connect_timeout=settings.db_connect_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
+    store = open_store(settings.database_url, pool)
+    storage = build_storage(settings)
+    move_blobs(store, storage)  # images written by servers before migration 0004
     hashing = PasswordHashing(threads=settings.hash_threads)
     accounts = Accounts(store, settings.token_secret, token_lifetime=settings.token_lifetime, hashing=hashing)
-    jobs = JobStore(store, billing_enabled=settings.billing_enabled)
+    jobs = JobStore(store, billing_enabled=settings.billing_enabled, storage=storage)
     compute = build_compute(settings)
     monitor = JobMonitor(
         jobs,
@@ -95,7 +130,7 @@ def build_services(settings: ServerSettings) -> Services:
         max_poll_interval=settings.max_poll_interval,
         job_timeout=settings.job_timeout,
         submit_grace=settings.submit_grace,
-        inline_reads=settings.database_url.startswith("sqlite"),
+        inline_reads=store.engine.dialect.name == "sqlite",
     )
     signins = SignInLimiter(
         per_account=settings.signin_per_account,
@@ -106,6 +141,13 @@ def build_services(settings: ServerSettings) -> Services:
     if settings.local_account:
         services.local_token = ensure_local_token(accounts, settings.data_dir)
     return services
+
+
+def build_storage(settings: ServerSettings) -> ResultStorage:
+    """The result storage the settings name (default: <data_dir>/results)."""
+    return open_storage(
+        settings.result_storage, settings.data_dir, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region
+    )
 
 
 def ensure_local_token(accounts: Accounts, data_dir: Path | None) -> str:

@@ -60,6 +60,20 @@ class ServerSettings:
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
 
+    # -- Postgres connection pool and result storage (issue 17) --
+    # Per server process: db_pool_size kept open, db_pool_overflow more under load; a request waits
+    # db_pool_timeout seconds for a free one before a 503. Seconds; statement timeout 0 = none.
+    db_pool_size: int = 5
+    db_pool_overflow: int = 5
+    db_pool_timeout: float = 10.0
+    db_connect_timeout: float = 5.0
+    db_statement_timeout: float = 30.0
+    # Where result PNGs go: None = <data_dir>/results, a folder, file:///folder or s3://bucket/prefix
+    # (see modal_app.storage); the S3 endpoint and region for S3-compatible services (B2, R2, MinIO).
+    result_storage: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -92,4 +106,26 @@ class ServerSettings:
             job_timeout=float(env.get("AMETHYST_JOB_TIMEOUT", "3600")),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
+            **_pool_and_storage_from_env(env),
         )
+
+
+def _pool_and_storage_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The issue-17 settings from AMETHYST_DB_POOL_SIZE, AMETHYST_DB_POOL_OVERFLOW, AMETHYST_DB_POOL_TIMEOUT,
+    AMETHYST_DB_CONNECT_TIMEOUT, AMETHYST_DB_STATEMENT_TIMEOUT (seconds), AMETHYST_RESULT_STORAGE,
+    AMETHYST_S3_ENDPOINT_URL and AMETHYST_S3_REGION; unset ones keep their defaults."""
+    numbers = {
+        "db_pool_size": ("AMETHYST_DB_POOL_SIZE", int),
+        "db_pool_overflow": ("AMETHYST_DB_POOL_OVERFLOW", int),
+        "db_pool_timeout": ("AMETHYST_DB_POOL_TIMEOUT", float),
+        "db_connect_timeout": ("AMETHYST_DB_CONNECT_TIMEOUT", float),
+        "db_statement_timeout": ("AMETHYST_DB_STATEMENT_TIMEOUT", float),
+    }
+    values: dict[str, Any] = {name: kind(env[var]) for name, (var, kind) in numbers.items() if env.get(var)}
+    texts = {
+        "result_storage": "AMETHYST_RESULT_STORAGE",
+        "s3_endpoint_url": "AMETHYST_S3_ENDPOINT_URL",
+        "s3_region": "AMETHYST_S3_REGION",
+    }
+    values.update({name: env[var] for name, var in texts.items() if env.get(var)})
+    return values

@@ -38,9 +38,53 @@ class Store:
         self.engine.dispose()
 
 
-def create_server_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connection pool of one server process (Postgres only; SQLite files need no pool).
+
+    ``size`` connections are kept open, ``overflow`` more may be opened under load; a request that finds
+    all of them busy waits ``timeout`` seconds and is then answered 503 (sqlalchemy.exc.TimeoutError).
+    ``connect_timeout`` bounds a new connection (a database that is down is a 503, not a hang) and
+    ``statement_timeout`` (seconds, 0 = none) any one statement. With N processes the database sees up to
+    N x (size + overflow) + N listener connections: keep that under its ``max_connections``.
+    """
+
+    size: int = 5
+    overflow: int = 5
+    timeout: float = 10.0
+    connect_timeout: float = 5.0
+    statement_timeout: float = 30.0
+
+
+def normalize_url(url: str) -> str:
+    """Postgres URLs as hosting services print them (``postgres://``, ``postgresql://``) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(normalize_url(url)).get_backend_name() == "postgresql"
+
+
+def create_server_engine(url: str, pool: PoolSettings | None = None) -> Engine:
+    url = normalize_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        pool = pool or PoolSettings()
+        connect_args: dict[str, Any] = {}
+        if make_url(url).get_driver_name() == "psycopg":
+            connect_args["connect_timeout"] = max(1, round(pool.connect_timeout))
+            if pool.statement_timeout > 0:
+                connect_args["options"] = f"-c statement_timeout={round(pool.statement_timeout * 1000)}"
+        return create_engine(
+            url,
+            pool_pre_ping=True,  # a connection broken by a database restart is replaced, not handed out
+            pool_size=pool.size,
+            max_overflow=pool.overflow,
+            pool_timeout=pool.timeout,
+            connect_args=connect_args,
+        )
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -71,21 +115,32 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
+# Any fixed 64-bit number: server processes starting together on one Postgres database migrate in turn.
+_MIGRATION_LOCK = 0x616D657468797374
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (an empty database and an older one both upgrade)."""
+    """Bring the schema to the newest revision (an empty database and an older one both upgrade).
+
+    On Postgres the check and the upgrade run in one transaction holding an advisory lock, so several
+    workers starting at once do not race to create the same tables; the later ones find it done.
+    """
     from alembic import command
     from alembic.script import ScriptDirectory
 
     config = _alembic_config(engine)
     heads = set(ScriptDirectory.from_config(config).get_heads())
-    with engine.connect() as connection:
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         current: set[str] = set()
         if inspect(connection).has_table("alembic_version"):
             current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
-    if current == heads:
-        return
-    log.info("migrating the server database to %s", sorted(heads))
-    command.upgrade(config, "heads")
+        if current == heads:
+            return
+        log.info("migrating the server database to %s", sorted(heads))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
 
 
 class StoreCorrupt(RuntimeError):
@@ -119,10 +174,11 @@ def check_sqlite_file(url: str) -> None:
         raise StoreCorrupt(f"the database file {path} is damaged ({'; '.join(map(str, rows))}); {advice}")
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, pool: PoolSettings | None = None) -> Store:
     """Check (SQLite), open and migrate the database; raises StoreCorrupt for a damaged SQLite file."""
+    url = normalize_url(url)
     check_sqlite_file(url)
-    engine = create_server_engine(url)
+    engine = create_server_engine(url, pool)
     migrate(engine)
     writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
     store = Store(

@@ -143,8 +143,13 @@ class ImageJob(Base):
 
 
 class JobImage(Base):
+    """One result image: its bytes are in the result storage under ``object_key`` (modal_app.storage).
+    ``png`` holds the bytes of images written by servers before 0004, until they are moved out at start-up
+    (modal_app.storage.blobs); exactly one of the two is set."""
+
     __tablename__ = "job_images"
 
     job_id: Mapped[str] = mapped_column(ForeignKey("image_jobs.id", ondelete="CASCADE"), primary_key=True)
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
-    png: Mapped[bytes] = mapped_column(LargeBinary)
+    png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    object_key: Mapped[str | None] = mapped_column(String(200))

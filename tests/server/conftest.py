@@ -1,8 +1,15 @@
-"""Fixtures for the Studio API: settings on a temporary folder, the fake Modal cloud, clients."""
+"""Fixtures for the Studio API: settings on a temporary folder, the fake Modal cloud, clients.
+
+Every test that builds its settings with ``settings_factory`` runs twice: on a SQLite file and on a fresh
+database of a real PostgreSQL server that the session starts itself (tests/server/pgcluster.py). A test
+that only makes sense on SQLite says why with ``@pytest.mark.sqlite_only("reason")``. Without PostgreSQL's
+binaries the Postgres runs are skipped, unless AMETHYST_REQUIRE_POSTGRES=1 (CI) makes that a failure.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,7 +25,54 @@ from fastapi import FastAPI
 from modal_app.api import create_app
 from modal_app.compute.modal_compute import ModalImageCompute
 from modal_app.settings import ServerSettings
+from modal_app.store.db import open_store
 from tests.fakes.modal_fake import FakeModalCloud
+from tests.server.pgcluster import PostgresCluster, find_bin_dir
+
+TEMPLATE = "amethyst_template"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the test exercises something only SQLite has")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "server_db" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("server_db", ["sqlite"] if only else ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """The session's PostgreSQL server, with a migrated template database to copy per test."""
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("AMETHYST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL's server binaries (initdb, pg_ctl) are not installed")
+        pytest.skip("PostgreSQL's server binaries (initdb, pg_ctl) are not installed")
+    cluster = PostgresCluster(bin_dir).start()
+    try:
+        cluster.admin(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE template0')
+        open_store(cluster.url(TEMPLATE)).close()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> Iterator[str]:
+    """A fresh, migrated Postgres database for one test (a copy of the template); dropped afterwards."""
+    url = postgres.create_database(template=TEMPLATE)
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+def server_db(request: pytest.FixtureRequest) -> str | None:
+    """None for the SQLite file in the data folder, else the URL of a fresh Postgres database."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
@@ -31,12 +85,15 @@ def modal_compute(cloud: FakeModalCloud) -> ModalImageCompute:
 
 
 @pytest.fixture
-def settings_factory(tmp_path: Path, cloud: FakeModalCloud) -> Callable[..., ServerSettings]:
+def settings_factory(tmp_path: Path, cloud: FakeModalCloud, server_db: str | None) -> Callable[..., ServerSettings]:
     def make(**overrides: Any) -> ServerSettings:
         overrides.setdefault("compute", modal_compute(cloud))
         overrides.setdefault("billing_enabled", True)
         overrides.setdefault("poll_interval", 0.05)
-        return ServerSettings.for_data_dir(tmp_path / "studio", **overrides)
+        settings = ServerSettings.for_data_dir(tmp_path / "studio", **overrides)
+        if server_db is not None:
+            settings.database_url = server_db
+        return settings
 
     return make
 

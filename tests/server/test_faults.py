@@ -35,6 +35,7 @@ def noisy_png(side: int = 160) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.sqlite_only("fills the SQLite file (max_page_count); a full Postgres disk cannot be made in a test")
 async def test_a_finishing_write_on_a_full_disk_is_retried_and_charged_once(
     settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -72,6 +73,7 @@ def _failures(services: object, job_id: str) -> int:
     return 0 if watch is None else int(watch.failures)
 
 
+@pytest.mark.sqlite_only("makes the SQLite file read-only; Postgres faults are covered in test_postgres.py")
 def test_writes_on_a_read_only_database_answer_503_logged_once_over_loopback(
     settings_factory: Callable[..., ServerSettings], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -146,6 +148,7 @@ def test_a_zero_length_database_file_is_refused_and_kept(tmp_path: Path) -> None
     assert (folder / "studio.db").stat().st_size == 0
 
 
+@pytest.mark.sqlite_only("damages the SQLite file itself")
 def test_a_damaged_database_file_is_refused_at_start(
     tmp_path: Path, settings_factory: Callable[..., ServerSettings]
 ) -> None:

@@ -84,7 +84,7 @@ def test_jobs_survive_a_restart_and_are_charged_once(
     store = open_store(settings.database_url)
     from modal_app.jobs import ImageRequest
 
-    orphan, _ = JobStore(store, billing_enabled=True).create(
+    orphan, _ = JobStore(store, billing_enabled=True, storage=services.jobs.storage).create(
         account_id, ImageRequest(model="flux-schnell", prompt="never sent")
     )
     store.close()
