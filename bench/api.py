@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from bench._calibration import calibration_ms
+
 WORKERS = 2
 CONCURRENCY = 8
 DURATION_S = 6.0
@@ -102,6 +104,7 @@ def main() -> dict[str, Any]:
         "errors": errors,
         "workers": WORKERS,
         "concurrency": CONCURRENCY,
+        "calibration_ms": calibration_ms(),
     }
 
 

@@ -21,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench._calibration import calibration_ms
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TOKENS = 2000
@@ -155,6 +157,7 @@ def main() -> dict[str, Any]:
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "stream_s": round(elapsed, 2),
             "status": reply.info.status,
+            "calibration_ms": calibration_ms(),
         }
 
     try:

@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._calibration import calibration_ms
+
 RUNS = 7
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,4 +65,5 @@ def main() -> dict:
         "app_ms": round(app_ms, 1),
         "bare_ms": round(bare_ms, 1),
         "ratio": round(app_ms / bare_ms, 3),
+        "calibration_ms": calibration_ms(),
     }
