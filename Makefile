@@ -26,11 +26,13 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 	$(VENV)/bin/ruff check app modal_app tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy app modal_app
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app modal_app tests bench
 	$(VENV)/bin/ruff format --check app modal_app tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy app modal_app
 
 format: $(VENV)/.installed-dev

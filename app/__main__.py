@@ -129,13 +129,17 @@ def start_studio(window, context) -> None:  # type: ignore[no-untyped-def]
 
 
 def _exit_after_first_paint(window) -> None:  # type: ignore[no-untyped-def]
-    """For bench/startup: print the wall-clock time of the window's first paint and quit."""
+    """For bench/startup and the start-up test: at the window's first paint, print its wall-clock time and
+    whether PySide's Qt namespace was built before it (``FIRST_PAINT <seconds> qt_namespace=<0|1>``), then
+    quit."""
     from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from app.views.qt_enums import qt_namespace_built
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
-                print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+                print(f"FIRST_PAINT {time.time():.6f} qt_namespace={int(qt_namespace_built())}", flush=True)
                 watched.removeEventFilter(self)
                 QTimer.singleShot(50, window.quit_requested.emit)
             return False
