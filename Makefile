@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test lint format bench package clean
+.PHONY: run test generator lint format bench package clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,13 +12,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
+# The tests and the server's cloud SDKs; not torch: the generator tests skip without it (`make generator`).
 $(VENV)/.installed-dev: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	# torch's CPU build is what the generator tests need; pinning it lets pip use a local wheel where one is provided
-	$(PIP) install --quiet "torch==2.13.0" || $(PIP) install --quiet torch
-	$(PIP) install --quiet -e ".[dev,generator]"
+	$(PIP) install --quiet -e ".[dev,server]"
 	touch $@ $(VENV)/.installed
+
+# torch's CPU build and the generator's libraries, so its tests run too (CI does this). PyPI's Linux torch
+# would pull ~3 GB of CUDA libraries: pip takes 2.13.0+cpu (a local version sorts above 2.13.0) from the
+# CPU index, or from a local wheel where one is provided.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+generator: $(VENV)/.installed-dev
+	$(PIP) install --quiet "torch==2.13.0" --extra-index-url $(TORCH_INDEX)
+	$(PIP) install --quiet -e ".[dev,server,generator]"
 
 run: $(VENV)/.installed
 	$(PY) -m app
