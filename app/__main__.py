@@ -46,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         multiprocessing.freeze_support()
     arguments = parse_arguments(argv)
     # Only what the first paint needs is imported before it; the rest loads once the window shows.
+    from app.config import APPEARANCE_ACCENT
     from app.context import build_context
     from app.log import Redactor, configure_logging
     from app.paths import Paths
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Amethyst")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
-    apply_theme(app, context.settings.get("appearance.accent"), set_style=app is existing)
+    apply_theme(app, context.settings.value(APPEARANCE_ACCENT), set_style=app is existing)
     window = MainWindow(context, open_initial_place=False)
     if arguments.first_paint_exit:
         _exit_after_first_paint(window)
