@@ -53,4 +53,4 @@ package:
 	@echo "Installers are not built yet: see installer/README.md." >&2; exit 1
 
 clean:
-	rm -rf $(VENV) build dist artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
