@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test lint format bench package clean
+.PHONY: run test generator lint format bench package clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,13 +12,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
+# The tests and the server's cloud SDKs; not torch: the generator tests skip without it (`make generator`).
 $(VENV)/.installed-dev: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	# torch's CPU build is what the generator tests need; pinning it lets pip use a local wheel where one is provided
-	$(PIP) install --quiet "torch==2.13.0" || $(PIP) install --quiet torch
-	$(PIP) install --quiet -e ".[dev,generator,postgres]"
+	$(PIP) install --quiet -e ".[dev,server]"
 	touch $@ $(VENV)/.installed
+
+# torch's CPU build and the generator's libraries, so its tests run too (CI does this). PyPI's Linux torch
+# would pull ~3 GB of CUDA libraries: the pin lets pip take a local CPU wheel where the machine provides one;
+# elsewhere set TORCH_INDEX=https://download.pytorch.org/whl/cpu to take 2.13.0+cpu from PyTorch's CPU index.
+TORCH_INDEX ?=
+generator: $(VENV)/.installed-dev
+	$(PIP) install --quiet "torch==2.13.0" $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+	$(PIP) install --quiet -e ".[dev,server,generator]"
 
 run: $(VENV)/.installed
 	@bash installer/linux/check-qt-libs.sh --quiet  # Linux: names the missing xcb libraries and the apt/dnf line
@@ -27,11 +34,13 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 	$(VENV)/bin/ruff check app modal_app tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy app modal_app
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app modal_app tests bench
 	$(VENV)/bin/ruff format --check app modal_app tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy app modal_app
 
 format: $(VENV)/.installed-dev
@@ -56,4 +65,4 @@ package: $(VENV)/.installed
 # --- end of packaging ------------------------------------------------------------------------------------
 
 clean:
-	rm -rf $(VENV) build dist artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

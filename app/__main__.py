@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         multiprocessing.freeze_support()
     arguments = parse_arguments(argv)
     # Only what the first paint needs is imported before it; the rest loads once the window shows.
+    from app.config import APPEARANCE_ACCENT
     from app.context import build_context
     from app.log import Redactor, configure_logging
     from app.paths import Paths
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.info("Amethyst is already running with this data folder; it was brought to the front")
             context.close()
             return 0
-    apply_theme(app, context.settings.get("appearance.accent"), set_style=app is existing)
+    apply_theme(app, context.settings.value(APPEARANCE_ACCENT), set_style=app is existing)
     window = MainWindow(context, open_initial_place=False)
     if arguments.first_paint_exit:
         _exit_after_first_paint(window)
@@ -164,13 +165,17 @@ def start_studio(window, context) -> None:  # type: ignore[no-untyped-def]
 
 
 def _exit_after_first_paint(window) -> None:  # type: ignore[no-untyped-def]
-    """For bench/startup: print the wall-clock time of the window's first paint and quit."""
+    """For bench/startup and the start-up test: at the window's first paint, print its wall-clock time and
+    whether PySide's Qt namespace was built before it (``FIRST_PAINT <seconds> qt_namespace=<0|1>``), then
+    quit."""
     from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from app.views.qt_enums import qt_namespace_built
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
-                print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+                print(f"FIRST_PAINT {time.time():.6f} qt_namespace={int(qt_namespace_built())}", flush=True)
                 watched.removeEventFilter(self)
                 QTimer.singleShot(50, window.quit_requested.emit)
             return False

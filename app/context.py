@@ -13,7 +13,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.config import Settings
+from app.config import (
+    CATALOG_REFRESH_TIMEOUT,
+    CATALOG_REFRESH_URL,
+    CHAT_CUSTOM_BASE_URL,
+    CHAT_LOCAL_FIRST_BYTE_TIMEOUT,
+    Settings,
+)
 from app.log import Redactor
 from app.paths import Paths
 from app.services.navigation import Navigator
@@ -79,8 +85,8 @@ class AppContext:
 
         return CatalogService(
             lambda: self.sessions,  # the database opens when the catalog first loads, maybe off the UI thread
-            refresh_url=lambda: self.settings.get("catalog.refresh_url"),
-            refresh_timeout=lambda: self.settings.get("catalog.refresh_timeout"),
+            refresh_url=lambda: self.settings.value(CATALOG_REFRESH_URL),
+            refresh_timeout=lambda: self.settings.value(CATALOG_REFRESH_TIMEOUT),
             configured_providers=self._configured_providers,
             workers=self.workers,
         )
@@ -99,8 +105,8 @@ class AppContext:
         # Costs come from the Marketplace catalog's prices (CatalogService.price_for).
         pool = ProviderPool(
             self.secrets,
-            lambda: str(self.settings.get("chat.custom_base_url")),
-            lambda: float(self.settings.get("chat.local_first_byte_timeout")),
+            lambda: self.settings.value(CHAT_CUSTOM_BASE_URL),
+            lambda: float(self.settings.value(CHAT_LOCAL_FIRST_BYTE_TIMEOUT)),
         )
         return ChatService(self.sessions, pool, prices=self.catalog, tasks=self.tasks, workers=self.workers)
 

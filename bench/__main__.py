@@ -21,7 +21,10 @@ def available() -> list[str]:
 
 def run(name: str, args: list[str] | None = None) -> dict:
     module = import_module(f"bench.{name}")
-    return module.main(args) if args else module.main()
+    result = module.main(args) if args else module.main()
+    if "calibration_ms" not in result:  # figures from machines that differ 2x are only comparable with it
+        raise RuntimeError(f"bench {name} reports no calibration_ms (add bench._calibration.calibration_ms())")
+    return result
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ from itertools import cycle, islice
 from app.services.catalog.loader import bundled_catalog_path, read_catalog_file
 from app.services.catalog.schema import CatalogEntry, Pricing, Serving
 from app.services.catalog.search import CatalogIndex, CatalogQuery
+from bench._calibration import calibration_ms
 
 ENTRIES = 10_000
 TYPED = (
@@ -95,6 +96,7 @@ def main() -> dict[str, object]:
         "p50_ms": round(statistics.median(timings), 3),
         "p95_ms": round(p95, 3),
         "max_ms": round(timings[-1], 3),
+        "calibration_ms": calibration_ms(),
     }
 
 

@@ -25,6 +25,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench._calibration import calibration_ms
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TOKENS = 2000
@@ -196,6 +198,7 @@ def main() -> dict[str, Any]:
             "code_stream_max_cpu_stall_ms": round(code_stream[1], 2),
             "code_reopen_max_stall_ms": round(code_reopen[0], 2),
             "code_reopen_max_cpu_stall_ms": round(code_reopen[1], 2),
+            "calibration_ms": calibration_ms(),
         }
 
     try:

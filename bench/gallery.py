@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench._calibration import calibration_ms
+
 IMAGES = 10_000
 IMAGE_SIZE = (96, 96)
 SCROLL_PIXELS_PER_FRAME = 240
@@ -191,4 +193,4 @@ def main() -> dict[str, Any]:
             asyncio.set_event_loop(None)
             with contextlib.suppress(RuntimeError):
                 loop.close()
-    return {"name": "gallery", "images": IMAGES, **results}
+    return {"name": "gallery", "images": IMAGES, **results, "calibration_ms": calibration_ms()}

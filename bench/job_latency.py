@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._calibration import calibration_ms
+
 JOBS = 20
 
 
@@ -83,4 +85,5 @@ def main() -> dict[str, Any]:
         "p90_ms": round(sorted(latencies)[int(len(latencies) * 0.9) - 1], 1),
         "max_ms": round(max(latencies), 1),
         "local_median_ms": round(statistics.median(local), 1),
+        "calibration_ms": calibration_ms(),
     }

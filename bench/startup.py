@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._calibration import calibration_ms
+
 RUNS = 7
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "dist" / "amethyst" / ("amethyst.exe" if sys.platform == "win32" else "amethyst")
@@ -73,6 +75,7 @@ def main() -> dict:
         "app_ms": round(app_ms, 1),
         "bare_ms": round(bare_ms, 1),
         "ratio": round(app_ms / bare_ms, 3),
+        "calibration_ms": calibration_ms(),
     }
     if bundle_times:
         bundle_ms = statistics.median(bundle_times)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from app.config import GENERAL_CLOSE_TO_TRAY
 from app.context import AppContext
 from app.views.header import Header
 from app.views.places import PLACES, PlaceSpec, place
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        if self.tray_available and self.context.settings.get("general.close_to_tray"):
+        if self.tray_available and self.context.settings.value(GENERAL_CLOSE_TO_TRAY):
             event.ignore()
             self.hide()
             return

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.places import PLACES
+from app.views.qt_enums import set_enum_property
 from app.views.theme import PALETTE
 from app.views.widgets.icons import icon, pixmap
 
-# Qt enums are set by name through Qt's property system ("focusPolicy", "toolButtonStyle"): PySide builds
-# its whole Qt namespace (~15 ms) on first access, and the first paint of the window should not wait for it.
+# Qt enums are set by name (set_enum_property): the first paint does not wait for PySide's Qt namespace.
 
 EXPANDED_WIDTH = 212
 COLLAPSED_WIDTH = 60
@@ -85,7 +85,7 @@ class Sidebar(QFrame):
     def _chrome_button(self, icon_name: str, tip: str) -> QToolButton:
         button = QToolButton()
         button.setProperty("kind", "chrome")
-        button.setProperty("focusPolicy", "NoFocus")  # reachable with Ctrl+B; keeps focus in the place
+        set_enum_property(button, "focusPolicy", "NoFocus")  # reachable with Ctrl+B; keeps focus in the place
         button.setIcon(icon(icon_name, PALETTE.muted))
         button.setIconSize(QSize(18, 18))
         button.setToolTip(tip)
@@ -121,4 +121,4 @@ class Sidebar(QFrame):
         self.toggle_button.setToolTip("Collapse the sidebar (Ctrl+B)" if expanded else "Expand the sidebar (Ctrl+B)")
         style = "ToolButtonTextBesideIcon" if expanded else "ToolButtonIconOnly"
         for button in self.buttons.values():
-            button.setProperty("toolButtonStyle", style)
+            set_enum_property(button, "toolButtonStyle", style)

@@ -145,20 +145,33 @@ async def test_stop_keeps_partial_reply_as_interrupted(
     assert reply.estimated is True
 
 
-async def test_reply_is_written_while_it_grows(service: ChatService, script: Script, context: AppContext) -> None:
+async def test_reply_is_written_while_it_grows(
+    service: ChatService, script: Script, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stream lasts over a second (60 tokens, 20 ms apart) and writes are throttled to one per 0.25 s, so
+    # at least one write of part of the reply must happen. Each write is read back in the database thread,
+    # right after it: polling from the test instead raced the final write on a loaded machine.
     script.delay_s = 0.02
     script.tokens = 60
     session = await service.create_session(provider="openai", model="slow")
-    task = context.tasks.start(reply_task(session.id), service.send(session.id, "go"))
-    seen_partial = ""
-    while not task.done():
+    written: list[tuple[str, str]] = []
+    write_content = service.store.write_content
+
+    def write_and_read_back(message_id: int, content: str, *rest: str) -> None:
+        write_content(message_id, content, *rest)
         with context.engine.connect() as connection:
-            row = connection.execute(text("SELECT content, status FROM chat_messages WHERE role='assistant'")).first()
-        if row is not None and row[1] == "streaming" and row[0]:
-            seen_partial = row[0]
-        await asyncio.sleep(0.05)
-    assert seen_partial.startswith(" tok0")
-    assert len(seen_partial) < len((await task).content)
+            row = connection.execute(
+                text("SELECT content, status FROM chat_messages WHERE id = :id"), {"id": message_id}
+            ).one()
+        written.append((row[0], row[1]))
+
+    monkeypatch.setattr(service.store, "write_content", write_and_read_back)
+    reply = await service.send(session.id, "go")
+    assert written, "nothing was written while the reply streamed"
+    partial, status = written[0]
+    assert status == "streaming"
+    assert partial.startswith(" tok0")
+    assert len(partial) < len(reply.content)
 
 
 async def test_continue_appends_to_an_interrupted_reply(

@@ -99,3 +99,32 @@ def test_int_and_float_settings_coerce() -> None:
     assert number.coerce("0.25") == 0.25
     with pytest.raises(ValueError):
         number.coerce("lots")
+
+
+def test_typed_accessors_read_and_write_through_the_same_values(tmp_path: Path) -> None:
+    from app.config import CATALOG_REFRESH_TIMEOUT, CONNECTION_CLOUD_URL, CONNECTION_KIND, GENERAL_CLOSE_TO_TRAY
+
+    path = tmp_path / "settings.json"
+    settings = Settings.load(path, environ={"AMETHYST_CATALOG_REFRESH_TIMEOUT": "2.5"})
+    seen: list[tuple[str, object]] = []
+    settings.on_change(lambda key, value: seen.append((key, value)))
+    settings.put(CONNECTION_KIND, "cloud")
+    settings.put(GENERAL_CLOSE_TO_TRAY, False)
+    assert settings.value(CONNECTION_KIND) == settings.get("connection.kind") == "cloud"
+    assert settings.value(GENERAL_CLOSE_TO_TRAY) is False
+    assert settings.value(CATALOG_REFRESH_TIMEOUT) == 2.5 and settings.is_overridden(CATALOG_REFRESH_TIMEOUT)
+    assert settings.value(CONNECTION_CLOUD_URL) == ""
+    assert seen == [("connection.kind", "cloud"), ("general.close_to_tray", False)]
+    with pytest.raises(ValueError, match="satellite"):
+        settings.put(CONNECTION_KIND, "satellite")
+    assert Settings.load(path, environ={}).value(CONNECTION_KIND) == "cloud"
+
+
+def test_every_registered_setting_is_a_typed_constant_of_its_module() -> None:
+    import app.config as config
+
+    constants = {name: value for name, value in vars(config).items() if isinstance(value, Setting)}
+    assert sorted(constants.values(), key=lambda s: s.key) == sorted(REGISTRY, key=lambda s: s.key)
+    for name, setting in constants.items():
+        assert name == setting.key.upper().replace(".", "_")
+        assert isinstance(setting.default, setting.type)

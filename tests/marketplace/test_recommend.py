@@ -51,6 +51,26 @@ def test_weights_add_up_to_75() -> None:
     assert MAX_SCORE == 75
 
 
+@pytest.mark.parametrize("part", sorted(WEIGHTS))
+def test_the_score_uses_the_weights_table(
+    models: list[CatalogEntry], monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    task = dict(
+        text="chat with tools",
+        entries=models,
+        limit=4,
+        ratings={"mid-text": 4},
+        usage={"mid-text": 10, "cheap-text": 2},
+        preferred_providers={"groq"},
+    )
+    before = {rec.entry.id: rec.points[part] for rec in recommend(**task)}  # type: ignore[arg-type]
+    monkeypatch.setitem(WEIGHTS, part, WEIGHTS[part] * 2)
+    after = {rec.entry.id: rec.points[part] for rec in recommend(**task)}  # type: ignore[arg-type]
+    assert any(before[model] > 0 for model in before)
+    for model, points in before.items():
+        assert after[model] == pytest.approx(2 * points, abs=0.02)
+
+
 def test_every_part_stays_within_its_weight_and_the_score_is_their_sum(models: list[CatalogEntry]) -> None:
     for rec in recommend("describe photos of my garden", models, limit=4, usage={"cheap-text": 4}):
         assert set(rec.points) == set(WEIGHTS)

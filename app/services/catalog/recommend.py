@@ -1,7 +1,8 @@
 """Recommendations: a task description in, the best three models out, each scored out of 75 with reasons.
 
 Points: capability fit 0–20, rating 0–15, cost efficiency 0–15, context fit 0–10, popularity 0–10,
-provider preference 0–5.
+provider preference 0–5 (``WEIGHTS``). Each part is worked out as a share from 0 to 1 and scaled by its
+weight, so ``WEIGHTS`` is the one place the scale is written.
 """
 
 from __future__ import annotations
@@ -101,21 +102,21 @@ def _runs_locally(entry: CatalogEntry, analysis: QueryAnalysis) -> bool:
     return entry.local_only or (analysis.prefers_local and any(way.local for way in entry.routes))
 
 
-def _cost_points(entry: CatalogEntry, analysis: QueryAnalysis, low: float, high: float) -> float:
+def _cost_share(entry: CatalogEntry, analysis: QueryAnalysis, low: float, high: float) -> float:
+    """0..1 of the cost weight: cheapest hosted price 1, dearest 0, on a log scale between them."""
     price = entry.reference_price
     local = _runs_locally(entry, analysis)
     if price is None and not local:
-        return 5.0  # no public price: neither rewarded nor ruled out
+        return 1 / 3  # no public price: neither rewarded nor ruled out
     if local:
         # $0 only because you bring the machine: a model larger than an ordinary computer runs needs a GPU
         # server, and even a small one is your hardware and upkeep, so full marks only when asked for.
         size = entry.parameters_b or LAPTOP_PARAMETERS_B
-        fits = 15.0 if size <= LAPTOP_PARAMETERS_B else round(15.0 * math.sqrt(LAPTOP_PARAMETERS_B / size), 2)
-        return fits if analysis.prefers_local else min(fits, 10.0)
+        fits = 1.0 if size <= LAPTOP_PARAMETERS_B else math.sqrt(LAPTOP_PARAMETERS_B / size)
+        return fits if analysis.prefers_local else min(fits, 2 / 3)
     if not price or high <= low:
-        return 15.0
-    share = (math.log(high) - math.log(min(max(price, low), high))) / (math.log(high) - math.log(low))
-    return round(15.0 * share, 2)
+        return 1.0
+    return (math.log(high) - math.log(min(max(price, low), high))) / (math.log(high) - math.log(low))
 
 
 def strength(entry: CatalogEntry, price_range: tuple[float, float]) -> float:
@@ -146,12 +147,21 @@ def _suitability(entry: CatalogEntry, analysis: QueryAnalysis, price_range: tupl
     return (1 - weight) + weight * strength(entry, price_range)
 
 
-def _context_points(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
+def _context_share(entry: CatalogEntry, analysis: QueryAnalysis) -> float:
+    """0..1 of the context weight: 1 when the context holds the task, else the part of it that fits."""
     if entry.kind == "image":
-        return 10.0
+        return 1.0
     wanted = analysis.min_context or (DEFAULT_CONTEXT if entry.kind != "embedding" else 8_000)
     have = entry.context_window or 0
-    return 10.0 if have >= wanted else round(10.0 * have / wanted, 2)
+    return 1.0 if have >= wanted else have / wanted
+
+
+def _weighted(part: str, share: float) -> float:
+    """``share`` (0..1) of the part's weight in ``WEIGHTS``, to two decimals."""
+    return round(WEIGHTS[part] * share, 2)
+
+
+NEUTRAL_RATING = 0.5  # an unrated model gets half the rating points: neither praised nor punished
 
 
 def _preferred_way(entry: CatalogEntry, preferred: frozenset[str], analysis: QueryAnalysis) -> str | None:
@@ -183,7 +193,7 @@ def score_entry(
 
     fit = len(met) / len(needs) if needs else 1.0
     suitability = _suitability(entry, analysis, price_range)
-    points["capability"] = round(20.0 * fit * suitability, 2)
+    points["capability"] = _weighted("capability", fit * suitability)
     if analysis.complexity == "complex" and strength(entry, price_range) >= 0.75:
         reasons.append("among the strongest for hard tasks")
     if met:
@@ -192,11 +202,11 @@ def score_entry(
         reasons.append("lacks " + _join([_need_word(need) for need in missing]))
 
     stars = ratings.get(entry.id)
-    points["rating"] = 3.0 * stars if stars else 7.5
+    points["rating"] = _weighted("rating", stars / 5 if stars else NEUTRAL_RATING)
     reasons.append(f"you rated it {stars}★" if stars else "not rated yet")
 
     price = entry.reference_price
-    points["cost"] = round(_cost_points(entry, analysis, *price_range) * suitability, 2)
+    points["cost"] = _weighted("cost", _cost_share(entry, analysis, *price_range) * suitability)
     if _runs_locally(entry, analysis) and (entry.parameters_b or 0) > LAPTOP_PARAMETERS_B:
         reasons.append(f"free, but its {entry.parameters_b:g}B parameters need a large GPU server")
     elif price == 0 or _runs_locally(entry, analysis):
@@ -211,19 +221,20 @@ def score_entry(
         rate = entry.pricing
         reasons.append(f"{format_rate(rate.input)} in / {format_rate(rate.output)} out per 1M tokens")
 
-    points["context"] = _context_points(entry, analysis)
+    context_share = _context_share(entry, analysis)
+    points["context"] = _weighted("context", context_share)
     if entry.context_window and entry.kind != "image":
-        fits = "fits" if points["context"] >= 10.0 else "is short for"
+        fits = "fits" if context_share >= 1.0 else "is short for"
         target = f" {fits} your {format_tokens(analysis.min_context)}-token task" if analysis.min_context else ""
         reasons.append(f"{format_tokens(entry.context_window)} context{target}")
 
     used = usage.get(entry.id, 0)
-    points["popularity"] = round(10.0 * used / most_used, 2) if most_used else 0.0
+    points["popularity"] = _weighted("popularity", used / most_used if most_used else 0.0)
     if used:
         reasons.append(f"used {used} time{'s' if used != 1 else ''}")
 
     way = _preferred_way(entry, preferred, analysis)
-    points["provider"] = 5.0 if way else 0.0
+    points["provider"] = _weighted("provider", 1.0 if way else 0.0)
     if way:
         reasons.append(way)
     return points, reasons
@@ -234,7 +245,7 @@ def _summary(rec_entry: CatalogEntry, points: dict[str, float], best: dict[str, 
         lead = "strongest"
     elif points["cost"] >= best["cost"] and rec_entry.reference_price is not None:
         lead = "free" if rec_entry.reference_price == 0 else "cheapest"
-    elif points["rating"] >= best["rating"] and points["rating"] > 7.5:
+    elif points["rating"] >= best["rating"] and points["rating"] > WEIGHTS["rating"] * NEUTRAL_RATING:
         lead = "highest-rated"
     elif points["popularity"] >= best["popularity"] and points["popularity"] > 0:
         lead = "most-used"

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.config import APPEARANCE_ACCENT
 from app.context import AppContext
 from app.services.catalog import CatalogEntry, CatalogQuery, CatalogRefreshError
 from app.views.marketplace.card_grid import CardGrid
@@ -44,7 +45,7 @@ class MarketplacePage(QWidget):
         self.context = context
         self.catalog = context.catalog
         self._query = CatalogQuery()
-        accent = context.settings.get("appearance.accent") or PALETTE.accent
+        accent = context.settings.value(APPEARANCE_ACCENT) or PALETTE.accent
 
         self.toolbar = MarketplaceToolbar()
         self.search_box = self.toolbar.search_box

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget
 
-from app.config import Settings
+from app.config import CONNECTION_CLOUD_URL, CONNECTION_KIND, Settings
 from app.views.settings.section import Section
 
 
@@ -60,19 +60,19 @@ class ConnectionSection(Section):
         self.message.setVisible(False)
         self.body.addWidget(self.message)
 
-        kind = settings.get("connection.kind")
+        kind = settings.value(CONNECTION_KIND)
         (self.cloud if kind == "cloud" else self.local).setChecked(True)
-        self.url.setText(settings.get("connection.cloud_url"))
+        self.url.setText(settings.value(CONNECTION_CLOUD_URL))
         self.local.toggled.connect(self._kind_toggled)
         self._kind_toggled()
-        if settings.is_overridden("connection.kind"):
+        if settings.is_overridden(CONNECTION_KIND):
             self._say("The connection is set for this run by an environment variable or --set.", "muted")
 
     def _kind_toggled(self) -> None:
         self.url.setEnabled(self.cloud.isChecked())
         self.apply_button.setEnabled(self.cloud.isChecked())
-        if self.local.isChecked() and self.settings.get("connection.kind") != "local":
-            self.settings.set("connection.kind", "local")
+        if self.local.isChecked() and self.settings.value(CONNECTION_KIND) != "local":
+            self.settings.put(CONNECTION_KIND, "local")
             self._say("Using the Studio API on this computer.", "success")
             self.changed.emit()
 
@@ -85,8 +85,8 @@ class ConnectionSection(Section):
         if problem:
             self._say(problem, "error")
             return
-        self.settings.set("connection.cloud_url", text)
-        self.settings.set("connection.kind", "cloud")
+        self.settings.put(CONNECTION_CLOUD_URL, text)
+        self.settings.put(CONNECTION_KIND, "cloud")
         self._say(f"Using the Studio API at {text}.", "success")
         self.changed.emit()
 

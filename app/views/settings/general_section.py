@@ -6,7 +6,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.config import ACCENTS, Settings
+from app.config import ACCENTS, APPEARANCE_ACCENT, GENERAL_CLOSE_TO_TRAY, Settings
 from app.paths import Paths
 from app.views.settings.section import Section
 from app.views.theme import apply_theme
@@ -33,7 +33,7 @@ class GeneralSection(Section):
                 f"QPushButton {{ background: {colour}; border-radius: 14px; border: 2px solid transparent; }}"
                 f"QPushButton:checked {{ border: 2px solid #f5f5f5; }}"
             )
-            swatch.setChecked(colour == settings.get("appearance.accent"))
+            swatch.setChecked(colour == settings.value(APPEARANCE_ACCENT))
             swatch.clicked.connect(lambda _checked=False, c=colour: self.set_accent(c))
             self.swatches.addButton(swatch)
             accent_row.addWidget(swatch)
@@ -41,8 +41,8 @@ class GeneralSection(Section):
         self.body.addLayout(accent_row)
 
         self.close_to_tray = QCheckBox("Closing the window keeps Amethyst running in the tray")
-        self.close_to_tray.setChecked(settings.get("general.close_to_tray"))
-        self.close_to_tray.toggled.connect(lambda on: settings.set("general.close_to_tray", on))
+        self.close_to_tray.setChecked(settings.value(GENERAL_CLOSE_TO_TRAY))
+        self.close_to_tray.toggled.connect(lambda on: settings.put(GENERAL_CLOSE_TO_TRAY, on))
         self.body.addWidget(self.close_to_tray)
 
         folder_row = QHBoxLayout()
@@ -61,7 +61,7 @@ class GeneralSection(Section):
         self.body.addLayout(folder_row)
 
     def set_accent(self, colour: str) -> None:
-        self.settings.set("appearance.accent", colour)
+        self.settings.put(APPEARANCE_ACCENT, colour)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, colour)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from app.config import Settings
+from app.config import STUDIO_ENHANCE_MODEL, Settings
 from app.services.providers.registry import PROVIDERS
 from app.services.studio.chat_enhancer import split_model
 from app.views.settings.section import Section
@@ -38,7 +38,7 @@ class StudioSection(Section):
         self.message.setVisible(False)
         self.body.addWidget(self.message)
 
-        provider_id, model = split_model(str(settings.get("studio.enhance_model")))
+        provider_id, model = split_model(settings.value(STUDIO_ENHANCE_MODEL))
         index = self.provider.findData(provider_id)
         self.provider.setCurrentIndex(max(0, index))
         self.model.setText(model)
@@ -56,7 +56,7 @@ class StudioSection(Section):
         if provider_id and not model:
             self._say("Enter the model's id as the provider names it, e.g. gpt-4o-mini.", "error")
             return
-        self.settings.set("studio.enhance_model", f"{provider_id}/{model}" if provider_id else "")
+        self.settings.put(STUDIO_ENHANCE_MODEL, f"{provider_id}/{model}" if provider_id else "")
         self._say(
             f"Enhance uses {self.provider.currentText()} · {model}." if provider_id else "Enhance is off.", "success"
         )
