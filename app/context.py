@@ -18,6 +18,7 @@ from app.config import (
     CATALOG_REFRESH_URL,
     CHAT_CUSTOM_BASE_URL,
     CHAT_LOCAL_FIRST_BYTE_TIMEOUT,
+    STUDIO_ENHANCE_MODEL,
     Settings,
 )
 from app.log import Redactor
@@ -151,7 +152,7 @@ class AppContext:
             return self.prompt_enhancer, ""
         from app.services.studio.chat_enhancer import chat_enhancer
 
-        model = str(self.settings.get("studio.enhance_model"))
+        model = self.settings.value(STUDIO_ENHANCE_MODEL)
         # Chat's services are built when a prompt is first enhanced, not when the Studio opens.
         return chat_enhancer(model, lambda provider_id: self.chat.provider_factory(provider_id), self.secrets)
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from app import __version__
+from app.config import STARTUP_AT_LOGIN, STARTUP_MINIMIZED, UPDATES_CHECK_AT_START, UPDATES_FEED_URL
 from app.context import AppContext
 from app.services.autostart import Autostart
 from app.services.updates import Release, UpdateChecker
@@ -30,7 +31,7 @@ class DesktopIntegration(QObject):
         super().__init__(window)
         self.window, self.context, self.instance = window, context, instance
         self.autostart = autostart or Autostart()
-        self.checker = UpdateChecker(lambda: str(context.settings.get("updates.feed_url")), __version__)
+        self.checker = UpdateChecker(lambda: context.settings.value(UPDATES_FEED_URL), __version__)
         self.checker.available.connect(self._announce)
         self.dialogs: list[Any] = []
         if instance is not None:
@@ -44,9 +45,9 @@ class DesktopIntegration(QObject):
         """Refreshes the autostart entry when start at login is on (the app may have moved) and starts the
         update check (if on). An entry is removed only when the setting is turned off, never at start: a
         second profile (``--data-dir``) must not delete the entry that the usual one wrote."""
-        if self.context.settings.get("startup.at_login"):
+        if self.context.settings.value(STARTUP_AT_LOGIN):
             self._sync_autostart()
-        if self.context.settings.get("updates.check_at_start") and self.context.settings.get("updates.feed_url"):
+        if self.context.settings.value(UPDATES_CHECK_AT_START) and self.context.settings.value(UPDATES_FEED_URL):
             self.context.tasks.start("update-check", self.checker.check())
 
     def second_launch(self, message: dict[str, Any]) -> None:
@@ -66,7 +67,7 @@ class DesktopIntegration(QObject):
     def _sync_autostart(self) -> None:
         settings = self.context.settings
         try:
-            self.autostart.apply(bool(settings.get("startup.at_login")), bool(settings.get("startup.minimized")))
+            self.autostart.apply(settings.value(STARTUP_AT_LOGIN), settings.value(STARTUP_MINIMIZED))
         except OSError as error:
             log.warning("start at login could not be changed: %s", error)
             self.window.show_toast("Start at login", f"The autostart entry could not be written: {error}")

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.config import Settings
+from app.config import CHAT_CUSTOM_BASE_URL, CHAT_DEFAULT_MODEL, CHAT_DEFAULT_PROVIDER, Settings
 from app.services.chat.exporting import ImportFailed
 from app.services.chat.keys import KeyStatus
 from app.services.chat.model_sources import ModelSources
@@ -156,7 +156,7 @@ class ChatController(QObject):
 
     def default_model(self) -> tuple[str, str]:
         """(provider, model) a new chat starts with while no chat is open: the settings' defaults."""
-        return str(self.settings.get("chat.default_provider")), str(self.settings.get("chat.default_model"))
+        return self.settings.value(CHAT_DEFAULT_PROVIDER), self.settings.value(CHAT_DEFAULT_MODEL)
 
     def new_chat_fields(self, panel: Fields) -> Fields:
         """What a new chat starts with: the open chat's parameters (its failover is not carried over), or
@@ -323,13 +323,13 @@ class ChatController(QObject):
 
     @property
     def custom_base_url(self) -> str:
-        return str(self.settings.get("chat.custom_base_url"))
+        return self.settings.value(CHAT_CUSTOM_BASE_URL)
 
     def set_custom_url(self, url: str) -> None:
         if url and not url.startswith(("http://", "https://")):
             self.notice.emit(Notice("The server URL must start with http:// or https://"))
             return
-        self.settings.set("chat.custom_base_url", url)
+        self.settings.put(CHAT_CUSTOM_BASE_URL, url)
 
     def open_key_settings(self, provider_id: str = "") -> None:
         """Opens Settings → Keys at ``provider_id`` (the picker's provider when empty)."""

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from PySide6.QtCore import QObject, Signal
 
-from app.config import Settings
+from app.config import CONNECTION_CLOUD_URL, CONNECTION_KIND, Settings
 from app.services.clients.studio import StudioClient
 from app.services.clients.studio_types import AuthNeeded, Credits, ModelTable, StudioError
 from app.services.secrets import SecretStore
@@ -113,12 +113,12 @@ class StudioConnection(QObject):
 
     @property
     def kind(self) -> str:
-        return str(self._settings.get("connection.kind"))
+        return self._settings.value(CONNECTION_KIND)
 
     @property
     def connection_id(self) -> str:
         """Which server jobs belong to: "local", or the cloud URL."""
-        return "local" if self.kind == "local" else str(self._settings.get("connection.cloud_url")).rstrip("/")
+        return "local" if self.kind == "local" else self._settings.value(CONNECTION_CLOUD_URL).rstrip("/")
 
     @property
     def billing_enabled(self) -> bool:
@@ -179,7 +179,7 @@ class StudioConnection(QObject):
                 self.server, self._local_token = EmbeddedServer(app), str(token)
                 await self._workers.blocking(self.server.start)
             return StudioClient(self.server.url, self._local_token)
-        url = str(self._settings.get("connection.cloud_url")).strip()
+        url = self._settings.value(CONNECTION_CLOUD_URL).strip()
         if not url:
             self._set_state(ConnectionState.ERROR, "Set the Studio API URL in Settings → Connection.")
             return None
@@ -221,8 +221,8 @@ class StudioConnection(QObject):
     # --- cloud account (the Settings page calls these) ---------------------------------------------
     async def _account_call(self, url: str, call: str, email: str, password: str) -> None:
         if url:
-            self._settings.set("connection.cloud_url", url.strip())
-        base = str(self._settings.get("connection.cloud_url")).strip()
+            self._settings.put(CONNECTION_CLOUD_URL, url.strip())
+        base = self._settings.value(CONNECTION_CLOUD_URL).strip()
         if not base:
             raise StudioError("Enter the Studio API URL first.")
         client = StudioClient(base, transport=self._cloud_transport)
@@ -243,7 +243,7 @@ class StudioConnection(QObject):
 
     async def sign_out(self) -> None:
         token = self._secrets.get(TOKEN_SECRET)
-        base = str(self._settings.get("connection.cloud_url")).strip()
+        base = self._settings.value(CONNECTION_CLOUD_URL).strip()
         if token and base:
             client = StudioClient(base, token, transport=self._cloud_transport, attempts=1)
             try:

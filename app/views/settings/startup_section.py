@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from app.config import Settings
+from app.config import STARTUP_AT_LOGIN, STARTUP_MINIMIZED, UPDATES_CHECK_AT_START, UPDATES_FEED_URL, Setting, Settings
 from app.views.settings.section import Section
 
 
@@ -14,21 +14,21 @@ class StartupSection(Section):
     def __init__(self, settings: Settings, show_about: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__("Start-up and updates", parent=parent)
         self.settings = settings
-        self.at_login = self._checkbox("startup.at_login", "Start Amethyst when I log in")
-        self.minimized = self._checkbox("startup.minimized", "Start it minimized to the tray")
+        self.at_login = self._checkbox(STARTUP_AT_LOGIN, "Start Amethyst when I log in")
+        self.minimized = self._checkbox(STARTUP_MINIMIZED, "Start it minimized to the tray")
         self.minimized.setEnabled(self.at_login.isChecked())
         self.at_login.toggled.connect(self.minimized.setEnabled)
-        self.check_updates = self._checkbox("updates.check_at_start", "Check for a new version at start")
+        self.check_updates = self._checkbox(UPDATES_CHECK_AT_START, "Check for a new version at start")
 
         feed_row = QHBoxLayout()
         label = QLabel("Release feed URL")
         feed_row.addWidget(label)
-        self.feed = QLineEdit(str(settings.get("updates.feed_url")))
+        self.feed = QLineEdit(settings.value(UPDATES_FEED_URL))
         self.feed.setPlaceholderText("https://…/amethyst/latest.json (empty: no update check)")
         self.feed.setAccessibleName("Release feed URL")
         self.feed.setToolTip(settings.registry["updates.feed_url"].help)
         label.setBuddy(self.feed)
-        self.feed.editingFinished.connect(lambda: settings.set("updates.feed_url", self.feed.text().strip()))
+        self.feed.editingFinished.connect(lambda: settings.put(UPDATES_FEED_URL, self.feed.text().strip()))
         feed_row.addWidget(self.feed, 1)
         self.body.addLayout(feed_row)
 
@@ -40,10 +40,10 @@ class StartupSection(Section):
         about_row.addWidget(self.about)
         self.body.addLayout(about_row)
 
-    def _checkbox(self, key: str, text: str) -> QCheckBox:
+    def _checkbox(self, setting: Setting[bool], text: str) -> QCheckBox:
         box = QCheckBox(text)
-        box.setChecked(bool(self.settings.get(key)))
-        box.setEnabled(not self.settings.is_overridden(key))
-        box.toggled.connect(lambda on: self.settings.set(key, on))
+        box.setChecked(self.settings.value(setting))
+        box.setEnabled(not self.settings.is_overridden(setting.key))
+        box.toggled.connect(lambda on: self.settings.put(setting, on))
         self.body.addWidget(box)
         return box

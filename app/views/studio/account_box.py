@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.config import CONNECTION_CLOUD_URL
 from app.context import AppContext
 from app.services.clients.studio_types import StudioError
 from app.services.studio.connection import ConnectionState
@@ -124,7 +125,7 @@ class AccountBox(QFrame):
 
     def _cloud_url(self) -> str:
         """The Connection section owns the address; the account box signs in to it."""
-        return str(self.context.settings.get("connection.cloud_url")).strip()
+        return self.context.settings.value(CONNECTION_CLOUD_URL).strip()
 
     def _sign_out(self) -> None:
         async def run() -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.config import APPEARANCE_ACCENT
 from app.context import AppContext
 from app.services.gallery import GalleryRecord
 from app.services.studio.connection import ConnectionState
@@ -84,7 +85,7 @@ class StudioPage(QWidget):
         left.setMaximumWidth(440)
         self.left = left
 
-        accent = str(context.settings.get("appearance.accent"))
+        accent = context.settings.value(APPEARANCE_ACCENT)
         self.gallery_panel = GalleryPanel(self.gallery, context.tasks, accent)
         self.detail = ImageDetail(context.tasks, context.workers)
         self.right = QStackedWidget()
