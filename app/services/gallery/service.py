@@ -27,6 +27,8 @@ from app.tasks import Workers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+NOT_AN_IMAGE = "not an image file"
+DAMAGED = "the file is damaged or not an image"
 _UNREADABLE = (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError)
 
 
@@ -36,11 +38,14 @@ class ImportReport:
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason)
 
     def summary(self) -> str:
+        """One line for a toast, e.g. "2 images imported; 1 skipped (not readable images: a.png)"."""
         parts = [f"{len(self.added)} image{'s' if len(self.added) != 1 else ''} imported"]
         if self.skipped:
+            unreadable = all(reason in (NOT_AN_IMAGE, DAMAGED) for _, reason in self.skipped)
+            what = "not readable images" if unreadable else "could not be imported"
             names = ", ".join(path.name for path, _ in self.skipped[:3])
             more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
-            parts.append(f"{len(self.skipped)} skipped (could not be imported: {names}{more})")
+            parts.append(f"{len(self.skipped)} skipped ({what}: {names}{more})")
         return "; ".join(parts)
 
 
@@ -108,13 +113,13 @@ class GalleryService(QObject):
         if source.is_dir():
             return
         if source.suffix.lower() not in IMPORTABLE_SUFFIXES:
-            report.skipped.append((source, "not an image file"))
+            report.skipped.append((source, NOT_AN_IMAGE))
             return
         try:
             metadata = read_metadata(source)
         except _UNREADABLE as error:
             log.info("import skipped %s: %s", source, error)
-            report.skipped.append((source, "the file is damaged or not an image"))
+            report.skipped.append((source, DAMAGED))
             return
         created = datetime.fromtimestamp(source.stat().st_mtime, UTC)
         target = unique_path(target_folder, source.name)
