@@ -42,8 +42,13 @@ class OfferCard(QWidget):
         layout = QVBoxLayout(self.frame)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(6)
+        self._badge_text, self._action = badge, action
+        self.buyable = True  # False: the button stays off whatever the place's state (e.g. Free while on Pro)
         self.badge = QLabel(badge)
         self.badge.setObjectName("OfferBadge")
+        policy = self.badge.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # cards with and without a badge line up
+        self.badge.setSizePolicy(policy)
         self.badge.setVisible(bool(badge))
         self.title = QLabel(title)
         self.title.setObjectName("OfferTitle")
@@ -70,12 +75,18 @@ class OfferCard(QWidget):
     def set_current(self, current: bool, note: str = "Current plan") -> None:
         """Mark the plan the person has: a stronger border, a badge, and no button to buy it again."""
         self.frame.setProperty("current", current)
-        if current:
-            self.badge.setText(note)
-            self.badge.show()
-        self.button.setEnabled(not current)
-        self.button.setText(note if current else self.button.text())
+        self.badge.setText(note if current else self._badge_text)
+        self.badge.setVisible(current or bool(self._badge_text))
+        self.button.setText(note if current else self._action)
+        self.button.setEnabled(self.buyable and not current)
         self._repolish()
+
+    def set_buyable(self, buyable: bool, reason: str = "") -> None:
+        """Whether this can be bought here now; ``reason`` replaces the button's text when not."""
+        self.buyable = buyable
+        if not buyable and reason:
+            self.button.setText(reason)
+        self.button.setEnabled(buyable and self.frame.property("current") is not True)
 
     def enterEvent(self, event: QEvent) -> None:
         self._set_hot(True)

@@ -176,7 +176,7 @@ class BillingPage(QWidget):
         waiting = state == BillingState.WAITING
         self.waiting.setVisible(waiting)
         for card in [*self.pack_cards.values(), *self.plan_cards.values()]:
-            card.button.setEnabled(not waiting and card.frame.property("current") is not True)
+            card.button.setEnabled(card.buyable and not waiting and card.frame.property("current") is not True)
 
     def _show_overview(self, overview: Overview) -> None:
         credits, status = overview.credits, overview.status
@@ -213,10 +213,11 @@ class BillingPage(QWidget):
                 card.chosen.connect(lambda item=plan.id: self.controller.buy("plan", item))
                 self.plan_cards[plan.id] = card
                 self.plans_row.addWidget(card, 1)
+            # Leaving a paid plan for Free goes through Manage subscription (Stripe cancels it there).
+            card.buyable = plan.price_usd_month > 0
             card.set_current(plan.id == status.plan.id)
-            if plan.price_usd_month == 0 and plan.id != status.plan.id:
-                card.button.setEnabled(False)  # leaving a paid plan goes through Manage subscription
-                card.button.setText("Via Manage subscription")
+            if not card.buyable and plan.id != status.plan.id:
+                card.set_buyable(False, "Via Manage subscription")
         self._show_state(self.controller.state.value)
 
     def _show_history(self, entries: list[LedgerItem]) -> None:
