@@ -172,5 +172,4 @@ def grant_in(
             account_id=account_id, amount=amount, reason=reason, reference=reference, idempotency_key=idempotency_key
         )
     )
-    session.flush()
     return True

@@ -129,8 +129,7 @@ def billing_row(session: Session, account_id: str) -> BillingAccount:
     if row is None:
         row = BillingAccount(account_id=account_id, status="active", subscription_order=0, debt=0)
         row.last_payment_failed = False
-        session.add(row)
-        session.flush()
+        session.add(row)  # written with the transaction's next statement (autoflush) or its commit
     return row
 
 
@@ -283,7 +282,6 @@ def _payment(session: Session, intent: str) -> Payment:
         payment = Payment(payment_intent=intent, credits=0, amount_cents=0, refunded_cents=0, credits_taken_back=0)
         payment.state = "pending"
         session.add(payment)
-        session.flush()
     return payment
 
 
