@@ -7,7 +7,7 @@ a place that is never opened costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from app.services.billing.controller import BillingController
     from app.services.catalog import CatalogService
     from app.services.chat.service import ChatService
     from app.services.gallery import GalleryService
@@ -54,6 +55,7 @@ class AppContext:
     notifier: Notifier = field(default_factory=Notifier)
     navigator: Navigator = field(default_factory=Navigator)
     log_file: Path | None = None
+    url_opener: Callable[[str], bool] | None = None  # billing: opens Checkout/portal URLs; None: the browser
 
     @cached_property
     def ui_state(self) -> UiStateStore:
@@ -156,6 +158,16 @@ class AppContext:
         # Chat's services are built when a prompt is first enhanced, not when the Studio opens.
         return chat_enhancer(model, lambda provider_id: self.chat.provider_factory(provider_id), self.secrets)
 
+    # --- billing (issue 13) ---
+    @cached_property
+    def billing_controller(self) -> BillingController:
+        """The Billing place's controller: credits, plan, Checkout in the browser, history."""
+        from app.services.billing.controller import BillingController
+
+        return BillingController(
+            self.studio, self.tasks, self.workers, self.notifier, self.url_opener or open_in_browser
+        )
+
     def close(self) -> None:
         if "chat" in self.__dict__:
             self.chat.shutdown()
@@ -167,6 +179,14 @@ class AppContext:
         self.workers.shutdown()
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def open_in_browser(url: str) -> bool:
+    """Open ``url`` in the system browser (``QDesktopServices.openUrl``); False when no browser took it."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl(url))
 
 
 def build_context(

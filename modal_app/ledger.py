@@ -161,3 +161,28 @@ def settle_in(session: Session, job_id: str, charge: bool) -> bool:
 
 def _entry(row: LedgerEntry) -> Entry:
     return Entry(id=row.id, amount=row.amount, reason=row.reason, reference=row.reference, created_at=row.created_at)
+
+
+# --- billing (issue 13): entries written inside a caller's transaction --------------------------------
+
+
+def lock_account_in(session: Session, account_id: str) -> bool:
+    """Serialize writers of one account's credits (Postgres row lock; SQLite's IMMEDIATE write transaction
+    does it already). False when the account does not exist."""
+    return session.execute(select(Account.id).where(Account.id == account_id).with_for_update()).first() is not None
+
+
+def grant_in(
+    session: Session, account_id: str, amount: int, reason: str, reference: str | None, idempotency_key: str
+) -> bool:
+    """Add an entry inside the caller's write transaction unless one with this key exists; True if added.
+
+    The key's unique index is the second guard: a concurrent writer of the same key fails its commit."""
+    if session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == idempotency_key)) is not None:
+        return False
+    session.add(
+        LedgerEntry(
+            account_id=account_id, amount=amount, reason=reason, reference=reference, idempotency_key=idempotency_key
+        )
+    )
+    return True

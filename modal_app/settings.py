@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,14 @@ class ServerSettings:
     signin_window: float = 900.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # --- billing (issue 13) ---
+    # Our item ids ("pack-10" … "pack-250", "pro", "enterprise") → Stripe Price ids; from STRIPE_PRICES as
+    # "pack-10=price_…,pro=price_…" (an environment variable or a Modal Secret), never from the client.
+    stripe_prices: dict[str, str] = field(default_factory=dict)
+    stripe_api_base: str | None = None  # another Stripe API address (tests point the SDK at a fake)
+    stripe_webhook_tolerance: int = 300  # seconds a webhook signature's timestamp may be old (Stripe's default)
+    # The address people's browsers reach this server at, for Checkout's return pages; None: the request's.
+    public_url: str | None = None
 
     # -- Postgres connection pool and result storage (issue 17) --
     # Per server process: db_pool_size kept open, db_pool_overflow more under load; a request waits
@@ -107,7 +115,11 @@ class ServerSettings:
             stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
             **_pool_and_storage_from_env(env),
+            stripe_prices=parse_prices(env.get("STRIPE_PRICES", "")),
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            public_url=env.get("AMETHYST_PUBLIC_URL") or None,
         )
+
 
 
 def _pool_and_storage_from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -129,3 +141,18 @@ def _pool_and_storage_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     }
     values.update({name: env[var] for name, var in texts.items() if env.get(var)})
     return values
+
+
+
+def parse_prices(text: str) -> dict[str, str]:
+    """``"pack-10=price_1,pro=price_2"`` → ``{"pack-10": "price_1", "pro": "price_2"}``; blanks are skipped.
+    Raises ValueError for an entry without ``=``."""
+    prices: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        item, sep, price = part.partition("=")
+        if not sep or not item.strip() or not price.strip():
+            raise ValueError(f"STRIPE_PRICES: write item=price_id, not {part.strip()!r}")
+        prices[item.strip()] = price.strip()
+    return prices

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from app.views.theme import PALETTE
@@ -11,6 +11,7 @@ from app.views.widgets.icons import icon
 
 class Header(QFrame):
     show_sidebar_requested = Signal()
+    credits_clicked = Signal()  # the credits badge was clicked (or Enter/Space on it): the app opens Billing
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,12 +47,25 @@ class Header(QFrame):
         self.credits.setObjectName("CreditsBadge")
         self.credits.setProperty("role", "badge")
         self.credits.setToolTip("Credits: shown once billing is set up")
+        self.credits.setAccessibleName("Credits — open Billing")
+        self.credits.setFocusPolicy(type(self.credits.focusPolicy()).TabFocus)  # Qt.FocusPolicy, without Qt (see below)
+        self.credits.installEventFilter(self)
         layout.addWidget(self.credits)
         # A fixed height centres both labels in the row, without PySide's Qt namespace (an alignment flag),
         # which costs ~15 ms to build before the first paint.
         for label in (self.connection, self.credits):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_connection("Local", PALETTE.success)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.credits:
+            kind = event.type()
+            if kind == QEvent.Type.MouseButtonRelease or (
+                kind == QEvent.Type.KeyPress and getattr(event, "text", lambda: "")() in {" ", "\r"}
+            ):
+                self.credits_clicked.emit()
+                return True
+        return super().eventFilter(watched, event)
 
     def set_place(self, title: str, subtitle: str) -> None:
         self.title.setText(title)

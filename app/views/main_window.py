@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.sidebar.mode_changed.connect(self._sidebar_mode_changed)
         self.header.show_sidebar_requested.connect(lambda: self.sidebar.set_mode(SidebarMode.EXPANDED))
         context.navigator.requested.connect(self.open_place)
+        self.header.credits_clicked.connect(lambda: context.navigator.open("billing"))  # billing (issue 13)
         self._restore_chrome()
         if open_initial_place:
             self.open_initial_place()

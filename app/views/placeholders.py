@@ -46,12 +46,3 @@ class BuilderPlaceholder(_Placeholder):
         "Here you will describe a small ML model or give a CSV; Amethyst will generate, train and serve it "
         "in a sandbox and let you query it. Nothing is stored here yet."
     )
-
-
-class BillingPlaceholder(_Placeholder):
-    icon = "billing"
-    title = "Billing is not set up yet"
-    body = (
-        "Here you will see your credits, plan and history, and buy credit packs or a plan through Stripe "
-        "Checkout. On the Local connection, generating on your own computer costs nothing."
-    )

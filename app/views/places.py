@@ -57,8 +57,8 @@ PLACES: tuple[PlaceSpec, ...] = (
         "billing",
         "Billing",
         "billing.svg",
-        "app.views.placeholders",
-        "BillingPlaceholder",
+        "app.views.billing.page",
+        "BillingPage",
         "Credits, plans and history",
     ),
     PlaceSpec(

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from modal_app.accounts import AuthContext
-from modal_app.api import accounts, credits, image_models, images, plans
+from modal_app.api import accounts, billing, credits, image_models, images, plans
 from modal_app.api.faults import install_fault_handlers
 from modal_app.api.limits import BodyLimit
 from modal_app.api.responses import SafeJSONResponse, validation_error
@@ -43,6 +43,8 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
     install_fault_handlers(app)
     for module in (accounts, credits, plans, image_models, images):
         app.include_router(module.router)
+    app.include_router(billing.router)  # billing (issue 13): 404 on every route while billing is off
+    app.add_exception_handler(billing.PlanLimitExceeded, billing.plan_limit_exceeded)  # 403 naming plan and limit
 
     async def authenticate(token: str) -> AuthContext | None:
         return await services.monitor.read(services.accounts.authenticate, token)

@@ -16,7 +16,7 @@ from modal_app.store.db import _alembic_config, create_server_engine, open_store
 from tests.fakes.modal_fake import tiny_png
 from tests.server.pgcluster import PostgresCluster
 
-HEAD = "0004_pg17_result_storage"
+HEAD = "0005_billing13_billing"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -135,6 +135,11 @@ class StudioClient:
             log.error("%s", malformed)
             raise malformed from error
 
+    async def call(self, shape: type[A], method: str, path: str, *, retry: bool = True, **kwargs: Any) -> A:
+        """Any route's answer validated as ``shape`` (for clients of other places, e.g. billing); raises as
+        the routes below do."""
+        return await self._answer(shape, method, path, retry=retry, **kwargs)
+
     # --- routes ------------------------------------------------------------------------------------
     async def health(self) -> bool:
         return (await self._answer(Health, "GET", "/v1/health")).status == "ok"

@@ -1,0 +1,1 @@
+"""The Billing place: ``page.BillingPage`` binds to ``services.billing.controller.BillingController``."""
