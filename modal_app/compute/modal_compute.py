@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -160,6 +161,13 @@ class ModalImageCompute(ImageCompute):
             self._waiters[call_id] = task
 
     async def _wait(self, call_id: str) -> None:
+        try:
+            await self._wait_for_end(call_id)
+        except Exception:  # a bug here must not strand the job: the next poll looks again and re-waits
+            log.exception("waiting for Modal call %s stopped", call_id)
+            self._waiters.pop(call_id, None)
+
+    async def _wait_for_end(self, call_id: str) -> None:
         """Long-poll the call until it ends; keep the outcome and tell the listener."""
         call = self._call_from_id(call_id)
         failures = internal = 0
@@ -330,15 +338,20 @@ def _plain(error: BaseException) -> str:
 
 
 def _from_traceback(text: str) -> str:
-    """A clean message from an ExecutionError's remote traceback text: its last line names the error."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    last = lines[-1] if len(lines) > 1 else ""
-    name = last.split(":", 1)[0].rsplit(".", 1)[-1] if ":" in last else ""
-    if name == "OutOfMemoryError" or "out of memory" in last.lower():
+    """A clean message from an ExecutionError's remote traceback text: its last exception line names it."""
+    tail = text.split("Here is the remote traceback:", 1)[-1]
+    name = ""
+    for line in reversed(tail.splitlines()):
+        match = _EXCEPTION_LINE.match(line)
+        if match:
+            name = match.group(1).rsplit(".", 1)[-1]
+            break
+    if name == "OutOfMemoryError" or "out of memory" in tail.lower():
         return OOM_MESSAGE
-    if name.isidentifier() and name.endswith(("Error", "Exception")):
-        return f"image generation failed on the GPU ({name})"
-    return "image generation failed on the GPU"
+    return f"image generation failed on the GPU ({name})" if name else "image generation failed on the GPU"
+
+
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Failure|Interrupt))(?::|$)")
 
 
 def _done(result: Any) -> PollResult:
