@@ -242,10 +242,11 @@ class ImageGenerator:
             pipeline = DiffusionPipeline.from_pretrained(self.local_folder, dtype=dtype)
         else:
             pipeline = self._load_registered(model_id, dtype)
-        vae = getattr(pipeline, "vae", None)
-        if vae is not None and hasattr(vae, "enable_tiling"):
-            vae.enable_tiling()  # decode in tiles: bounded memory at any size
-            vae.enable_slicing()  # and one image of a batch at a time
+            # Decode in tiles (bounded memory at any size) and one image of a batch at a time. Not for a
+            # local folder: tiles can move a pixel by one level between a batch and a lone image on the
+            # CPU, and a person's own model is the one place where a seed remakes an image exactly.
+            pipeline.vae.enable_tiling()
+            pipeline.vae.enable_slicing()
         pipeline.to(device)
         if hasattr(pipeline, "set_progress_bar_config"):
             pipeline.set_progress_bar_config(disable=True)
