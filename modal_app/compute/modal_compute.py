@@ -185,7 +185,11 @@ class ModalImageCompute(ImageCompute):
                         log.warning("waiting for Modal call %s failed (%r); retrying", call_id, error)
                     await asyncio.sleep(self._backoff(failures))
                     continue
-                if outcome.message == INTERNAL_MESSAGE and internal + 1 < INTERNAL_FAILURE_TRIES:
+                if (
+                    isinstance(outcome, Failed)
+                    and outcome.message == INTERNAL_MESSAGE
+                    and internal + 1 < INTERNAL_FAILURE_TRIES
+                ):
                     internal += 1
                     await asyncio.sleep(self._backoff(internal))
                     continue
