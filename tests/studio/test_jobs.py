@@ -59,6 +59,20 @@ async def make_studio(context: AppContext) -> AsyncIterator[Callable[[EmbeddedAp
     context.gallery.close()
 
 
+@pytest.fixture(autouse=True)
+def steered_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's table with Qwen-Image taking negative prompts. No model does today (Lightning is
+    CFG-distilled), but these jobs carry one through to the gallery, which stays exact for a model that does."""
+    import dataclasses
+
+    from modal_app import image_models
+
+    steered = tuple(
+        dataclasses.replace(m, negative_prompt=m.id == "qwen-image-lightning") for m in image_models.IMAGE_MODELS
+    )
+    monkeypatch.setattr(image_models, "IMAGE_MODELS", steered)
+
+
 def request(count: int = 2, size: str = "1K") -> ImageRequest:
     return ImageRequest(
         model="qwen-image-lightning",
