@@ -7,14 +7,45 @@ heavy imports (the generator image and tests import it).
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from modal_app.contract import ASPECT_RATIOS, MAX_COUNT, SIZES, ImageModel, ModelTable
+from modal_app.contract import ASPECT_RATIOS, MAX_COUNT, ImageModel, ModelTable
+from modal_app.contract import SIZES as SIZES  # re-exported: the API checks sizes against it
 
 SIZE_CREDITS: dict[str, int] = {"1K": 1, "2K": 2, "4K": 4}
-SIZE_EDGE: dict[str, int] = {"1K": 1024, "2K": 2048, "4K": 4096}
-PIXEL_MULTIPLE = 64
+
+#: Width × height per aspect ratio. Every side is a multiple of 16 (both pipelines need it: VAE factor 8
+#: × 2×2 latent packing).
+PixelTable = Mapping[str, tuple[int, int]]
+
+#: About one megapixel: the 1K tier of both models (FLUX.1 and Qwen-Image both train on ~1 MP buckets).
+ONE_MEGAPIXEL: PixelTable = {
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "9:16": (768, 1344),
+    "4:3": (1152, 864),
+    "3:4": (864, 1152),
+}
+#: Qwen-Image's own recommended sizes (the ``aspect_ratios`` table of the QwenLM/Qwen-Image README and
+#: model card), 1.5–1.8 MP: the largest it makes well. Larger (4K = 65,536 image tokens) is ~10 s a step
+#: per image and the VAE decode at 16.7 MP runs out of memory on an 80 GB H100.
+QWEN_IMAGE_NATIVE: PixelTable = {
+    "1:1": (1328, 1328),
+    "16:9": (1664, 928),
+    "9:16": (928, 1664),
+    "4:3": (1472, 1104),
+    "3:4": (1104, 1472),
+}
+#: FLUX.1 [schnell] at about 1.5 MP, the most it makes without duplicated subjects (it was trained up to
+#: ~2 MP, mostly around 1 MP).
+FLUX_HIGH: PixelTable = {
+    "1:1": (1216, 1216),
+    "16:9": (1632, 928),
+    "9:16": (928, 1632),
+    "4:3": (1408, 1056),
+    "3:4": (1056, 1408),
+}
 
 
 @dataclass(frozen=True)
@@ -25,13 +56,31 @@ class ModelSpec:
     name: str
     provider: str
     credit_multiplier: int
-    sizes: tuple[str, ...]
-    aspect_ratios: tuple[str, ...]
+    # Size tier ("1K", "2K") → the pixels made for each aspect ratio; only sizes the model does well.
+    pixels: Mapping[str, PixelTable]
     steps: int
     reference_images: bool
     # Whether a negative prompt steers the model (true CFG); guidance-distilled models ignore one.
     negative_prompt: bool = False
     active: bool = True
+
+    @property
+    def sizes(self) -> tuple[str, ...]:
+        return tuple(self.pixels)
+
+    @property
+    def aspect_ratios(self) -> tuple[str, ...]:
+        """The aspect ratios every size of the model makes (in the contract's order)."""
+        return tuple(a for a in ASPECT_RATIOS if all(a in table for table in self.pixels.values()))
+
+    @property
+    def max_pixels(self) -> int:
+        """The largest image (width × height) the model is offered at; the generator refuses more."""
+        return max(w * h for table in self.pixels.values() for w, h in table.values())
+
+    def dimensions(self, size: str, aspect_ratio: str) -> tuple[int, int]:
+        """Width and height in pixels of one image of this size tier and aspect (KeyError if not made)."""
+        return self.pixels[size][aspect_ratio]
 
     def wire(self, billing_enabled: bool) -> ImageModel:
         """This model as ``GET /v1/image-models`` lists it, priced by ``charge`` for every size and count."""
@@ -58,19 +107,19 @@ IMAGE_MODELS: tuple[ModelSpec, ...] = (
         name="Qwen-Image Lightning",
         provider="Qwen",
         credit_multiplier=1,
-        sizes=SIZES,
-        aspect_ratios=ASPECT_RATIOS,
+        pixels={"1K": ONE_MEGAPIXEL, "2K": QWEN_IMAGE_NATIVE},
         steps=4,
         reference_images=False,
-        negative_prompt=True,
+        # The Lightning LoRA is CFG-distilled: its reference runs true_cfg_scale 1.0 (one transformer pass
+        # a step). A negative prompt needs true CFG > 1: twice the time and burnt, over-saturated images.
+        negative_prompt=False,
     ),
     ModelSpec(
         id="flux-schnell",
         name="FLUX.1 [schnell]",
         provider="Black Forest Labs",
         credit_multiplier=1,
-        sizes=("1K", "2K"),
-        aspect_ratios=ASPECT_RATIOS,
+        pixels={"1K": ONE_MEGAPIXEL, "2K": FLUX_HIGH},
         steps=4,
         reference_images=False,
         negative_prompt=False,
@@ -117,14 +166,10 @@ def image_seed(seed: int, index: int) -> int:
     return (seed + index) % 2**32
 
 
-def dimensions(size: str, aspect_ratio: str) -> tuple[int, int]:
-    """Width and height in pixels: about ``edge²`` pixels in the given aspect, multiples of 64."""
-    edge = SIZE_EDGE[size]
-    ratio_w, ratio_h = (int(part) for part in aspect_ratio.split(":"))
-    width = edge * math.sqrt(ratio_w / ratio_h)
-    height = edge * math.sqrt(ratio_h / ratio_w)
-
-    def snap(value: float) -> int:
-        return max(PIXEL_MULTIPLE, round(value / PIXEL_MULTIPLE) * PIXEL_MULTIPLE)
-
-    return snap(width), snap(height)
+def dimensions(model_id: str, size: str, aspect_ratio: str) -> tuple[int, int]:
+    """Width and height in pixels of one image of ``size`` and ``aspect_ratio`` on the model (KeyError when
+    the model is unknown or does not make that size and aspect)."""
+    model = find_model(model_id)
+    if model is None:
+        raise KeyError(f"unknown image model {model_id!r}")
+    return model.dimensions(size, aspect_ratio)

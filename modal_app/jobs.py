@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from modal_app.compute.base import Done, Failed, GenerationRequest
 from modal_app.contract import ACTIVE_STATES, MAX_SEED, TERMINAL_STATES, ImageRequest, JobState
-from modal_app.image_models import charge, dimensions, find_model
+from modal_app.image_models import charge, find_model
 from modal_app.ledger import lock_account, reserve_in, settle_in
 from modal_app.storage import ResultStorage, result_key
 from modal_app.store.db import Store
@@ -108,7 +108,7 @@ class JobStore:
         if model is None:
             raise KeyError(request.model)
         request_hash = fingerprint(request)
-        width, height = dimensions(request.size, request.aspect_ratio)
+        width, height = model.dimensions(request.size, request.aspect_ratio)
         cost = charge(request.model, request.size, request.count, self.billing_enabled)
         try:
             with self._store.writes.begin() as session:

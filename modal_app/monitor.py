@@ -84,6 +84,7 @@ class JobMonitor:
         self._closed = False
         # Whether changes made by other processes are announced to ``changed`` (a connected listener).
         self.announced: Callable[[], bool] = lambda: False
+        compute.set_listener(self.call_ended)  # back-ends that wait for calls say when one ends
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
@@ -222,6 +223,14 @@ class JobMonitor:
             self._loop_task = asyncio.get_running_loop().create_task(self._poll_loop(), name="job-monitor")
         elif self._wake is not None:
             self._wake.set()
+
+    def call_ended(self, call_id: str) -> None:
+        """The compute learnt that ``call_id`` ended: look at its watch now, not at its next due time."""
+        for watch in self._watches.values():
+            if watch.call_id == call_id and watch.outcome is None:
+                watch.due = 0.0
+                if self._wake is not None:
+                    self._wake.set()
 
     def watching(self, job_id: str) -> bool:
         return job_id in self._watches

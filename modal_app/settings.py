@@ -121,7 +121,6 @@ class ServerSettings:
         )
 
 
-
 def _pool_and_storage_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """The issue-17 settings from AMETHYST_DB_POOL_SIZE, AMETHYST_DB_POOL_OVERFLOW, AMETHYST_DB_POOL_TIMEOUT,
     AMETHYST_DB_CONNECT_TIMEOUT, AMETHYST_DB_STATEMENT_TIMEOUT (seconds), AMETHYST_RESULT_STORAGE,
@@ -141,7 +140,6 @@ def _pool_and_storage_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     }
     values.update({name: env[var] for name, var in texts.items() if env.get(var)})
     return values
-
 
 
 def parse_prices(text: str) -> dict[str, str]:

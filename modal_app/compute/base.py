@@ -64,6 +64,22 @@ class ComputeError(Exception):
     """Submitting failed; the message is safe to show to the person."""
 
 
+class GenerationFailed(Exception):
+    """The generator's own failure, raised on the GPU side with a message safe to show to the person.
+
+    Defined here (a module with no heavy imports, present in both the GPU and the API images) so that Modal
+    can unpickle it in the API container: a torch exception cannot be, and would arrive as an
+    ``ExecutionError`` carrying the remote traceback as text.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[GenerationFailed], tuple[str]]:
+        return (type(self), (self.message,))
+
+
 class ImageCompute(abc.ABC):
     #: Whether call ids can be polled from any server process (a cloud), or only the one that submitted.
     shared_calls: bool = False
@@ -118,6 +134,20 @@ class ImageCompute(abc.ABC):
 
         results = await asyncio.gather(*(one(call_id) for call_id in call_ids))
         return dict(zip(call_ids, results, strict=True))
+
+    def set_listener(self, listener: Callable[[str], None] | None) -> None:
+        """Register ``listener(call_id)``, called on the event loop as soon as the back-end learns a call
+        ended, so the job monitor looks at it at once instead of at its next poll. Back-ends that only learn
+        it by polling never call it."""
+        self._listener = listener
+
+    def _notify_ended(self, call_id: str) -> None:
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            try:
+                listener(call_id)
+            except Exception:
+                log.exception("the call-ended listener failed for %s", call_id)
 
     def readiness(self) -> tuple[bool, str]:
         """Whether submitted jobs can succeed at all, and if not a message saying why and what to do."""

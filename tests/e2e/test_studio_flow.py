@@ -31,7 +31,21 @@ def type_prompt(qtbot, page: StudioPage, text: str) -> None:  # type: ignore[no-
     qtbot.keyClicks(page.form.prompt, text)
 
 
-def test_generate_watch_states_and_see_images(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def steered_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's table with Qwen-Image taking negative prompts. No model does today (Lightning is
+    CFG-distilled), but the negative-prompt path of the Studio stays exact for a model that does."""
+    import dataclasses
+
+    from modal_app import image_models
+
+    steered = tuple(
+        dataclasses.replace(m, negative_prompt=m.id == "qwen-image-lightning") for m in image_models.IMAGE_MODELS
+    )
+    monkeypatch.setattr(image_models, "IMAGE_MODELS", steered)
+
+
+def test_generate_watch_states_and_see_images(qtbot, qloop, context: AppContext, pages, steered_table) -> None:  # type: ignore[no-untyped-def]
     compute = FakeImageCompute(hold=True)
     page = open_studio(qtbot, context, EmbeddedApi(compute))
     pages.append(page)
@@ -157,7 +171,7 @@ def test_use_in_studio_selects_the_model(qtbot, qloop, context: AppContext, page
     assert page.toast is not None and "cannot run in the Studio" in page.toast.body_label.text()
 
 
-def test_negative_prompt_only_for_models_that_use_it(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+def test_negative_prompt_only_for_models_that_use_it(qtbot, qloop, context: AppContext, pages, steered_table) -> None:  # type: ignore[no-untyped-def]
     compute = FakeImageCompute(hold=True)
     page = open_studio(qtbot, context, EmbeddedApi(compute))
     pages.append(page)

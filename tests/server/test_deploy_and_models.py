@@ -9,7 +9,7 @@ import httpx
 import modal
 
 from modal_app.generator import MODEL_SOURCES
-from modal_app.image_models import ASPECT_RATIOS, IMAGE_MODELS, dimensions, find_model, image_cost
+from modal_app.image_models import ASPECT_RATIOS, IMAGE_MODELS, QWEN_IMAGE_NATIVE, dimensions, find_model, image_cost
 
 
 def test_deploy_defines_the_app_class_and_api_without_contacting_modal() -> None:
@@ -18,6 +18,17 @@ def test_deploy_defines_the_app_class_and_api_without_contacting_modal() -> None
     assert isinstance(deploy.app, modal.App) and deploy.app.name == "amethyst-studio"
     assert isinstance(deploy.ImageGenerator, modal.Cls)
     assert isinstance(deploy.api, modal.Function)
+    assert isinstance(deploy.download_weights, modal.Function)
+
+
+def test_gpu_settings_read_the_deploying_shell() -> None:
+    from modal_app.deploy import GpuSettings
+
+    default = GpuSettings.from_env({})
+    assert (default.min_containers, default.max_containers, default.gpu_snapshot) == (0, 4, False)
+    assert default.startup_timeout > default.timeout and default.memory >= 64 * 1024
+    warm = GpuSettings.from_env({"AMETHYST_GPU_MIN_CONTAINERS": "1", "AMETHYST_GPU_SNAPSHOT": "1"})
+    assert (warm.min_containers, warm.gpu_snapshot) == (1, True)
 
 
 def test_every_table_model_has_weights_and_the_two_required_models_exist() -> None:
@@ -30,17 +41,25 @@ def test_every_table_model_has_weights_and_the_two_required_models_exist() -> No
 def test_cost_rule() -> None:
     assert image_cost("qwen-image-lightning", "1K") == 1
     assert image_cost("qwen-image-lightning", "2K", 3) == 6
-    assert image_cost("qwen-image-lightning", "4K", 2) == 8
+    assert image_cost("flux-schnell", "2K", 2) == 4
 
 
-def test_dimensions_follow_size_and_aspect() -> None:
-    assert dimensions("1K", "1:1") == (1024, 1024)
-    for aspect in ASPECT_RATIOS:
-        w, h = dimensions("2K", aspect)
-        ratio_w, ratio_h = (int(part) for part in aspect.split(":"))
-        assert w % 64 == 0 and h % 64 == 0
-        assert abs(w / h - ratio_w / ratio_h) < 0.05
-        assert 0.9 < (w * h) / 2048**2 < 1.1
+def test_each_model_is_offered_only_the_sizes_it_does_well() -> None:
+    assert dimensions("qwen-image-lightning", "1K", "16:9") == (1344, 768)
+    # Qwen-Image's own sizes per aspect ratio (QwenLM/Qwen-Image README) are its 2K tier; no 4K.
+    for aspect, size in QWEN_IMAGE_NATIVE.items():
+        assert dimensions("qwen-image-lightning", "2K", aspect) == size
+    assert find_model("qwen-image-lightning").sizes == ("1K", "2K")  # type: ignore[union-attr]
+    for model in IMAGE_MODELS:
+        assert model.aspect_ratios == ASPECT_RATIOS
+        for size in model.sizes:
+            for aspect in ASPECT_RATIOS:
+                w, h = model.dimensions(size, aspect)
+                ratio_w, ratio_h = (int(part) for part in aspect.split(":"))
+                assert w % 16 == 0 and h % 16 == 0
+                assert abs(w / h - ratio_w / ratio_h) < 0.05
+    flux = find_model("flux-schnell")
+    assert flux is not None and flux.max_pixels <= 1.55e6  # FLUX.1 [schnell] duplicates subjects beyond
 
 
 def test_image_model_table_imports_nothing_heavy() -> None:
@@ -64,7 +83,7 @@ async def test_plans_and_image_models_are_served(api: httpx.AsyncClient) -> None
     served = (await api.get("/v1/image-models")).json()
     # Prices come from the server, for every size and count (the desktop computes none): ×1 models, 1/2/4 per image.
     assert served["max_count"] == 4
-    assert served["models"][0]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8], "4K": [4, 8, 12, 16]}
+    assert served["models"][0]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8]}
     assert served["models"][1]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8]}
     assert [m["id"] for m in served["models"]] == [m.id for m in IMAGE_MODELS]
     assert served["models"][0]["aspect_ratios"] == ["1:1", "9:16", "16:9", "4:3", "3:4"]
