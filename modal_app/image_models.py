@@ -32,6 +32,13 @@ class ModelSpec:
     # Whether a negative prompt steers the model (true CFG); guidance-distilled models ignore one.
     negative_prompt: bool = False
     active: bool = True
+    # --- engines (issue 15) ---
+    # Engines that can serve the model, in order of preference: "modal" (cloud GPUs), "local" (the managed
+    # diffusers model on this machine), "openai", "gemini", "comfyui", "a1111".
+    engines: tuple[str, ...] = ("modal", "local")
+    max_reference_images: int = 0
+    # The provider's own model id where it differs from ``id`` (e.g. a "-preview" suffix).
+    vendor_id: str = ""
 
     def wire(self, billing_enabled: bool) -> ImageModel:
         """This model as ``GET /v1/image-models`` lists it, priced by ``charge`` for every size and count."""
@@ -45,6 +52,8 @@ class ModelSpec:
             reference_images=self.reference_images,
             negative_prompt=self.negative_prompt,
             active=self.active,
+            engines=self.engines,
+            max_reference_images=self.max_reference_images,
             credits={
                 size: tuple(charge(self.id, size, count, billing_enabled) for count in range(1, MAX_COUNT + 1))
                 for size in self.sizes
@@ -74,6 +83,79 @@ IMAGE_MODELS: tuple[ModelSpec, ...] = (
         steps=4,
         reference_images=False,
         negative_prompt=False,
+    ),
+    # --- engines (issue 15): provider image APIs and the person's own local servers ---
+    ModelSpec(
+        id="gemini-3-pro-image",
+        name="Gemini 3 Pro Image",
+        provider="Google",
+        credit_multiplier=10,
+        sizes=("1K", "2K", "4K"),
+        aspect_ratios=("1:1", "9:16", "16:9"),
+        steps=0,
+        reference_images=True,
+        engines=("gemini",),
+        max_reference_images=14,  # Gemini 3 Pro Image takes up to 14 reference images (ai.google.dev)
+        vendor_id="gemini-3-pro-image-preview",
+    ),
+    ModelSpec(
+        id="gemini-2.5-flash-image",
+        name="Gemini 2.5 Flash Image",
+        provider="Google",
+        credit_multiplier=5,
+        sizes=("1K", "2K"),
+        aspect_ratios=("1:1", "9:16", "16:9"),
+        steps=0,
+        reference_images=True,
+        engines=("gemini",),
+        max_reference_images=3,  # best results with up to 3 input images (ai.google.dev)
+    ),
+    ModelSpec(
+        id="gpt-image-1",
+        name="GPT Image 1",
+        provider="OpenAI",
+        credit_multiplier=4,
+        sizes=("1K",),
+        aspect_ratios=("1:1", "4:3", "3:4"),  # served as 1024x1024, 1536x1024, 1024x1536
+        steps=0,
+        reference_images=True,
+        engines=("openai",),
+        max_reference_images=16,  # images.edit takes up to 16 images for gpt-image-1 (platform.openai.com)
+    ),
+    ModelSpec(
+        id="sd-turbo",
+        name="SD-Turbo (on this computer)",
+        provider="Stability AI",
+        credit_multiplier=1,
+        sizes=("1K",),
+        aspect_ratios=ASPECT_RATIOS,
+        steps=1,
+        reference_images=False,
+        engines=("local",),
+    ),
+    ModelSpec(
+        id="comfyui",
+        name="ComfyUI (your checkpoint)",
+        provider="ComfyUI",
+        credit_multiplier=1,
+        sizes=("1K",),
+        aspect_ratios=ASPECT_RATIOS,
+        steps=20,
+        reference_images=False,
+        negative_prompt=True,
+        engines=("comfyui",),
+    ),
+    ModelSpec(
+        id="a1111",
+        name="AUTOMATIC1111 / Forge (current model)",
+        provider="AUTOMATIC1111",
+        credit_multiplier=1,
+        sizes=("1K",),
+        aspect_ratios=ASPECT_RATIOS,
+        steps=20,
+        reference_images=False,
+        negative_prompt=True,
+        engines=("a1111",),
     ),
 )
 
