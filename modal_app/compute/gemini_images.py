@@ -22,6 +22,15 @@ from modal_app.compute.calls import EngineFailure, TaskCompute
 from modal_app.compute.images_io import as_png, sniff_mime
 
 KEY_WHERE = "Settings → API keys (Google)"
+FINISH_WORDS = {
+    "SAFETY": "the answer was blocked by Google's safety filters",
+    "IMAGE_SAFETY": "the image was blocked by Google's safety filters",
+    "PROHIBITED_CONTENT": "the request touches content Google prohibits",
+    "IMAGE_PROHIBITED_CONTENT": "the image touches content Google prohibits",
+    "SPII": "the answer may contain sensitive personal information",
+    "RECITATION": "the answer would recite protected material",
+    "BLOCKLIST": "the request contains blocked terms",
+}
 BLOCKING_FINISH = {
     "SAFETY",
     "IMAGE_SAFETY",
@@ -111,7 +120,7 @@ def _size(width: int, height: int) -> str:
 def _image(answer: Any, key: str) -> bytes:
     feedback = getattr(answer, "prompt_feedback", None)
     if feedback is not None and feedback.block_reason:
-        reason = feedback.block_reason_message or str(feedback.block_reason)
+        reason = feedback.block_reason_message or str(getattr(feedback.block_reason, "value", feedback.block_reason))
         raise EngineFailure(say.safety_refusal("Google", say.scrub(str(reason), key)))
     texts: list[str] = []
     for candidate in answer.candidates or ():
@@ -125,7 +134,9 @@ def _image(answer: Any, key: str) -> bytes:
                 texts.append(part.text)
         finish = str(getattr(candidate.finish_reason, "value", candidate.finish_reason) or "")
         if finish in BLOCKING_FINISH:
-            raise EngineFailure(say.safety_refusal("Google", say.scrub(candidate.finish_message or finish, key)))
+            # The SDK does not carry the Gemini API's finishMessage over (google-genai 3.x), so name the reason.
+            said = candidate.finish_message or FINISH_WORDS.get(finish, "blocked by Google's filters") + f" ({finish})"
+            raise EngineFailure(say.safety_refusal("Google", say.scrub(said, key)))
     said = " ".join(texts).strip()
     raise EngineFailure("Google returned no image" + (f": {say.scrub(said, key)[:300]}" if said else ""))
 
