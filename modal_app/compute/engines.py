@@ -188,6 +188,9 @@ class EngineRouter(ImageCompute):
             where = ", ".join(ENGINE_NAMES.get(engine, engine) for engine in model.engines)
             return "", False, f"not served by this Studio API (needs {where})", "settings"
         engine: Any = self.engines[name]
+        if name in ENGINE_KEYS and getattr(engine, "needs_job_key", lambda: False)():
+            # Ready as far as this server knows; the desktop checks its keyring for the key (fix "key:…").
+            return name, True, "", f"key:{name}"
         if name in PROBES:
             up, checkpoints = await self.probe(name)
             if not up:
