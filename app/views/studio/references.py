@@ -26,11 +26,13 @@ class ReferencePicker(QWidget):
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(0, 0, 0, 0)
         self._row.setSpacing(6)
-        self.add = QPushButton("Add image…")
+        self.add = QPushButton("Add…")
         self.add.setProperty("kind", "ghost")
         self.add.setAccessibleName("Add a reference image")
         self.note = QLabel()
         self.note.setProperty("role", "muted")
+        self.note.setWordWrap(True)  # never widens the form column
+        self.note.setMinimumWidth(0)
         self._row.addWidget(self.add)
         self._row.addWidget(self.note, 1)
         self.add.clicked.connect(self._pick)
@@ -98,9 +100,9 @@ class ReferencePicker(QWidget):
         self.add.setVisible(self.limit > 0)
         self.add.setEnabled(len(self._images) < self.limit)
         if self.limit:
-            self.note.setText(f"{len(self._images)} of {self.limit} · drop images here")
+            self.note.setText(f"{len(self._images)} of {self.limit} · or drop")
         else:
-            self.note.setText("This model takes no reference images")
+            self.note.setText("Not used by this model")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.limit and event.mimeData().hasUrls():
