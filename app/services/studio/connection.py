@@ -176,10 +176,9 @@ class StudioConnection(QObject):
                 reason = f"needs your {title} API key — add it in Settings → API keys"
                 model = model.model_copy(update={"ready": False, "reason": reason})
             models.append(model)
-        ready = any(model.ready for model in models)
-        return table.model_copy(
-            update={"models": tuple(models), "compute_ready": ready, "compute_message": "" if ready else NOTHING_READY}
-        )
+        ready = table.compute_ready and any(model.ready for model in models)
+        message = "" if ready else (table.compute_message or NOTHING_READY)
+        return table.model_copy(update={"models": tuple(models), "compute_ready": ready, "compute_message": message})
 
     async def job_key(self, model_id: str) -> str | None:
         """The person's key for the engine that serves ``model_id`` (Local connection), else None."""
