@@ -20,7 +20,10 @@ from fastapi.responses import JSONResponse
 from tests.fakes.images_common import Seen, png
 
 GOOD_KEY = "sk-test-openai-images-0123456789"
-SAFETY_MESSAGE = "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system."
+SAFETY_MESSAGE = (
+    "Your request was rejected as a result of our safety system. "
+    "Your prompt may contain text that is not allowed by our safety system."
+)
 
 
 def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], list[bytes]]:
