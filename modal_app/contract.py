@@ -24,6 +24,7 @@ MAX_COUNT = 4  # images in one job
 MAX_SEED = 2**32 - 1
 MAX_PROMPT = 4000  # characters
 MAX_REFERENCE_IMAGE = 20_000_000  # characters of base64
+MAX_REFERENCE_IMAGES = 16  # the most any engine takes (OpenAI image edits); each model says its own limit
 MAX_INT64 = 2**63 - 1  # the largest cursor or id a database integer column holds
 
 STRICT_BODY = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -73,6 +74,15 @@ class ImageRequest(RequestBody):
     count: int = Field(default=1, ge=1, le=MAX_COUNT)
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     reference_image: str | None = Field(default=None, max_length=MAX_REFERENCE_IMAGE)
+    # --- engines (issue 15): reference images as base64 PNG/JPEG/WebP, up to the model's limit ---
+    reference_images: tuple[str, ...] = Field(default=(), strict=False, max_length=MAX_REFERENCE_IMAGES)
+
+    @field_validator("reference_images")
+    @classmethod
+    def _references_bounded(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(len(item) > MAX_REFERENCE_IMAGE for item in value):
+            raise ValueError(f"a reference image may be at most {MAX_REFERENCE_IMAGE} characters of base64")
+        return value
 
     @field_validator("prompt")
     @classmethod
@@ -139,6 +149,13 @@ class ImageModel(Answer):
     negative_prompt: bool  # whether a negative prompt steers the model
     active: bool
     credits: dict[str, tuple[int, ...]]
+    # --- engines (issue 15): who serves the model and whether it can run here now ---
+    engines: tuple[str, ...] = ()  # every engine that can serve it (modal, local, openai, gemini, comfyui, a1111)
+    engine: str = ""  # the engine that serves it on this server ("" when none is configured)
+    ready: bool = True
+    reason: str = ""  # why not ready, in words the person can act on
+    fix: str = ""  # what fixes it: "key:openai", "key:google", "download:<model>", "server:comfyui", "settings"
+    max_reference_images: int = 0
 
     def cost(self, size: str, count: int) -> int | None:
         """Credits for ``count`` images of ``size``, or None when this model does not make that."""
@@ -316,3 +333,77 @@ class SpendReport(Answer):
 
     days: tuple[SpendDay, ...]
     models: tuple[SpendModel, ...]
+
+
+# --- engines (issue 15) ------------------------------------------------------------------------------------
+
+PROVIDER_KEY_HEADER = "X-Provider-Key"
+"""On the Local connection the desktop hands the person's own provider key for one job in this header; the
+server uses it for that job's call only and never stores or logs it (a Cloud server ignores it)."""
+
+
+class EngineState(Answer):
+    """One image engine as ``GET /v1/engines`` reports it: ``state`` is ready, needs_key, not_found,
+    not_installed or not_downloaded; ``detail`` says why and what to do; ``url`` where a local server is."""
+
+    id: str
+    name: str
+    state: str
+    detail: str
+    url: str = ""
+    checkpoints: tuple[str, ...] = ()
+
+
+class EngineList(Answer):
+    engines: tuple[EngineState, ...]
+
+
+class ManagedModel(Answer):
+    """A model the desktop can download for the managed local engine (Settings → Studio → Local model).
+    The download lands in ``<Studio data folder>/models/<id>/`` and is complete when ``COMPLETE_MARKER``
+    exists there; the embedded Studio API serves the model from that folder."""
+
+    id: str  # the image-model table's id
+    repo: str  # the Hugging Face repository
+    name: str
+    size_bytes: int  # what the allowed files add up to (checked against free disk before starting)
+    licence: str
+    gpu_gb: int  # 0: runs on a CPU (slowly); else "needs a GPU with N GB"
+    allow_patterns: tuple[str, ...]
+
+
+COMPLETE_MARKER = ".amethyst-complete"
+MANAGED_FOLDER = "models"
+_DIFFUSERS_FILES = (
+    "model_index.json",
+    "*/config.json",
+    "scheduler/*",
+    "tokenizer/*",
+    "tokenizer_2/*",
+    "*/diffusion_pytorch_model.safetensors",
+    "*/diffusion_pytorch_model-*.safetensors",
+    "*/diffusion_pytorch_model.safetensors.index.json",
+    "text_encoder*/model.safetensors",
+    "text_encoder*/model-*.safetensors",
+    "text_encoder*/model.safetensors.index.json",
+)
+MANAGED_MODELS: tuple[ManagedModel, ...] = (
+    ManagedModel(
+        id="sd-turbo",
+        repo="stabilityai/sd-turbo",
+        name="SD-Turbo — small, runs on a CPU",
+        size_bytes=5_200_000_000,
+        licence="Stability AI Community License (non-commercial use)",
+        gpu_gb=0,
+        allow_patterns=_DIFFUSERS_FILES,
+    ),
+    ManagedModel(
+        id="flux-schnell",
+        repo="black-forest-labs/FLUX.1-schnell",
+        name="FLUX.1 [schnell]",
+        size_bytes=33_700_000_000,
+        licence="Apache 2.0",
+        gpu_gb=24,
+        allow_patterns=_DIFFUSERS_FILES,
+    ),
+)

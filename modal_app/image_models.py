@@ -47,6 +47,26 @@ FLUX_HIGH: PixelTable = {
     "3:4": (1056, 1408),
 }
 
+#: Gemini image models' 1K output sizes (ai.google.dev, "Image generation with Gemini": 1K/2K/4K resolution
+#: table); 2K and 4K double and quadruple each side.
+GEMINI_1K: PixelTable = {"1:1": (1024, 1024), "16:9": (1376, 768), "9:16": (768, 1376)}
+#: What gpt-image-1 makes (its ``size`` parameter accepts 1024x1024, 1536x1024 and 1024x1536 only): the
+#: landscape and portrait shapes stand in for 4:3 and 3:4.
+GPT_IMAGE_SIZES: PixelTable = {"1:1": (1024, 1024), "4:3": (1536, 1024), "3:4": (1024, 1536)}
+#: SD-Turbo is trained at 512 px: larger sizes repeat subjects.
+SD_TURBO_SIZES: PixelTable = {
+    "1:1": (512, 512),
+    "16:9": (704, 400),
+    "9:16": (400, 704),
+    "4:3": (576, 432),
+    "3:4": (432, 576),
+}
+
+
+def scaled(table: PixelTable, factor: int) -> PixelTable:
+    """Each size of ``table`` with both sides times ``factor``."""
+    return {ratio: (w * factor, h * factor) for ratio, (w, h) in table.items()}
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -63,6 +83,13 @@ class ModelSpec:
     # Whether a negative prompt steers the model (true CFG); guidance-distilled models ignore one.
     negative_prompt: bool = False
     active: bool = True
+    # --- engines (issue 15) ---
+    # Engines that can serve the model, in order of preference: "modal" (cloud GPUs), "local" (the managed
+    # diffusers model on this machine), "openai", "gemini", "comfyui", "a1111".
+    engines: tuple[str, ...] = ("modal", "local")
+    max_reference_images: int = 0
+    # The provider's own model id where it differs from ``id`` (e.g. a "-preview" suffix).
+    vendor_id: str = ""
 
     @property
     def sizes(self) -> tuple[str, ...]:
@@ -94,6 +121,8 @@ class ModelSpec:
             reference_images=self.reference_images,
             negative_prompt=self.negative_prompt,
             active=self.active,
+            engines=self.engines,
+            max_reference_images=self.max_reference_images,
             credits={
                 size: tuple(charge(self.id, size, count, billing_enabled) for count in range(1, MAX_COUNT + 1))
                 for size in self.sizes
@@ -123,6 +152,73 @@ IMAGE_MODELS: tuple[ModelSpec, ...] = (
         steps=4,
         reference_images=False,
         negative_prompt=False,
+    ),
+    # --- engines (issue 15): provider image APIs and the person's own local servers ---
+    ModelSpec(
+        id="gemini-3-pro-image",
+        name="Gemini 3 Pro Image",
+        provider="Google",
+        credit_multiplier=10,
+        pixels={"1K": GEMINI_1K, "2K": scaled(GEMINI_1K, 2), "4K": scaled(GEMINI_1K, 4)},
+        steps=0,
+        reference_images=True,
+        engines=("gemini",),
+        max_reference_images=14,  # Gemini 3 Pro Image takes up to 14 reference images (ai.google.dev)
+        vendor_id="gemini-3-pro-image-preview",
+    ),
+    ModelSpec(
+        id="gemini-2.5-flash-image",
+        name="Gemini 2.5 Flash Image",
+        provider="Google",
+        credit_multiplier=5,
+        pixels={"1K": GEMINI_1K, "2K": scaled(GEMINI_1K, 2)},
+        steps=0,
+        reference_images=True,
+        engines=("gemini",),
+        max_reference_images=3,  # best results with up to 3 input images (ai.google.dev)
+    ),
+    ModelSpec(
+        id="gpt-image-1",
+        name="GPT Image 1",
+        provider="OpenAI",
+        credit_multiplier=4,
+        pixels={"1K": GPT_IMAGE_SIZES},
+        steps=0,
+        reference_images=True,
+        engines=("openai",),
+        max_reference_images=16,  # images.edit takes up to 16 images for gpt-image-1 (platform.openai.com)
+    ),
+    ModelSpec(
+        id="sd-turbo",
+        name="SD-Turbo (on this computer)",
+        provider="Stability AI",
+        credit_multiplier=1,
+        pixels={"1K": SD_TURBO_SIZES},
+        steps=1,
+        reference_images=False,
+        engines=("local",),
+    ),
+    ModelSpec(
+        id="comfyui",
+        name="ComfyUI (your checkpoint)",
+        provider="ComfyUI",
+        credit_multiplier=1,
+        pixels={"1K": ONE_MEGAPIXEL},
+        steps=20,
+        reference_images=False,
+        negative_prompt=True,
+        engines=("comfyui",),
+    ),
+    ModelSpec(
+        id="a1111",
+        name="AUTOMATIC1111 / Forge (current model)",
+        provider="AUTOMATIC1111",
+        credit_multiplier=1,
+        pixels={"1K": ONE_MEGAPIXEL},
+        steps=20,
+        reference_images=False,
+        negative_prompt=True,
+        engines=("a1111",),
     ),
 )
 

@@ -37,7 +37,9 @@ class IdempotencyConflict(Exception):
 def fingerprint(request: ImageRequest) -> str:
     """A hash of what the job makes, to tell an idempotent retry from a different request with the same key
     (the same fields and JSON as before the contract, so keys stored by older servers keep matching)."""
-    payload = json.dumps(request.model_dump(exclude={"reference_image"}), sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        request.model_dump(exclude={"reference_image", "reference_images"}), sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

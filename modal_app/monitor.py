@@ -23,12 +23,12 @@ import logging
 import random
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from modal_app.compute.base import ComputeError, Failed, ImageCompute, Pending, PollResult
+from modal_app.compute.base import NO_INPUTS, ComputeError, Failed, ImageCompute, JobInputs, Pending, PollResult
 from modal_app.jobs import ImageRequest, JobStore, JobView
 from modal_app.store.faults import storage_fault
 from modal_app.store.models import utcnow
@@ -166,16 +166,21 @@ class JobMonitor:
     # -- submit / cancel -------------------------------------------------------------------------------
 
     async def submit(
-        self, account_id: str, request: ImageRequest, idempotency_key: str | None = None
+        self,
+        account_id: str,
+        request: ImageRequest,
+        idempotency_key: str | None = None,
+        inputs: JobInputs = NO_INPUTS,
     ) -> tuple[JobView, bool]:
         """Store the job (reserving its cost) and start its call; the call id is recorded by the thread
-        that started it, right after the compute answered (see ImageCompute.submit_recorded)."""
+        that started it, right after the compute answered (see ImageCompute.submit_recorded). ``inputs``
+        (a per-job key, reference images) go to the compute only, never to the database."""
         job, created = await self._write(self.jobs.create, account_id, request, idempotency_key)
         if not created:
             return job, False
         try:
             call_id, kept = await self.compute.submit_recorded(
-                job.generation_request(), partial(self.jobs.mark_running, job.id)
+                replace(job.generation_request(), inputs=inputs), partial(self.jobs.mark_running, job.id)
             )
         except ComputeError as error:
             await self._finish(job.id, Failed(str(error)))

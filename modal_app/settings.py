@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from modal_app.compute.base import ImageCompute
+    from modal_app.compute.engines import EngineSettings
 
 DEFAULT_MODAL_APP = "amethyst-studio"
 DATA_FOLDER_NAME = "amethyst-studio"
@@ -81,6 +82,8 @@ class ServerSettings:
     result_storage: str | None = None
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    # Image engines next to the base compute (issue 15); None: read from the environment at build time.
+    engines: EngineSettings | None = None
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
@@ -9,10 +11,13 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, sta
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
 from modal_app.api.responses import SafeJSONResponse
 from modal_app.api.schemas import error_body, job_json, job_out
-from modal_app.contract import MAX_COUNT, MAX_INT64, ImageRequest, Job, JobPage, JobState
+from modal_app.compute.base import JobInputs
+from modal_app.compute.engines import EngineRouter, plain_engine
+from modal_app.contract import MAX_COUNT, MAX_INT64, PROVIDER_KEY_HEADER, ImageRequest, Job, JobPage, JobState
 from modal_app.image_models import SIZES, find_model
 from modal_app.jobs import IdempotencyConflict
 from modal_app.ledger import InsufficientCredits
+from modal_app.services import Services
 
 router = APIRouter(prefix="/v1/images", tags=["images"])
 
@@ -34,10 +39,44 @@ def validate(body: ImageRequest) -> ImageRequest:
         )
     if body.reference_image is not None and not model.reference_images:
         raise field_error("reference_image", f"{model.name} does not take a reference image")
+    references = len(body.reference_images) + (body.reference_image is not None)
+    if references > model.max_reference_images:
+        limit = model.max_reference_images
+        raise field_error(
+            "reference_images",
+            f"{model.name} takes at most {limit} reference image{'s' if limit != 1 else ''}"
+            if limit
+            else f"{model.name} does not take reference images",
+        )
     negative_prompt = body.negative_prompt.strip()
     if negative_prompt and not model.negative_prompt:
         raise field_error("negative_prompt", f"{model.name} does not use a negative prompt")
-    return body.model_copy(update={"negative_prompt": negative_prompt, "reference_image": None})
+    return body.model_copy(update={"negative_prompt": negative_prompt, "reference_image": None, "reference_images": ()})
+
+
+def job_inputs(body: ImageRequest, services: Services, provider_key: str | None, checkpoint: str | None) -> JobInputs:
+    """What this one job hands its engine besides the stored request: the reference images decoded, and on
+    the Local connection the person's own provider key (a Cloud server uses its own keys and ignores it)."""
+    compute = services.compute
+    model = find_model(body.model)
+    served = (
+        compute.engine_for(body.model) is not None
+        if isinstance(compute, EngineRouter)
+        else model is not None and plain_engine(compute) in model.engines
+    )
+    if not served:
+        raise field_error("model", f"no engine on this Studio API serves {body.model}", body.model)
+    encoded = [*([body.reference_image] if body.reference_image else []), *body.reference_images]
+    try:
+        references = tuple(base64.b64decode(item, validate=True) for item in encoded)
+    except (binascii.Error, ValueError) as error:
+        raise field_error("reference_images", "a reference image is not valid base64") from error
+    local = isinstance(compute, EngineRouter) and compute.local
+    return JobInputs(
+        api_key=(provider_key or None) if local else None,
+        reference_images=references,
+        checkpoint=(checkpoint or "") if local else "",
+    )
 
 
 @router.post(
@@ -55,10 +94,15 @@ async def submit(
     auth: AuthDep,
     services: ServicesDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    provider_key: Annotated[
+        str | None, Header(alias=PROVIDER_KEY_HEADER, max_length=400, description="Local connection: your key")
+    ] = None,
+    engine_checkpoint: Annotated[str | None, Header(alias="X-Engine-Checkpoint", max_length=400)] = None,
 ) -> SafeJSONResponse:
     request = validate(body)
+    inputs = job_inputs(body, services, provider_key, engine_checkpoint)
     try:
-        job, created = await services.monitor.submit(auth.account_id, request, idempotency_key)
+        job, created = await services.monitor.submit(auth.account_id, request, idempotency_key, inputs)
     except InsufficientCredits as error:
         raise HTTPException(
             status.HTTP_402_PAYMENT_REQUIRED,

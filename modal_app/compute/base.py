@@ -16,6 +16,27 @@ POLL_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
+class JobInputs:
+    """What one job hands its engine beyond the stored request, kept in memory for that call only: the
+    person's own provider key (Local connection) and reference images (raw bytes). Never stored, never
+    pickled into ``as_dict``, never shown by ``repr``."""
+
+    api_key: str | None = field(default=None, repr=False)
+    reference_images: tuple[bytes, ...] = field(default=(), repr=False)
+    # The checkpoint a local server (ComfyUI, AUTOMATIC1111) should use; "" = its first / current one.
+    checkpoint: str = ""
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else "none"
+        return (
+            f"JobInputs(api_key={key}, reference_images={len(self.reference_images)}, checkpoint={self.checkpoint!r})"
+        )
+
+
+NO_INPUTS = JobInputs()
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """What the generator needs; plain data so it pickles to a worker process or a Modal container."""
 
@@ -27,6 +48,7 @@ class GenerationRequest:
     seed: int
     steps: int
     negative_prompt: str = ""
+    inputs: JobInputs = field(default=NO_INPUTS, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {

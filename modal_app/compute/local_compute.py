@@ -46,17 +46,26 @@ class LocalImageCompute(ImageCompute):
             self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 
+    def folder_for(self, model_id: str) -> str | None:
+        """The diffusers folder that serves ``model_id`` (one folder for every model here)."""
+        return self.model_folder
+
+    def missing_message(self, model_id: str) -> str:
+        """Why ``model_id`` has no folder, and what to do."""
+        return NO_LOCAL_MODEL
+
     async def submit(self, request: GenerationRequest) -> str:
         call_id = f"local-{uuid.uuid4().hex}"
-        if not self.model_folder:
-            self._calls[call_id] = Failed(NO_LOCAL_MODEL)
+        folder = self.folder_for(request.model)
+        if not folder:
+            self._calls[call_id] = Failed(self.missing_message(request.model))
         else:
             try:
-                future = self._pool().submit(run_generation, self.model_folder, request.as_dict())
+                future = self._pool().submit(run_generation, folder, request.as_dict())
             except BrokenProcessPool:
                 # The worker died (out of memory, killed): start a fresh one for this and later jobs.
                 self._executor = None
-                future = self._pool().submit(run_generation, self.model_folder, request.as_dict())
+                future = self._pool().submit(run_generation, folder, request.as_dict())
             self._calls[call_id] = future
         return call_id
 

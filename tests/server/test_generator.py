@@ -129,19 +129,25 @@ async def test_local_studio_generates_with_a_configured_folder(tiny_model: Path,
 
 
 async def test_local_studio_without_a_model_fails_clearly(tmp_path: Path) -> None:
+    from modal_app.api.image_models import NOTHING_READY
+    from modal_app.compute.engines import EngineSettings
     from modal_app.compute.local_compute import NO_LOCAL_MODEL
+    from modal_app.compute.managed import NOT_DOWNLOADED
 
-    app, token = LocalStudio(tmp_path / "local", local_image_model=None).start()
+    # No key, no local server, nothing downloaded: nothing is ready, and each model says why and how to fix it.
+    app, token = LocalStudio(tmp_path / "local", local_image_model=None, engines=EngineSettings()).start()
     async with running(app) as client:
         table = (await client.get("/v1/image-models")).json()
-        assert (table["compute_ready"], table["compute_message"]) == (False, NO_LOCAL_MODEL)
+        assert (table["compute_ready"], table["compute_message"]) == (False, NOTHING_READY)
+        flux = next(model for model in table["models"] if model["id"] == "flux-schnell")
+        assert (flux["ready"], flux["reason"], flux["fix"]) == (False, NOT_DOWNLOADED, "download:flux-schnell")
         job = (
             await client.post("/v1/images", json={"model": "flux-schnell", "prompt": "x"}, headers=bearer(token))
         ).json()
         while job["state"] in ("queued", "running"):
             job = (await client.get(f"/v1/images/{job['id']}?wait=25", headers=bearer(token))).json()
     assert job["state"] == "failed"
-    assert job["error"] == NO_LOCAL_MODEL
+    assert job["error"] == NOT_DOWNLOADED
     assert NO_LOCAL_MODEL == (
         "no local image model configured — set AMETHYST_LOCAL_IMAGE_MODEL to a diffusers folder, or use the cloud"
     )

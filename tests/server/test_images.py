@@ -224,7 +224,7 @@ async def test_spawn_failure_fails_the_job_and_releases(settings_factory, cloud:
 
 async def test_local_compute_without_a_model_releases_the_reservation(settings_factory) -> None:  # type: ignore[no-untyped-def]
     from modal_app.api import create_app
-    from modal_app.compute.local_compute import NO_LOCAL_MODEL
+    from modal_app.compute.managed import NOT_DOWNLOADED
     from tests.server.conftest import running
 
     async with running(create_app(settings_factory(compute="local", local_image_model=None))) as client:
@@ -233,7 +233,7 @@ async def test_local_compute_without_a_model_releases_the_reservation(settings_f
         job = (await client.post("/v1/images", json={**JOB, "size": "2K"}, headers=bearer(token))).json()
         while job["state"] in ("queued", "running"):
             job = (await client.get(f"/v1/images/{job['id']}?wait=25", headers=bearer(token))).json()
-        assert job["state"] == "failed" and job["error"] == NO_LOCAL_MODEL and job["cost"] == 2
+        assert job["state"] == "failed" and job["error"] == NOT_DOWNLOADED and job["cost"] == 2
         assert summary(client) == CreditSummary(balance=4, reserved=0)
 
 

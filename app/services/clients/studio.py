@@ -34,7 +34,7 @@ from app.services.clients.studio_types import (
     StudioError,
     StudioUnreachable,
 )
-from modal_app.contract import Health
+from modal_app.contract import PROVIDER_KEY_HEADER, Health
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -176,10 +176,14 @@ class StudioClient:
     async def sign_out(self) -> None:
         await self._send("DELETE", "/v1/sessions/current", retry=False)
 
-    async def submit(self, request: ImageRequest, idempotency_key: str) -> Job:
-        """Start a job. Retried safely: the server answers the same job for the same key."""
+    async def submit(self, request: ImageRequest, idempotency_key: str, provider_key: str | None = None) -> Job:
+        """Start a job. Retried safely: the server answers the same job for the same key. ``provider_key``
+        (Local connection only) is the person's own key for the model's engine, sent for this job alone."""
         body = request.model_dump(mode="json", exclude_none=True)
-        return await self._answer(Job, "POST", "/v1/images", json=body, headers={"Idempotency-Key": idempotency_key})
+        headers = {"Idempotency-Key": idempotency_key}
+        if provider_key:
+            headers[PROVIDER_KEY_HEADER] = provider_key
+        return await self._answer(Job, "POST", "/v1/images", json=body, headers=headers)
 
     async def job(self, job_id: str, wait: float = 0) -> Job:
         """The job; with ``wait`` the server holds the answer until the state changes (long poll)."""

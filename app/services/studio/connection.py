@@ -23,6 +23,7 @@ from app.services.clients.studio import StudioClient
 from app.services.clients.studio_types import AuthNeeded, Credits, ModelTable, StudioError
 from app.services.secrets import SecretStore
 from app.services.studio.embedded import EmbeddedServer, LocalAppFactory, default_local_app
+from app.services.studio.engines import ENGINE_TITLES, provider_secret
 from app.tasks import TaskRunner, Workers
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ TOKEN_SECRET = "studio:token"
 CREDITS_REFRESH_SECONDS = 60.0
 CONNECT_TASK = "studio-connect"
 REFRESH_TASK = "studio-credits-refresh"
+MODELS_TASK = "studio-models-refresh"
+NOTHING_READY = (
+    "no image engine is ready yet — add an OpenAI or Google key in Settings → API keys, start ComfyUI or "
+    "AUTOMATIC1111, or download a local model in Settings → Studio"
+)
 
 
 class ConnectionState(StrEnum):
@@ -71,6 +77,9 @@ class StudioConnection(QObject):
         super().__init__()
         self._settings = settings
         self._secrets = secrets
+        subscribe = getattr(secrets, "on_change", None)
+        if subscribe is not None:  # a provider key added or removed changes which models are ready
+            subscribe(self._secret_changed)
         self._data_folder = data_folder
         self._tasks = tasks
         self._workers = workers
@@ -138,6 +147,45 @@ class StudioConnection(QObject):
         available = self.credits.available if self.credits else 0
         return f"{available} credit{'s' if available != 1 else ''}"
 
+    # --- image engines (issue 15) ---------------------------------------------------------------------
+    async def refresh_models(self) -> None:
+        """Ask the server again which models are ready (after a key was added or a local server started)."""
+        if self.client is None or self._state != ConnectionState.CONNECTED:
+            return
+        try:
+            self.models = await self._with_keys(await self.client.image_models())
+        except StudioError as error:
+            log.info("refreshing the image models failed: %s", error)
+            return
+        self.models_changed.emit(self.models)
+
+    def _secret_changed(self, name: str) -> None:
+        if name.startswith("provider:") and self._state == ConnectionState.CONNECTED:
+            self._tasks.start(MODELS_TASK, self.refresh_models())
+
+    async def _with_keys(self, table: ModelTable) -> ModelTable:
+        """On the Local connection a provider engine runs with the person's own key: a model whose key is
+        not in the keyring is not ready, with the reason and the fix (the server cannot see the keyring)."""
+        if self.kind != "local":
+            return table
+        models = []
+        for model in table.models:
+            secret = provider_secret(model.engine) if model.fix.startswith("key:") else None
+            if secret and not await self._workers.blocking(self._secrets.has, secret):
+                title = ENGINE_TITLES.get(model.engine, model.engine)
+                reason = f"needs your {title} API key — add it in Settings → API keys"
+                model = model.model_copy(update={"ready": False, "reason": reason})
+            models.append(model)
+        ready = table.compute_ready and any(model.ready for model in models)
+        message = "" if ready else (table.compute_message or NOTHING_READY)
+        return table.model_copy(update={"models": tuple(models), "compute_ready": ready, "compute_message": message})
+
+    async def job_key(self, model_id: str) -> str | None:
+        """The person's key for the engine that serves ``model_id`` (Local connection), else None."""
+        model = self.models.get(model_id) if self.models is not None else None
+        secret = provider_secret(model.engine) if model is not None and self.kind == "local" else None
+        return await self._workers.blocking(self._secrets.get, secret) if secret else None
+
     # --- connecting --------------------------------------------------------------------------------
     async def reconnect(self) -> None:
         """(Re)connect with the current settings; failures end in AUTH_NEEDED or ERROR, never raise."""
@@ -149,7 +197,7 @@ class StudioConnection(QObject):
                 if self.client is None:
                     return
                 self.me = await self.client.me()
-                self.models = await self.client.image_models()
+                self.models = await self._with_keys(await self.client.image_models())
                 self.credits = await self.client.credits()
             except AuthNeeded as error:
                 self._set_state(ConnectionState.AUTH_NEEDED, str(error))

@@ -153,7 +153,7 @@ class StudioController(QObject):
     async def _submit(self, request: ImageRequest) -> None:
         self.submitting.emit(True)
         try:
-            await self.jobs.submit(request)
+            await self.jobs.submit(request, provider_key=await self.connection.job_key(request.model))
         except NotEnoughCredits as error:
             self.problem.emit(f"Not enough credits: this needs {error.needed}, you have {error.available}.", True)
             await self.connection.refresh_credits()
@@ -165,6 +165,10 @@ class StudioController(QObject):
             self.problem.emit(str(error), False)
         finally:
             self.submitting.emit(False)
+
+    def refresh_models(self) -> None:
+        """Ask the Studio API again which models are ready (the model list's Refresh)."""
+        self._tasks.start("studio-models-refresh", self.connection.refresh_models())
 
     def cancel(self, server_id: str) -> None:
         self._tasks.start(f"studio-cancel-{server_id}", self._cancel(server_id))

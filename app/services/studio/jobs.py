@@ -145,13 +145,15 @@ class JobQueue(QObject):
         return jobs
 
     # --- actions -----------------------------------------------------------------------------------
-    async def submit(self, request: ImageRequest) -> QueuedJob:
-        """Send a job (retry-safe with an idempotency key) and start watching it. Raises ``StudioError``."""
+    async def submit(self, request: ImageRequest, provider_key: str | None = None) -> QueuedJob:
+        """Send a job (retry-safe with an idempotency key) and start watching it; ``provider_key`` is the
+        person's own key for the model's engine (Local connection), sent with this request only. Raises
+        ``StudioError``."""
         client = self.connection.client
         if client is None:
             raise StudioError("Not connected to the Studio API.")
         try:
-            remote = await client.submit(request, idempotency_key=uuid.uuid4().hex)
+            remote = await client.submit(request, idempotency_key=uuid.uuid4().hex, provider_key=provider_key)
         except AuthNeeded as error:
             self.connection.report_failure(error)
             raise

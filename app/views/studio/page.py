@@ -133,6 +133,9 @@ class StudioPage(QWidget):
         form.generate_requested.connect(controller.generate)
         form.enhance_requested.connect(controller.enhance)
         self.form.buy_credits_requested.connect(lambda: self.context.navigator.open("billing"))
+        self.form.fix_requested.connect(
+            lambda fix: self.context.navigator.open("settings", {"section": fix.section, "detail": fix.detail})
+        )
         self.form.use_cloud_requested.connect(
             lambda: self.context.navigator.open("settings", {"section": "connection"})
         )

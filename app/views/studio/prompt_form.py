@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
 
 from app.services.clients.studio_types import ImageModel, ImageRequest, ModelTable
 from app.services.gallery import GalleryRecord
+from app.services.studio.engines import FixAction, fix_action
+from app.views.studio.model_list import ModelList
+from app.views.studio.references import ReferencePicker
 from app.views.studio.widgets import CountPicker, WrapLabel
 from app.views.widgets.icons import icon
 
@@ -48,6 +51,7 @@ class PromptForm(QFrame):
     enhance_requested = Signal(str)
     buy_credits_requested = Signal()
     use_cloud_requested = Signal()
+    fix_requested = Signal(object)  # FixAction: make the chosen model ready (add a key, download, set up)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,7 +78,7 @@ class PromptForm(QFrame):
         enhance_row.addWidget(self.enhance)
         self.negative = QLineEdit(placeholderText=NEGATIVE_PLACEHOLDER)
 
-        self.model = QComboBox()
+        self.model = ModelList()
         self.size_choice = QComboBox()
         self.aspect = QComboBox()
         self.count = CountPicker()
@@ -101,6 +105,9 @@ class PromptForm(QFrame):
         form.setVerticalSpacing(8)
         form.addRow("Negative", self.negative)
         form.addRow("Model", self.model)
+        self.references = ReferencePicker()
+        form.addRow("References", self.references)
+        self.references.problem.connect(lambda message: self.show_problem(message))
         size_row = QHBoxLayout()
         size_row.addWidget(self.size_choice, 3)
         size_row.addWidget(self.aspect, 2)
@@ -127,6 +134,12 @@ class PromptForm(QFrame):
         reason_row = QHBoxLayout()
         reason_row.addWidget(self.reason, 1)
         reason_row.addWidget(self.use_cloud, 0, Qt.AlignmentFlag.AlignTop)
+        self.fix = QPushButton()
+        self.fix.setProperty("kind", "link")
+        self.fix.hide()
+        self._fix: FixAction | None = None
+        self.fix.clicked.connect(lambda: self._fix and self.fix_requested.emit(self._fix))
+        reason_row.addWidget(self.fix, 0, Qt.AlignmentFlag.AlignTop)
         problem_row = QHBoxLayout()
         problem_row.addWidget(self.problem, 1)
         problem_row.addWidget(self.buy, 0, Qt.AlignmentFlag.AlignTop)
@@ -161,16 +174,8 @@ class PromptForm(QFrame):
 
     # --- models and availability -------------------------------------------------------------------
     def set_models(self, table: ModelTable) -> None:
-        current = self.model.currentData()
         self._models = table
-        self.model.blockSignals(True)
-        self.model.clear()
-        for model in table.models:
-            if model.active:
-                self.model.addItem(model.name, model.id)
-        self.model.blockSignals(False)
-        index = self.model.findData(current) if current else -1
-        self.model.setCurrentIndex(max(0, index))
+        self.model.fill(table)
         self._model_changed()
 
     def select_model(self, model_id: str) -> bool:
@@ -186,6 +191,8 @@ class PromptForm(QFrame):
         self._refill(self.size_choice, [(SIZE_LABELS.get(size, size), size) for size in sizes])
         self._refill(self.aspect, [(aspect, aspect) for aspect in aspects])
         self._update_negative(model)
+        limit = model.max_reference_images if model else 0
+        self.references.set_limit(limit, model.name if model else "")
         self._update_generate()
 
     def _update_negative(self, model: ImageModel | None) -> None:
@@ -231,12 +238,17 @@ class PromptForm(QFrame):
         self.generate.setText(f"Generate · {cost} credit{'s' if cost != 1 else ''}" if info.billing else "Generate")
         reason = ""
         compute_down = info.connected and not self._models.compute_ready
+        chosen = self._models.get(self.model.currentData() or "")
+        self._fix = None
         if not info.connected:
             reason = info.connection_message
+        elif chosen is not None and not chosen.ready:
+            reason = f"{chosen.name}: {chosen.reason}."
+            self._fix = fix_action(chosen.fix)
         elif compute_down:
             message = self._models.compute_message or "This Studio API cannot make images right now."
             reason = message[:1].upper() + message[1:] + "."
-        elif self.model.count() == 0:
+        elif self.model.model_count() == 0:
             reason = "No image models are available on this Studio API."
         elif not self.prompt.toPlainText().strip():
             reason = "Write a prompt to generate."
@@ -247,7 +259,11 @@ class PromptForm(QFrame):
         self.reason.setProperty("role", "warning" if compute_down else "muted")
         self.reason.style().unpolish(self.reason)
         self.reason.style().polish(self.reason)
-        self.use_cloud.setVisible(compute_down)
+        self.use_cloud.setVisible(compute_down and self._fix is None)
+        self.fix.setVisible(self._fix is not None)
+        if self._fix is not None:
+            self.fix.setText(self._fix.label)
+            self.fix.setToolTip(f"Open Settings to {self._fix.label.lower()}")
         self.buy.setVisible(bool(info.billing and info.connected and cost > info.available) or self.problem.isVisible())
 
     def _hint(self) -> str:
@@ -288,6 +304,7 @@ class PromptForm(QFrame):
             count=self.count.value(),
             seed=seed,
             negative_prompt=self.negative.text().strip() if self.negative_supported() else "",
+            reference_images=self.references.encoded(),
         )
 
     def fixed_seed(self) -> int:
@@ -318,6 +335,9 @@ class PromptForm(QFrame):
             index = combo.findData(value)
             if index >= 0:
                 combo.setCurrentIndex(index)
+        if self.references.limit and record.path is not None:  # Remix can start from the image itself
+            self.references.clear()
+            self.references.add_file(record.path)
         if record.seed is not None:
             # The image's own seed with one image makes that very image again; change the prompt to vary it.
             self.seed_fixed.setChecked(True)
