@@ -15,20 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._calibration import calibration_ms
+
 ROUNDS = 20
-
-
-def _calibration_ms() -> float:
-    try:
-        from bench._calibration import calibration_ms  # type: ignore[import-not-found]
-
-        return float(calibration_ms())
-    except ImportError:  # the shared helper is not on this branch yet: the same idea, locally
-        start = time.perf_counter()
-        total = 0
-        for value in range(2_000_000):
-            total += value * value % 7
-        return round((time.perf_counter() - start) * 1000, 1)
 
 
 def _median_ms(fn: Any, rounds: int = ROUNDS) -> float:
@@ -95,7 +84,7 @@ def main(args: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cache", help="a hub cache with the real weights (GPU machine): warm latency")
     parser.add_argument("--no-tiny", action="store_true", help="skip the tiny-pipeline round trips")
     options = parser.parse_args(args or [])
-    result: dict[str, Any] = {"name": "generator", "calibration_ms": _calibration_ms()}
+    result: dict[str, Any] = {"name": "generator", "calibration_ms": calibration_ms()}
     result |= _cpu_side()
     try:
         import diffusers  # noqa: F401

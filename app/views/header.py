@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QSize, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from app.views.qt_enums import set_enum_property
 from app.views.theme import PALETTE
 from app.views.widgets.icons import icon
 
@@ -48,7 +49,7 @@ class Header(QFrame):
         self.credits.setProperty("role", "badge")
         self.credits.setToolTip("Credits: shown once billing is set up")
         self.credits.setAccessibleName("Credits — open Billing")
-        self.credits.setFocusPolicy(type(self.credits.focusPolicy()).TabFocus)  # Qt.FocusPolicy, without Qt (see below)
+        set_enum_property(self.credits, "focusPolicy", "TabFocus")  # by name: no Qt namespace before the first paint
         self.credits.installEventFilter(self)
         layout.addWidget(self.credits)
         # A fixed height centres both labels in the row, without PySide's Qt namespace (an alignment flag),

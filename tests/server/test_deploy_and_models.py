@@ -51,13 +51,17 @@ def test_each_model_is_offered_only_the_sizes_it_does_well() -> None:
         assert dimensions("qwen-image-lightning", "2K", aspect) == size
     assert find_model("qwen-image-lightning").sizes == ("1K", "2K")  # type: ignore[union-attr]
     for model in IMAGE_MODELS:
-        assert model.aspect_ratios == ASPECT_RATIOS
+        # The diffusion models we run ourselves make every aspect closely; a provider API makes the shapes it
+        # has (gpt-image-1's 3:2 images stand in for 4:3), so those only need to be near.
+        ours = bool({"modal", "local"} & set(model.engines))
+        if "modal" in model.engines:
+            assert model.aspect_ratios == ASPECT_RATIOS
         for size in model.sizes:
-            for aspect in ASPECT_RATIOS:
+            for aspect in model.aspect_ratios:
                 w, h = model.dimensions(size, aspect)
                 ratio_w, ratio_h = (int(part) for part in aspect.split(":"))
                 assert w % 16 == 0 and h % 16 == 0
-                assert abs(w / h - ratio_w / ratio_h) < 0.05
+                assert abs(w / h - ratio_w / ratio_h) < (0.05 if ours else 0.2), (model.id, aspect)
     flux = find_model("flux-schnell")
     assert flux is not None and flux.max_pixels <= 1.55e6  # FLUX.1 [schnell] duplicates subjects beyond
 
@@ -85,5 +89,6 @@ async def test_plans_and_image_models_are_served(api: httpx.AsyncClient) -> None
     assert served["max_count"] == 4
     assert served["models"][0]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8]}
     assert served["models"][1]["credits"] == {"1K": [1, 2, 3, 4], "2K": [2, 4, 6, 8]}
-    assert [m["id"] for m in served["models"]] == [m.id for m in IMAGE_MODELS]
+    engine = served["models"][0]["engine"]
+    assert [m["id"] for m in served["models"]] == [m.id for m in IMAGE_MODELS if engine in m.engines]
     assert served["models"][0]["aspect_ratios"] == ["1:1", "9:16", "16:9", "4:3", "3:4"]

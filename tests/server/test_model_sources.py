@@ -95,7 +95,7 @@ def test_each_model_is_called_with_its_own_arguments(generator: ImageGenerator) 
 
 
 def test_every_offered_size_is_accepted_and_larger_is_refused() -> None:
-    for model in IMAGE_MODELS:
+    for model in (m for m in IMAGE_MODELS if "modal" in m.engines):  # the generator serves the GPU models
         for size in model.sizes:
             for aspect in model.aspect_ratios:
                 width, height = model.dimensions(size, aspect)

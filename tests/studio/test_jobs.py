@@ -12,20 +12,6 @@ from tests.studio.embedded import EmbeddedApi
 from tests.studio.service_harness import request, until
 
 
-@pytest.fixture(autouse=True)
-def steered_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The server's table with Qwen-Image taking negative prompts. No model does today (Lightning is
-    CFG-distilled), but these jobs carry one through to the gallery, which stays exact for a model that does."""
-    import dataclasses
-
-    from modal_app import image_models
-
-    steered = tuple(
-        dataclasses.replace(m, negative_prompt=m.id == "qwen-image-lightning") for m in image_models.IMAGE_MODELS
-    )
-    monkeypatch.setattr(image_models, "IMAGE_MODELS", steered)
-
-
 async def test_local_connection_is_free_and_lists_models(make_studio) -> None:  # type: ignore[no-untyped-def]
     studio = make_studio(EmbeddedApi(FakeImageCompute()))
     badges: list[str] = []
