@@ -166,11 +166,6 @@ def _entry(row: LedgerEntry) -> Entry:
 # --- billing (issue 13): entries written inside a caller's transaction --------------------------------
 
 
-def lock_account_in(session: Session, account_id: str) -> bool:
-    """Serialize writers of one account's credits (Postgres row lock; SQLite's IMMEDIATE write transaction
-    does it already). False when the account does not exist."""
-    return session.execute(select(Account.id).where(Account.id == account_id).with_for_update()).first() is not None
-
 
 def grant_in(
     session: Session, account_id: str, amount: int, reason: str, reference: str | None, idempotency_key: str

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modal_app.billing.tables import BillingAccount, Payment, StripeEvent
-from modal_app.ledger import grant_in, lock_account_in, summary_in
+from modal_app.ledger import grant_in, lock_account, summary_in
 from modal_app.plans import DEFAULT_PLAN, find_pack, known_plan
 from modal_app.store.db import Store
 from modal_app.store.models import Account
@@ -125,6 +125,9 @@ class WebhookProcessor:
 
 
 def billing_row(session: Session, account_id: str) -> BillingAccount:
+    """The account's billing row, created on first use. The account row is locked first, so two deliveries
+    for one account never both create it (Postgres; SQLite serializes write transactions already)."""
+    lock_account(session, account_id)
     row = session.get(BillingAccount, account_id)
     if row is None:
         row = BillingAccount(account_id=account_id, status="active", subscription_order=0, debt=0)
@@ -150,7 +153,7 @@ def _id(value: Any) -> str | None:
 
 def credit(session: Session, account_id: str, amount: int, reason: str, reference: str, key: str) -> None:
     """Grant ``amount`` once per ``key``; debt left by refunds is repaid from it first."""
-    lock_account_in(session, account_id)
+    lock_account(session, account_id)
     if not grant_in(session, account_id, amount, reason, reference, key):
         return
     row = billing_row(session, account_id)
@@ -163,7 +166,7 @@ def credit(session: Session, account_id: str, amount: int, reason: str, referenc
 
 def take_back(session: Session, account_id: str, amount: int, reference: str, key: str) -> None:
     """Take ``amount`` credits back, but only down to what is reserved; the rest is recorded as debt."""
-    lock_account_in(session, account_id)
+    lock_account(session, account_id)
     taken = min(amount, max(summary_in(session, account_id).available, 0))
     if not grant_in(session, account_id, -taken, "refund", reference, key):
         return
