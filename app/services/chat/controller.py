@@ -61,6 +61,7 @@ class ChatController(QObject):
     session_listed = Signal(object)  # SessionInfo created, renamed or restored: list it in its place
     session_unlisted = Signal(int)  # session id deleted
     hits_found = Signal(list)  # [SearchHit] for the search text
+    search_ended = Signal()  # the search text was cleared: the session list shows again (kept up to date)
     session_shown = Signal(object)  # SessionInfo now open, or None: no chat is open
     messages_loaded = Signal(list)  # [MessageInfo]: the open session's messages, wholesale
     message_added = Signal(object)  # MessageInfo of the open session
@@ -223,31 +224,20 @@ class ChatController(QObject):
 
     async def _more_sessions(self, after: SessionInfo) -> None:
         page = await self.service.session_page(after, SESSION_PAGE)
-        if self._search_text:
-            return
         for session in page:
             self.sessions[session.id] = session
         self.sessions_appended.emit(page)
-
-    async def _reload_sessions(self) -> None:
-        """Lists the first page again (after a search is cleared)."""
-        if self._search_text:  # the list shows search hits: leave it
-            return
-        self._list(await self.service.session_page(None, SESSION_PAGE))
 
     def _session_saved(self, session: SessionInfo) -> None:
         # One row changes in place: renaming one chat of 20,000 never re-reads or rebuilds the list.
         if self.current is not None and self.current.id == session.id:
             self.current = session
-        if self._search_text:
-            return
         self.sessions[session.id] = session
         self.session_listed.emit(session)
 
     def _session_removed(self, session_id: int) -> None:
         self.sessions.pop(session_id, None)
-        if not self._search_text:
-            self.session_unlisted.emit(session_id)
+        self.session_unlisted.emit(session_id)
         if self.current is not None and self.current.id == session_id:
             self.start("chat-select", self._select_newest())
 
@@ -265,7 +255,7 @@ class ChatController(QObject):
 
     async def _search(self, text: str) -> None:
         if not text:
-            await self._reload_sessions()
+            self.search_ended.emit()  # the list was kept current while hits showed: nothing to reload
             return
         self.hits_found.emit(await self.service.search(text))
 
@@ -283,9 +273,14 @@ class ChatController(QObject):
             Notice(
                 f"Deleted “{session.title}”",
                 action_text="Undo",
-                action=lambda: self.start("chat-undo", self.service.restore_session(session_id)),
+                action=lambda: self.start("chat-undo", self._undo_delete(session_id)),
             )
         )
+
+    async def _undo_delete(self, session_id: int) -> None:
+        await self.service.restore_session(session_id)
+        if self.current is None:  # the last chat was deleted: open the restored one again
+            await self._select(session_id)
 
     def clear(self, session_id: int) -> None:
         self.start("chat-clear", self.service.clear(session_id))
