@@ -122,8 +122,8 @@ class MessageListView(QListView):
             super().keyPressEvent(event)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
+        self.message_actions.focus_in()  # before Qt's default, which makes the first message current
         super().focusInEvent(event)
-        self.message_actions.focus_in()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

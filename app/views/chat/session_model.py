@@ -6,7 +6,7 @@ inserts one row at its place by that key (a rename moves the chat to the top: it
 loaded page was full, ``canFetchMore`` is true and ``fetchMore`` asks for the next page through ``more``
 (the controller's ``more_sessions``), which answers with ``append``.
 
-It is a ``QStandardItemModel`` on purpose: ``QListView`` lays every row out again after rows move, and it
+It is a ``QStandardItemModel`` on purpose: ``QListView`` lays every row out again after rows change, and it
 asks the model for each row's index while doing so. A C++ model answers that in ~1 ms for 20,000 rows; a
 Python ``rowCount`` behind every ``index()`` took ~100 ms.
 """
@@ -107,8 +107,8 @@ class SessionListModel(QStandardItemModel):
             for values, value in ((self._rows, session), (self._ids, session.id), (self._keys, key)):
                 values.pop(old)
                 values.insert(target, value)  # type: ignore[arg-type]
-            # moveRows counts the destination before the move: one more when moving down.
-            self.moveRow(QModelIndex(), old, QModelIndex(), target + 1 if target > old else target)
+            # QStandardItemModel has no moveRows: the row is taken out and put back (two incremental signals).
+            self.insertRow(target, self.takeRow(old))
         else:
             self._rows[old], self._keys[old] = session, key
         fresh = session_item(session)
