@@ -8,7 +8,8 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from app.views.chat.message_delegate import PAD
 from app.views.chat.page import ChatPage
-from tests.chat.test_view import CODE_REPLY, last_status, page, send  # noqa: F401 - the page fixture
+from tests.chat.test_view import CODE_REPLY, last_status, send
+from tests.chat.test_view import page as _page_fixture  # noqa: F401 - the "page" fixture
 from tests.fakes.chat_servers import Script
 
 
