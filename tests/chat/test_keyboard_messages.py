@@ -8,9 +8,11 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from app.views.chat.message_delegate import PAD
 from app.views.chat.page import ChatPage
+from tests.chat import test_view
 from tests.chat.test_view import CODE_REPLY, last_status, send
-from tests.chat.test_view import page as _page_fixture  # noqa: F401 - the "page" fixture
 from tests.fakes.chat_servers import Script
+
+chat = test_view.page  # the Chat place on the loopback server, as test_view drives it
 
 
 def painted_links(qtbot, page: ChatPage, row_number: int) -> set[str]:  # type: ignore[no-untyped-def]
@@ -35,7 +37,8 @@ def focus_row(qtbot, page: ChatPage, row_number: int) -> None:  # type: ignore[n
     page.view.setCurrentIndex(page.model.index(row_number))
 
 
-def test_keys_copy_edit_regenerate_and_copy_code(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+def test_keys_copy_edit_regenerate_and_copy_code(qtbot, chat: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    page = chat
     assert page.view.focusPolicy() & Qt.FocusPolicy.TabFocus
     send(qtbot, page, "hello there")
     qtbot.waitUntil(lambda: len(page.model.rows) == 2 and last_status(page) == "complete", timeout=10_000)
@@ -65,7 +68,8 @@ def test_keys_copy_edit_regenerate_and_copy_code(qtbot, page: ChatPage, script: 
     assert page.composer.editing_message_id is None
 
 
-def test_context_menu_reaches_every_painted_link(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+def test_context_menu_reaches_every_painted_link(qtbot, chat: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    page = chat
     script.reply = CODE_REPLY + "\n\nSee [the docs](https://example.com/docs)."
     send(qtbot, page, "show me code")
     qtbot.waitUntil(lambda: len(page.model.rows) == 2 and last_status(page) == "complete", timeout=10_000)
@@ -91,7 +95,8 @@ def test_context_menu_reaches_every_painted_link(qtbot, page: ChatPage, script: 
     assert QGuiApplication.clipboard().text() == "def double(x: int) -> int:\n    return x * 2"
 
 
-def test_continue_key_and_a_visible_focus_ring(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+def test_continue_key_and_a_visible_focus_ring(qtbot, chat: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
+    page = chat
     script.tokens = 400
     script.delay_s = 0.02
     page.params.model.setEditText("slow")
