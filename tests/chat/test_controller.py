@@ -21,7 +21,11 @@ from tests.fakes.chat_servers import GOOD_KEY, Script, ServerThread
 
 SIGNALS = (
     "sessions_listed",
+    "sessions_appended",
+    "session_listed",
+    "session_unlisted",
     "hits_found",
+    "search_ended",
     "session_shown",
     "messages_loaded",
     "message_added",
@@ -186,8 +190,11 @@ async def test_new_chat_starts_from_the_open_chats_parameters_without_failover(c
     await until(lambda: not controller.tasks.names("chat-"))  # the new chat's flow and the list reload ended
     assert controller.current is not None
     assert controller.current.temperature == 0.5 and controller.current.failover_model is None
-    assert [s.id for s in seen.of("sessions_listed")[-1][0]] == [controller.current.id, first.id]
-    assert seen.of("sessions_listed")[-1][1] == controller.current.id
+    # the new chat is listed at the top, one row at a time (no whole-list reload), and shown
+    assert [args[0].id for args in seen.of("session_listed")] == [first.id, controller.current.id]
+    assert seen.of("sessions_listed") == []
+    assert seen.of("session_shown")[-1] == (controller.current,)
+    assert [s.id for s in await controller.service.session_page()] == [controller.current.id, first.id]
 
 
 async def test_stop_continue_regenerate_and_edit(controller: ChatController, script: Script) -> None:
@@ -253,8 +260,8 @@ async def test_switching_chats_shows_only_the_open_chats_news(controller: ChatCo
     await until(lambda: controller.current is not None and controller.current.id == first)
     await until(lambda: not controller.tasks.names("chat-"))
     assert len(seen.of("messages_loaded")[-1][0]) == 4
-    assert seen.of("sessions_listed")[-1][1] == first
-    assert {s.id for s in controller.sessions} == {first, second}
+    assert seen.of("session_shown")[-1][0].id == first
+    assert set(controller.sessions) == {first, second}
     assert controller.title_of(first) == "first chat"
 
 

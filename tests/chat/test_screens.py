@@ -134,5 +134,5 @@ def test_chat_states_in_the_window(  # type: ignore[no-untyped-def]
     dialog.close()
 
     qtbot.keyClicks(page.sessions.search, "doubles")
-    qtbot.waitUntil(lambda: page.sessions.list.count() >= 1 and "[doubles]" in page.sessions.list.item(0).text())
+    qtbot.waitUntil(lambda: page.sessions.row_count() >= 1 and "[doubles]" in page.sessions.row_text(0))
     save(qtbot, page, screenshot_dir, "search", size)

@@ -184,10 +184,10 @@ def test_delete_undo_and_search(qtbot, page: ChatPage) -> None:  # type: ignore[
     assert page.current is not None
     session_id = page.current.id
     qtbot.keyClicks(page.sessions.search, "purple")
-    qtbot.waitUntil(lambda: page.sessions.list.count() == 2)  # the question and the echoed reply
-    assert "[purple]" in page.sessions.list.item(0).text()
+    qtbot.waitUntil(lambda: page.sessions.row_count() == 2)  # the question and the echoed reply
+    assert "[purple]" in page.sessions.row_text(0)
     page.sessions.search.clear()
-    qtbot.waitUntil(lambda: page.sessions.list.count() == 1)
+    qtbot.waitUntil(lambda: page.sessions.row_count() == 1)
 
     page.controller.delete(session_id)
     qtbot.waitUntil(lambda: page.sessions.stack.currentWidget() is page.sessions.empty)
@@ -195,7 +195,7 @@ def test_delete_undo_and_search(qtbot, page: ChatPage) -> None:  # type: ignore[
     assert toast is not None and toast.action_button is not None
     toast.action_button.click()
     qtbot.waitUntil(
-        lambda: page.sessions.list.count() == 1 and page.sessions.stack.currentWidget() is page.sessions.list
+        lambda: page.sessions.row_count() == 1 and page.sessions.stack.currentWidget() is page.sessions.list
     )
 
 
@@ -247,7 +247,7 @@ def test_import_and_usage_summary(qtbot, page: ChatPage, tmp_path: Path, monkeyp
     page.sessions.import_button.click()
     qtbot.waitUntil(lambda: page.current is not None and page.current.id != first)
     assert [row.text for row in page.model.rows] == ["remember this", "You said: remember this"]
-    assert page.sessions.list.count() == 2
+    assert page.sessions.row_count() == 2
 
     page.sessions.usage_button.click()
     qtbot.waitUntil(lambda: any(d.isVisible() for d in page.findChildren(UsageDialog)))

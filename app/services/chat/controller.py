@@ -31,6 +31,7 @@ from app.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 TASK_PREFIX = "chat-"
+SESSION_PAGE = 200  # sessions per page of the list: the list view asks for the next page as it scrolls
 Fields = dict[str, Any]  # a session's settable fields, as the parameters panel holds them
 
 
@@ -55,8 +56,12 @@ class Totals:
 
 
 class ChatController(QObject):
-    sessions_listed = Signal(list, object)  # [SessionInfo], the open session's id or None
+    sessions_listed = Signal(list, object)  # [SessionInfo] first page (a fresh list), the open session's id or None
+    sessions_appended = Signal(list)  # [SessionInfo]: the next page, after the rows listed so far
+    session_listed = Signal(object)  # SessionInfo created, renamed or restored: list it in its place
+    session_unlisted = Signal(int)  # session id deleted
     hits_found = Signal(list)  # [SearchHit] for the search text
+    search_ended = Signal()  # the search text was cleared: the session list shows again (kept up to date)
     session_shown = Signal(object)  # SessionInfo now open, or None: no chat is open
     messages_loaded = Signal(list)  # [MessageInfo]: the open session's messages, wholesale
     message_added = Signal(object)  # MessageInfo of the open session
@@ -94,10 +99,11 @@ class ChatController(QObject):
         self.navigator = navigator
         self.tasks = tasks
         self.current: SessionInfo | None = None
-        self.sessions: list[SessionInfo] = []
+        self.sessions: dict[int, SessionInfo] = {}  # the listed (paged-in) sessions by id
         self._search_text = ""
         self._provider_id = ""
-        service.sessions_changed.connect(lambda: self.start("chat-sessions", self._reload_sessions()))
+        service.session_saved.connect(self._session_saved)
+        service.session_removed.connect(self._session_removed)
         service.session_changed.connect(self._session_changed)
         service.messages_reset.connect(self._messages_reset)
         service.message_added.connect(self._message_added)
@@ -138,11 +144,11 @@ class ChatController(QObject):
 
     async def _open(self) -> None:
         interrupted = await self.service.open()
-        sessions = await self.service.list_sessions()
+        sessions = await self.service.session_page(None, SESSION_PAGE)
+        self._list(sessions)
         if sessions:
             await self._select(sessions[0].id)
         else:
-            self._list([])
             self._show(None)
         for provider_id, models in (await self.sources.catalog_models()).items():
             self.models_offered.emit(provider_id, models)
@@ -183,7 +189,6 @@ class ChatController(QObject):
         messages = await self.service.messages(session_id)
         self._show(session)
         self.messages_loaded.emit(messages)
-        self._list(await self.service.list_sessions())
         self.streaming_changed.emit(self.service.is_streaming(session_id))
         await self._refresh_totals()
 
@@ -203,23 +208,45 @@ class ChatController(QObject):
             self.messages_loaded.emit([])
 
     def _list(self, sessions: list[SessionInfo]) -> None:
-        self.sessions = sessions
+        self.sessions = {session.id: session for session in sessions}
         self.sessions_listed.emit(sessions, self.current.id if self.current else None)
 
     def title_of(self, session_id: int) -> str:
         """The listed title of a session ("" when it is not listed)."""
-        return next((session.title for session in self.sessions if session.id == session_id), "")
+        session = self.sessions.get(session_id)
+        if session is None and self.current is not None and self.current.id == session_id:
+            session = self.current
+        return session.title if session is not None else ""
 
-    async def _reload_sessions(self) -> None:
-        if self._search_text:  # the list shows search hits: leave it
-            return
-        sessions = await self.service.list_sessions()
-        self._list(sessions)
-        if self.current is None or all(s.id != self.current.id for s in sessions):
-            if sessions:
-                await self._select(sessions[0].id)
-            elif self.current is not None:
-                self._show(None)
+    def more_sessions(self, after: SessionInfo) -> None:
+        """Lists the page of sessions that follows ``after`` (the list's last row) with ``sessions_appended``."""
+        self.start("chat-sessions-more", self._more_sessions(after), replace=False)
+
+    async def _more_sessions(self, after: SessionInfo) -> None:
+        page = await self.service.session_page(after, SESSION_PAGE)
+        for session in page:
+            self.sessions[session.id] = session
+        self.sessions_appended.emit(page)
+
+    def _session_saved(self, session: SessionInfo) -> None:
+        # One row changes in place: renaming one chat of 20,000 never re-reads or rebuilds the list.
+        if self.current is not None and self.current.id == session.id:
+            self.current = session
+        self.sessions[session.id] = session
+        self.session_listed.emit(session)
+
+    def _session_removed(self, session_id: int) -> None:
+        self.sessions.pop(session_id, None)
+        self.session_unlisted.emit(session_id)
+        if self.current is not None and self.current.id == session_id:
+            self.start("chat-select", self._select_newest())
+
+    async def _select_newest(self) -> None:
+        newest = await self.service.session_page(None, 1)
+        if newest:
+            await self._select(newest[0].id)
+        else:
+            self._show(None)
 
     def search(self, text: str) -> None:
         """Searches every chat's messages; an empty text lists the chats again."""
@@ -228,7 +255,7 @@ class ChatController(QObject):
 
     async def _search(self, text: str) -> None:
         if not text:
-            await self._reload_sessions()
+            self.search_ended.emit()  # the list was kept current while hits showed: nothing to reload
             return
         self.hits_found.emit(await self.service.search(text))
 
@@ -246,9 +273,14 @@ class ChatController(QObject):
             Notice(
                 f"Deleted “{session.title}”",
                 action_text="Undo",
-                action=lambda: self.start("chat-undo", self.service.restore_session(session_id)),
+                action=lambda: self.start("chat-undo", self._undo_delete(session_id)),
             )
         )
+
+    async def _undo_delete(self, session_id: int) -> None:
+        await self.service.restore_session(session_id)
+        if self.current is None:  # the last chat was deleted: open the restored one again
+            await self._select(session_id)
 
     def clear(self, session_id: int) -> None:
         self.start("chat-clear", self.service.clear(session_id))

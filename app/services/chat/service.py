@@ -48,6 +48,8 @@ CONTINUE_PROMPT = "Continue your previous answer exactly where it stopped. Do no
 
 class ChatService(QObject):
     sessions_changed = Signal()
+    session_saved = Signal(object)  # SessionInfo created, renamed, restored or imported (list it in place)
+    session_removed = Signal(int)  # session id deleted (unlist it)
     session_changed = Signal(int)  # parameters, title or totals of one session changed
     messages_reset = Signal(int)  # a session's messages changed wholesale (clear, edit, regenerate, import)
     message_added = Signal(object)  # MessageInfo
@@ -126,11 +128,16 @@ class ChatService(QObject):
     async def list_sessions(self) -> list[SessionInfo]:
         return await self.workers.db(self.store.list_sessions)
 
+    async def session_page(self, after: SessionInfo | None = None, limit: int = 200) -> list[SessionInfo]:
+        """One page of the session list after ``after`` (see ``ChatStore.session_page``)."""
+        return await self.workers.db(self.store.session_page, after, limit)
+
     async def session(self, session_id: int) -> SessionInfo:
         return await self.workers.db(self.store.session, session_id)
 
     async def create_session(self, **fields: Any) -> SessionInfo:
         info = await self.workers.db(self.store.create_session, **fields)
+        self.session_saved.emit(info)
         self.sessions_changed.emit()
         return info
 
@@ -138,6 +145,7 @@ class ChatService(QObject):
         info = await self.workers.db(self.store.update_session, session_id, **fields)
         self.session_changed.emit(session_id)
         if "title" in fields:
+            self.session_saved.emit(info)
             self.sessions_changed.emit()
         return info
 
@@ -150,10 +158,12 @@ class ChatService(QObject):
     async def delete_session(self, session_id: int) -> None:
         self.stop(session_id)
         await self.workers.db(self.store.delete_session, session_id)
+        self.session_removed.emit(session_id)
         self.sessions_changed.emit()
 
     async def restore_session(self, session_id: int) -> None:
         await self.workers.db(self.store.restore_session, session_id)
+        self.session_saved.emit(await self.workers.db(self.store.session, session_id))
         self.sessions_changed.emit()
 
     async def messages(self, session_id: int) -> list[MessageInfo]:
@@ -195,6 +205,7 @@ class ChatService(QObject):
             return info
 
         info = await self.workers.db(write)
+        self.session_saved.emit(info)
         self.sessions_changed.emit()
         return info
 

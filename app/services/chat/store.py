@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.chat import ChatMessage, ChatSession, MessageStatus, utcnow
@@ -117,6 +117,28 @@ class ChatStore:
                 select(ChatSession).where(ChatSession.deleted_at.is_(None)).order_by(ChatSession.updated_at.desc())
             )
             return [SessionInfo.of(row) for row in rows]
+
+    # paged session list (issue 20) -------------------------------------------------------------------
+    def session_page(self, after: SessionInfo | None = None, limit: int = 200) -> list[SessionInfo]:
+        """Up to ``limit`` live sessions, newest change first (``updated_at``, then id, both descending),
+        that come after ``after`` in that order (``None``: from the start). Keyset paging: each page costs
+        the same however many sessions there are (it walks ``ix_chat_sessions_updated_at``)."""
+        query = select(ChatSession).where(ChatSession.deleted_at.is_(None))
+        if after is not None:
+            query = query.where(
+                or_(
+                    ChatSession.updated_at < after.updated_at,
+                    and_(ChatSession.updated_at == after.updated_at, ChatSession.id < after.id),
+                )
+            )
+        query = query.order_by(ChatSession.updated_at.desc(), ChatSession.id.desc()).limit(max(1, limit))
+        with self._sessions() as db:
+            return [SessionInfo.of(row) for row in db.scalars(query)]
+
+    def session_count(self) -> int:
+        """How many live (not deleted) sessions there are."""
+        with self._sessions() as db:
+            return int(db.scalar(select(func.count(ChatSession.id)).where(ChatSession.deleted_at.is_(None))) or 0)
 
     def session(self, session_id: int) -> SessionInfo:
         with self._sessions() as db:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
 
+from app.views.chat.message_actions import MessageActions
 from app.views.chat.message_delegate import MessageDelegate
 from app.views.chat.message_model import MessageListModel
 
@@ -26,12 +27,12 @@ class MessageListView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setStyleSheet("QListView#MessageList { background: transparent; border: none; }")
         self.verticalScrollBar().setSingleStep(24)
+        self.message_actions = MessageActions(self)  # focus, message keys, context menu, focus ring
         self._follow = True
         self._measure_from = -1
         self._last_relayout = 0.0
@@ -114,6 +115,19 @@ class MessageListView(QListView):
 
     def measuring(self) -> bool:
         return self._measurer.isActive()
+
+    # keyboard (message_actions) ----------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.message_actions.key(event):
+            super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.message_actions.focus_in()  # before Qt's default, which makes the first message current
+        super().focusInEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.message_actions.paint_focus()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._viewport_resized()

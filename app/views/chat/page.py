@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from app.context import AppContext
-from app.services.chat.controller import ChatController, Notice, Totals
+from app.services.chat.controller import SESSION_PAGE, ChatController, Notice, Totals
 from app.services.chat.keys import KeyStatus
 from app.services.chat.model_sources import ModelSources
 from app.services.chat.service import ChatService
@@ -148,7 +148,13 @@ class ChatPage(QWidget):
     def _connect(self) -> None:
         controller = self.controller
         controller.sessions_listed.connect(self.sessions.show_sessions)
+        controller.sessions_appended.connect(self.sessions.append_sessions)
+        controller.session_listed.connect(self.sessions.upsert_session)
+        controller.session_unlisted.connect(self.sessions.remove_session)
+        controller.session_shown.connect(self.sessions.set_current)
+        self.sessions.bind_pages(controller.more_sessions, SESSION_PAGE)
         controller.hits_found.connect(self.sessions.show_hits)
+        controller.search_ended.connect(self.sessions.show_list)
         controller.session_shown.connect(self._show_session)
         controller.messages_loaded.connect(self._show_messages)
         controller.message_added.connect(self.model.append)

@@ -1,26 +1,86 @@
-"""The left column: new chat, search across every message (FTS5), and the list of sessions."""
+"""The left column: new chat, search across every message (FTS5), and the list of sessions.
+
+The sessions are a model/view list (``SessionListModel``): pages come in as the list scrolls, and a
+created, renamed or deleted chat changes one row. Search hits are a second, small list in the same place.
+Each row's text takes its own direction (an Arabic or Hebrew title is right-aligned and elided at its end).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QMenu,
     QPushButton,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.services.chat.store import SearchHit, SessionInfo
+from app.views.chat.session_model import DIRECTION_ROLE, MESSAGE_ROLE, SESSION_ROLE, SessionListModel
+from app.views.widgets.elided_label import leading_alignment, text_direction
 from app.views.widgets.empty_state import EmptyState
 from app.views.widgets.icons import icon
+from app.views.widgets.qt_guard import qt_guarded
 
-SESSION_ROLE = 0x0101
-MESSAGE_ROLE = 0x0102
+__all__ = ["MESSAGE_ROLE", "SESSION_ROLE", "SessionList"]
+
+
+class DirectionalDelegate(QStyledItemDelegate):
+    """Lays each row's text out in its own direction (``DIRECTION_ROLE``), so the style aligns and elides
+    a right-to-left title on its right-to-left side."""
+
+    @qt_guarded()
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        direction = index.data(DIRECTION_ROLE)
+        if direction is not None:
+            option.direction = Qt.LayoutDirection(direction)  # type: ignore[attr-defined]
+
+
+class _ListView(QListView):
+    """A list whose Enter opens the current row, and whose menu key (or Shift+F10) opens its context menu."""
+
+    activated_row = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_row.emit(self.currentIndex())
+            return
+        if event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            index = self.currentIndex()
+            if index.isValid():
+                self.customContextMenuRequested.emit(self.visualRect(index).center())
+                return
+        super().keyPressEvent(event)
+
+
+def _list_view(name: str, model: QAbstractItemModel, menu: Callable[[QPoint], None] | None) -> _ListView:
+    view = _ListView()
+    view.setAccessibleName(name)
+    view.setModel(model)
+    view.setItemDelegate(DirectionalDelegate(view))
+    view.setUniformItemSizes(True)  # 20,000 rows: no per-row size measuring
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.setWordWrap(False)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    if menu is not None:
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(menu)
+    return view
 
 
 class SessionList(QWidget):
@@ -46,7 +106,9 @@ class SessionList(QWidget):
         self.new_button.setProperty("kind", "primary")
         self.new_button.clicked.connect(self.new_requested)
         layout.addWidget(self.new_button)
+        self.new_button.setAccessibleName("New chat")
         self.search = QLineEdit()
+        self.search.setAccessibleName("Search chats")
         self.search.setPlaceholderText("Search… (Ctrl+K)")
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setClearButtonEnabled(True)
@@ -56,17 +118,21 @@ class SessionList(QWidget):
         layout.addWidget(self.search)
 
         self.stack = QStackedWidget()
-        self.list = QListWidget()
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.list.setWordWrap(False)
-        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list.customContextMenuRequested.connect(self._menu)
-        self.list.itemClicked.connect(self._clicked)
-        self.list.currentItemChanged.connect(self._current_changed)
+        self.model = SessionListModel(page_size=200)
+        self.list = _list_view("Chats", self.model, self._menu)
+        self.list.setToolTip("Your chats, newest first. Enter opens one; the menu key renames, exports or deletes.")
+        self.hits = QStandardItemModel(self)
+        self.hit_list = _list_view("Search results", self.hits, None)
+        self.hit_list.setWordWrap(True)
+        self.hit_list.setUniformItemSizes(False)
+        for view in (self.list, self.hit_list):
+            view.clicked.connect(self._clicked)
+            view.activated_row.connect(self._clicked)
+            view.selectionModel().currentChanged.connect(self._current_changed)
         self.empty = EmptyState("chat", "No chats yet", "Start a conversation with any model.", None)
         self.no_hits = EmptyState("search", "Nothing found", "No message contains these words.", None)
         self.stack.addWidget(self.list)
+        self.stack.addWidget(self.hit_list)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.no_hits)
         layout.addWidget(self.stack, 1)
@@ -87,49 +153,111 @@ class SessionList(QWidget):
         self._filling = False
         self._titles: dict[int, str] = {}
 
+    def bind_pages(self, more: Callable[[SessionInfo], None], page_size: int) -> None:
+        """Where the list asks for the page after a row (the controller's ``more_sessions``)."""
+        self.model.more = more
+        self.model.page_size = page_size
+
     def show_sessions(self, sessions: list[SessionInfo], current: int | None) -> None:
+        """A fresh list: the first page of sessions."""
         self._filling = True
-        self.list.clear()
-        self._titles = {session.id: session.title for session in sessions}
-        for session in sessions:
-            item = QListWidgetItem(session.title)
-            item.setData(SESSION_ROLE, session.id)
-            item.setToolTip(f"{session.provider}/{session.model}")
-            self.list.addItem(item)
-            if session.id == current:
-                self.list.setCurrentItem(item)
+        self.model.reset(sessions)
         self._current = current
+        self._select_row(current)
         self.stack.setCurrentWidget(self.list if sessions else self.empty)
         self._filling = False
 
-    def show_hits(self, hits: list[SearchHit]) -> None:
+    def append_sessions(self, sessions: list[SessionInfo]) -> None:
+        """The next page, below the rows listed so far."""
+        self.model.append(sessions)
+
+    def upsert_session(self, session: SessionInfo) -> None:
+        """One created, renamed or restored chat, in its place; nothing else in the list changes."""
         self._filling = True
-        self.list.clear()
-        for hit in hits:
-            snippet = " ".join(hit.snippet.split())
-            item = QListWidgetItem(f"{hit.session_title}\n{snippet}")
-            item.setData(SESSION_ROLE, hit.session_id)
-            item.setData(MESSAGE_ROLE, hit.message_id)
-            self.list.addItem(item)
-        self.stack.setCurrentWidget(self.list if hits else self.no_hits)
+        self.model.upsert(session)
+        self._select_row(self._current)
+        if self.stack.currentWidget() is self.empty:
+            self.stack.setCurrentWidget(self.list)
         self._filling = False
 
+    def remove_session(self, session_id: int) -> None:
+        self._filling = True
+        self.model.remove(session_id)
+        self._filling = False
+        if self.model.rowCount() == 0 and self.stack.currentWidget() is self.list:
+            self.stack.setCurrentWidget(self.empty)
+
+    def set_current(self, session: SessionInfo | None) -> None:
+        """Marks the open chat's row (the controller's ``session_shown``)."""
+        self._current = session.id if session is not None else None
+        self._filling = True
+        self._select_row(self._current)
+        self._filling = False
+
+    def _select_row(self, session_id: int | None) -> None:
+        row = self.model.row_of(session_id) if session_id is not None else None
+        if row is None:
+            self.list.clearSelection()
+            return
+        index = self.model.index(row, 0)
+        if self.list.currentIndex() != index:
+            self.list.setCurrentIndex(index)
+
+    def show_hits(self, hits: list[SearchHit]) -> None:
+        self._filling = True
+        self.hits.clear()
+        for hit in hits:
+            snippet = " ".join(hit.snippet.split())
+            item = QStandardItem(f"{hit.session_title}\n{snippet}")
+            item.setEditable(False)
+            item.setData(hit.session_id, SESSION_ROLE)
+            item.setData(hit.message_id, MESSAGE_ROLE)
+            direction = text_direction(hit.session_title + snippet)
+            item.setData(direction, DIRECTION_ROLE)
+            item.setData(
+                int(leading_alignment(direction) | Qt.AlignmentFlag.AlignVCenter), Qt.ItemDataRole.TextAlignmentRole
+            )
+            item.setData(f"{hit.session_title}: {snippet}", Qt.ItemDataRole.AccessibleTextRole)
+            item.setToolTip(f"{hit.session_title}\n{snippet}")
+            self.hits.appendRow(item)
+        self.stack.setCurrentWidget(self.hit_list if hits else self.no_hits)
+        self._filling = False
+
+    def show_list(self) -> None:
+        """Back from search hits to the chats."""
+        self.stack.setCurrentWidget(self.list if self.model.rowCount() else self.empty)
+
+    def visible_view(self) -> QListView | None:
+        """The list now shown (chats or search hits), None while an empty state shows."""
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, QListView) else None
+
+    def row_count(self) -> int:
+        view = self.visible_view()
+        return view.model().rowCount() if view is not None else 0
+
+    def row_text(self, row: int) -> str:
+        view = self.visible_view()
+        return str(view.model().index(row, 0).data()) if view is not None else ""
+
     def title_of(self, session_id: int) -> str:
-        return self._titles.get(session_id, "")
+        row = self.model.row_of(session_id)
+        return self.model.session_at(row).title if row is not None else ""
 
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
-    def _current_changed(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
-        if item is not None:
-            self._clicked(item)
+    def _current_changed(self, index: QModelIndex, _previous: QModelIndex) -> None:
+        # Arrow keys move the current row; it opens as the mouse would (search hits too).
+        if index.isValid():
+            self._clicked(index)
 
-    def _clicked(self, item: QListWidgetItem) -> None:
-        if self._filling:
+    def _clicked(self, index: QModelIndex) -> None:
+        if self._filling or not index.isValid():
             return
-        session_id = item.data(SESSION_ROLE)
-        message_id = item.data(MESSAGE_ROLE)
+        session_id = index.data(SESSION_ROLE)
+        message_id = index.data(MESSAGE_ROLE)
         if message_id is not None:
             self.hit_selected.emit(int(session_id), int(message_id))
         elif session_id != self._current:
@@ -137,11 +265,12 @@ class SessionList(QWidget):
             self.selected.emit(int(session_id))
 
     def _menu(self, position: QPoint) -> None:
-        item = self.list.itemAt(position)
-        if item is None:
+        index = self.list.indexAt(position)
+        if not index.isValid():
             return
-        session_id = int(item.data(SESSION_ROLE))
+        session_id = int(index.data(SESSION_ROLE))
         menu = QMenu(self)
+        menu.setAccessibleName("Chat actions")
         menu.addAction("Rename…", lambda: self.rename_requested.emit(session_id))
         menu.addAction("Export as Markdown…", lambda: self.export_requested.emit(session_id, "md"))
         menu.addAction("Export as JSON…", lambda: self.export_requested.emit(session_id, "json"))

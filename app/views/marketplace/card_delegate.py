@@ -14,6 +14,7 @@ from app.services.catalog import CatalogEntry
 from app.services.catalog.formatting import format_tokens, price_summary
 from app.views.marketplace.card_model import EntryRole, RatingRole, UsageRole
 from app.views.theme import PALETTE
+from app.views.widgets.focus import paint_focus_ring
 from app.views.widgets.qt_guard import paint_fallback, qt_guarded
 
 CARD_SIZE = QSize(256, 178)
@@ -57,6 +58,7 @@ class CardDelegate(QStyledItemDelegate):
         used: int = index.data(UsageRole) or 0
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
 
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -73,6 +75,8 @@ class CardDelegate(QStyledItemDelegate):
         border = self.accent if selected else QColor(self.accent).darker(140) if hovered else QColor(PALETTE.border)
         painter.setPen(QPen(border, 2 if selected else 1))
         painter.drawPath(path)
+        if focused:  # the keyboard's place: a light ring outside the card's own border
+            paint_focus_ring(painter, card.adjusted(-3, -3, 3, 3), 13)
 
         inner = card.adjusted(PADDING, PADDING - 2, -PADDING, -PADDING + 2).toRect()
         base_font = QFont(option.font)

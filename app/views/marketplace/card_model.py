@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.services.catalog import CatalogEntry, CatalogService
+from app.services.catalog.formatting import price_summary
 from app.views.widgets.qt_guard import qt_guarded
 
 EntryRole = Qt.ItemDataRole.UserRole + 1
@@ -68,5 +69,8 @@ class CatalogListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{entry.provider} · {entry.name}\n{entry.description}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{entry.name} by {entry.provider}, {entry.kind} model"
+            # What a screen reader says for a card: its name, provider and price, as the card shows them.
+            return f"{entry.name}, {entry.provider}, {price_summary(entry)}"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return f"{entry.kind} model. {entry.description}"
         return None

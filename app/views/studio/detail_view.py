@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.services.gallery import GalleryRecord
 from app.services.gallery.files import sanitize_filename, slug
 from app.tasks import TaskRunner, Workers
+from app.views.widgets.elided_label import ElidedLabel
 from app.views.widgets.icons import icon
 
 SAVE_FILTERS = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;WebP image (*.webp)"
@@ -66,8 +67,10 @@ class ImageDetail(QWidget):
         self.back = QPushButton("←  Gallery")
         self.back.setProperty("kind", "ghost")
         self.back.setToolTip("Back to the gallery (Esc)")
-        self.title = QLabel()
+        # The prompt's first line, elided to the column (full text as tooltip): it never widens the page.
+        self.title = ElidedLabel()
         self.title.setProperty("role", "subtitle")
+        self.back.setAccessibleName("Back to the gallery")
         top = QHBoxLayout()
         top.addWidget(self.back)
         top.addWidget(self.title, 1)
@@ -137,7 +140,9 @@ class ImageDetail(QWidget):
         self._full = QImage()
         self.picture.setPixmap(QPixmap())
         self.picture.setText("Loading…")
-        self.title.setText(record.prompt.split("\n", 1)[0][:90] or record.path.name)
+        self.title.setText(record.prompt.split("\n", 1)[0] or record.path.name)
+        self.title.setAccessibleName(f"Image: {record.prompt or record.path.name}"[:300])
+        self.picture.setAccessibleName(f"Image: {record.prompt or record.path.name}"[:300])
         created = record.created.astimezone().strftime("%Y-%m-%d %H:%M")
         size = " · ".join(part for part in (record.size, record.aspect) if part)
         dims = f"{record.width}×{record.height}" if record.width else ""
@@ -173,9 +178,14 @@ class ImageDetail(QWidget):
     def _fit(self) -> None:
         if self._full.isNull():
             return
-        area: QSize = self.picture.size()
-        scaled = self._full.scaled(area, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        self.picture.setPixmap(QPixmap.fromImage(scaled))
+        # Scaled from the full file to the label's size in device pixels, with the ratio set: sharp at 200 %.
+        ratio = self.picture.devicePixelRatioF()
+        area: QSize = self.picture.size() * ratio
+        mode = Qt.AspectRatioMode.KeepAspectRatio
+        scaled = self._full.scaled(area, mode, Qt.TransformationMode.SmoothTransformation)
+        picture = QPixmap.fromImage(scaled)
+        picture.setDevicePixelRatio(ratio)
+        self.picture.setPixmap(picture)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from app.views.studio.gallery_model import PathRole, RecordRole
 from app.views.studio.thumbnail_loader import ThumbnailLoader
 from app.views.theme import PALETTE
+from app.views.widgets.focus import paint_focus_ring
 
 CELL = QSize(184, 184)
 THUMB = QSize(176, 176)
@@ -56,6 +57,8 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), RADIUS, RADIUS)
+        if state & QStyle.StateFlag.State_HasFocus:  # the keyboard's place, in the cell's margin
+            paint_focus_ring(painter, QRectF(option.rect).adjusted(1, 1, -1, -1), RADIUS + 2)  # type: ignore[attr-defined]
         painter.restore()
 
     def _placeholder(self, painter: QPainter, rect: QRect, broken: bool) -> None:

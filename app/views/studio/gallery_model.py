@@ -35,6 +35,12 @@ class GalleryListModel(QAbstractListModel):
             details = " · ".join(part for part in (record.model, record.size, record.aspect) if part)
             prompt = record.prompt or record.path.name
             return f"{prompt[:200]}\n{details}" if details else prompt[:200]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # A screen reader reads the image by its prompt (the file's name when it has none).
+            return (record.prompt or record.path.name)[:300]
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            parts = [part for part in (record.model, record.size, record.aspect) if part]
+            return ("Favourite. " if record.favourite else "") + " · ".join(parts)
         return None
 
     def set_records(self, records: list[GalleryRecord]) -> None:

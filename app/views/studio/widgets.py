@@ -9,6 +9,9 @@ from PySide6.QtGui import QPainter, QPaintEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from app.views.theme import PALETTE
+from app.views.widgets.elided_label import ElidedLabel
+
+__all__ = ["ElidedLabel", "WrapLabel", "studio_styles"]
 
 
 def studio_styles(accent: str = PALETTE.accent) -> str:
@@ -22,22 +25,6 @@ def studio_styles(accent: str = PALETTE.accent) -> str:
         "QSplitter::handle { background: transparent; }"
         f'QLabel[role="warning"] {{ color: {PALETTE.warning}; }}'
     )
-
-
-class ElidedLabel(QLabel):
-    """One line of text that ends in "…" when it does not fit, instead of widening its parent."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        elided = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
 
 
 class WrapLabel(QLabel):
