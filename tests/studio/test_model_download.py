@@ -149,7 +149,7 @@ def test_a_disk_that_fills_up_says_so_and_keeps_what_arrived(hub, tmp_path: Path
     # The big file's part is written to /dev/full, where every write fails with ENOSPC.
     (partial / "diffusion_pytorch_model.safetensors.part").symlink_to("/dev/full")
     (partial / "diffusion_pytorch_model.safetensors.blob").write_text(git_blob_id(repo.files[WEIGHTS]))
-    with pytest.raises(DiskFull, match="disk is full.*resume"):
+    with pytest.raises(DiskFull, match=r"disk is full.*resume"):
         run(folder)
     assert not is_complete(folder)
     assert (folder / "model_index.json").is_file()  # the files that arrived stay
