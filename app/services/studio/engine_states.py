@@ -128,7 +128,7 @@ class EngineStates(QObject):
             if row.id == "local" and downloads:
                 view = downloads[0]
                 label = f"Downloading {view.percent} %"
-                row = EngineRow(row.id, row.name, "downloading", label, f"{view.model.name} is downloading", None)
+                row = EngineRow(row.id, row.name, "downloading", label, f"downloading {view.model.name}", None)
             elif row.state == "downloading":
                 row = EngineRow(row.id, row.name, "not_ready", "Checking…", "", None)
             rows.append(row)

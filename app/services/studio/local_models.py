@@ -194,9 +194,9 @@ class LocalModels(QObject):
         except asyncio.CancelledError:
             cancel.set()  # the task went (the app is closing): the thread stops at its next chunk
             raise
-        except model_download.DownloadCancelled as stopped:
+        except model_download.DownloadCancelled:
             done = await self._workers.blocking(model_download.bytes_on_disk, self.folder_of(model.id))
-            self._set(model.id, status="partial" if done else "absent", done=done, message=str(stopped), eta=None)
+            self._set(model.id, status="partial" if done else "absent", done=done, speed=0.0, eta=None)
             return
         except model_download.DownloadError as error:
             log.info("downloading %s failed: %s", model.id, error)

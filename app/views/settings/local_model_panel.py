@@ -64,7 +64,7 @@ class ModelRow(QFrame):
         if view.status == "downloading":
             text, button = describe_speed(view), "Cancel"
         elif view.status == "partial":
-            text = f"Paused at {view.percent} % ({gb(view.done)} kept). {view.message}".strip()
+            text = f"Paused at {view.percent} % ({gb(view.done)} kept) — Resume continues where it stopped."
             button = "Resume"
         elif view.status == "complete":
             text, button, role = "Downloaded — ready for the Studio.", "", "success"

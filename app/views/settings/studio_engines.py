@@ -44,14 +44,20 @@ class EnginesPanel(QWidget):
         self.show_states()
 
     def show_states(self) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        self.lines = {}
-        for index, row in enumerate(self.states.rows):
-            self._add_line(index, row)
+        rows = self.states.rows
+        if list(self.lines) == [row.id for row in rows]:
+            for row in rows:  # the same engines: update in place (a download's percentage ticks here)
+                self._fill_line(self.lines[row.id], row)
+        else:
+            while self.grid.count():
+                item = self.grid.takeAt(0)
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.hide()  # gone now, not only after deleteLater runs
+                    widget.deleteLater()
+            self.lines = {}
+            for index, row in enumerate(rows):
+                self._add_line(index, row)
         self.message.setText(self.states.message)
         self.message.setVisible(bool(self.states.message))
         self.find_servers.setEnabled(not self.states.busy)
@@ -59,28 +65,40 @@ class EnginesPanel(QWidget):
 
     def _add_line(self, index: int, row: EngineRow) -> None:
         name = QLabel(row.name)
-        state = QLabel(row.label)
-        state.setProperty("role", STATE_ROLES.get(row.state, "error"))
-        state.setAccessibleName(f"{row.name}: {row.label}")
-        detail = QLabel(row.detail)
+        state = QLabel()
+        detail = QLabel()
         detail.setProperty("role", "muted")
         detail.setWordWrap(True)
         detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         detail.setMinimumWidth(0)
-        button = QPushButton(row.fix.label if row.fix else "")
+        button = QPushButton()
+        button.clicked.connect(lambda _=False, engine=row.id: self._fix(engine))
+        line = (name, state, detail, button)
+        for column, widget in enumerate(line):
+            self.grid.addWidget(widget, index, column, Qt.AlignmentFlag.AlignVCenter)
+        self.lines[row.id] = line
+        self._fill_line(line, row)
+
+    def _fill_line(self, line: tuple[QLabel, QLabel, QLabel, QPushButton], row: EngineRow) -> None:
+        _name, state, detail, button = line
+        state.setText(row.label)
+        state.setProperty("role", STATE_ROLES.get(row.state, "error"))
+        state.style().unpolish(state)
+        state.style().polish(state)
+        state.setAccessibleName(f"{row.name}: {row.label}")
+        detail.setText(row.detail)
+        button.setText(row.fix.label if row.fix else "")
         button.setVisible(row.fix is not None)
-        button.setAccessibleName(f"{row.fix.label if row.fix else ''} for {row.name}")
-        if row.fix is not None:
-            fix = row.fix
-            if fix.label == "Find again":
-                button.clicked.connect(self.states.refresh)
-            else:
-                button.clicked.connect(lambda _=False, action=fix: self.fix_requested.emit(action))
-        for column, widget in enumerate((name, state, detail, button)):
-            self.grid.addWidget(
-                widget, index, column, Qt.AlignmentFlag.AlignTop if column == 2 else Qt.AlignmentFlag(0)
-            )
-        self.lines[row.id] = (name, state, detail, button)
+        button.setAccessibleName(f"{row.fix.label} for {row.name}" if row.fix else "")
+
+    def _fix(self, engine: str) -> None:
+        row = next((row for row in self.states.rows if row.id == engine), None)
+        if row is None or row.fix is None:
+            return
+        if row.fix.label == "Find again":
+            self.states.refresh()
+        else:
+            self.fix_requested.emit(row.fix)
 
     def focus_engine(self, engine: str) -> bool:
         """Put the keyboard focus on an engine's fix (or its line); False when the engine is not listed."""
