@@ -148,6 +148,16 @@ STUDIO_ENHANCE_MODEL = Setting(
     help="A chat model (provider/model, e.g. openai/gpt-4o-mini) that rewrites prompts when you press "
     "Enhance in the Studio. Empty: Enhance is off.",
 )
+# --- image engines (issue 15) ---
+STUDIO_DEFAULT_MODEL = Setting(
+    "studio.default_model",
+    str,
+    "",
+    "Default image model",
+    "Studio",
+    help="The image model the Studio picks first when it is ready (an id from the image-model table). "
+    "Empty: the first ready model.",
+)
 # --- start-up and updates (issue 16: installers) -----------------------------------------------
 STARTUP_AT_LOGIN = Setting(
     "startup.at_login",
@@ -181,6 +191,7 @@ REGISTRY: tuple[Setting[Any], ...] = (
     CHAT_DEFAULT_MODEL,
     CHAT_LOCAL_FIRST_BYTE_TIMEOUT,
     STUDIO_ENHANCE_MODEL,
+    STUDIO_DEFAULT_MODEL,
     STARTUP_AT_LOGIN,
     STARTUP_MINIMIZED,
     UPDATES_CHECK_AT_START,

@@ -39,8 +39,10 @@ if TYPE_CHECKING:
     from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
     from app.services.studio.controller import StudioController
+    from app.services.studio.engine_states import EngineStates
     from app.services.studio.enhance import PromptEnhancer
     from app.services.studio.jobs import JobQueue
+    from app.services.studio.local_models import LocalModels
 
 
 @dataclass
@@ -158,6 +160,23 @@ class AppContext:
         # Chat's services are built when a prompt is first enhanced, not when the Studio opens.
         return chat_enhancer(model, lambda provider_id: self.chat.provider_factory(provider_id), self.secrets)
 
+    # --- image engines (issue 15) ---
+    @cached_property
+    def studio_local_models(self) -> LocalModels:
+        """The managed local models in ``<Studio data folder>/models`` and their downloads."""
+        from app.services.studio.local_models import LocalModels
+        from modal_app.contract import MANAGED_FOLDER
+
+        folder = self.paths.folder("studio-api") / MANAGED_FOLDER
+        return LocalModels(folder, self.secrets, self.tasks, self.workers, self.studio)
+
+    @cached_property
+    def studio_engine_states(self) -> EngineStates:
+        """Settings → Studio's engine list (``GET /v1/engines`` with the keyring and the downloads)."""
+        from app.services.studio.engine_states import EngineStates
+
+        return EngineStates(self.studio, self.secrets, self.studio_local_models, self.tasks, self.workers)
+
     # --- billing (issue 13) ---
     @cached_property
     def billing_controller(self) -> BillingController:
@@ -171,6 +190,8 @@ class AppContext:
     def close(self) -> None:
         if "chat" in self.__dict__:
             self.chat.shutdown()
+        if "studio_local_models" in self.__dict__:
+            self.studio_local_models.stop()  # before the blocking pool is joined below
         self.tasks.cancel_all()
         if "studio_jobs" in self.__dict__:
             self.studio_jobs.stop()

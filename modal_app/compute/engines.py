@@ -235,6 +235,9 @@ class EngineRouter(ImageCompute):
                         id=name, name=title, state="needs_key", detail="uses your own key from Settings → API keys"
                     )
                 )
+            elif hasattr(engine, "engine_state"):  # the managed local model: installed? downloaded?
+                state, detail = engine.engine_state()
+                states.append(EngineState(id=name, name=title, state=state, detail=detail))
             else:
                 ready, reason = engine.readiness()
                 states.append(EngineState(id=name, name=title, state="ready" if ready else "not_ready", detail=reason))

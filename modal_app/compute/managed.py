@@ -13,7 +13,10 @@ from modal_app.compute.local_compute import LocalImageCompute
 from modal_app.contract import COMPLETE_MARKER, MANAGED_FOLDER, MANAGED_MODELS
 
 LIBRARIES = ("torch", "diffusers", "transformers")
-INSTALL_HINT = 'install the generator\'s libraries: pip install "amethyst[generator]" (torch, diffusers, transformers)'
+INSTALL_HINT = (
+    'install the generator\'s libraries: pip install "amethyst[generator]" (torch, diffusers, transformers; '
+    "from a source checkout: make generator), then restart Amethyst"
+)
 
 
 NOT_DOWNLOADED = "not downloaded — download it in Settings → Studio → Local model"
@@ -61,3 +64,16 @@ class ManagedLocalCompute(LocalImageCompute):
 
     def readiness(self) -> tuple[bool, str]:
         return True, ""
+
+    def engine_state(self) -> tuple[str, str]:
+        """(state, detail) of the engine as Settings → Studio shows it: not_installed, not_downloaded or
+        ready (with what it serves)."""
+        missing = missing_libraries()
+        if missing:
+            return "not_installed", f"{', '.join(missing)} not installed — {INSTALL_HINT}"
+        if self.model_folder:
+            return "ready", f"uses AMETHYST_LOCAL_IMAGE_MODEL: {self.model_folder}"
+        ready = [model.name for model in MANAGED_MODELS if self.folder_for(model.id)]
+        if ready:
+            return "ready", f"{', '.join(ready)} downloaded"
+        return "not_downloaded", "no model downloaded yet — download one in Settings → Studio → Local model"

@@ -34,7 +34,7 @@ from app.services.clients.studio_types import (
     StudioError,
     StudioUnreachable,
 )
-from modal_app.contract import PROVIDER_KEY_HEADER, Health
+from modal_app.contract import PROVIDER_KEY_HEADER, EngineList, Health
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -147,6 +147,10 @@ class StudioClient:
     async def image_models(self) -> ModelTable:
         """The server's image-model table, with what each model, size and count costs on it."""
         return await self._answer(ModelTable, "GET", "/v1/image-models")
+
+    async def engines(self) -> EngineList:
+        """``GET /v1/engines``: every image engine the server runs and its state (local servers probed now)."""
+        return await self._answer(EngineList, "GET", "/v1/engines")
 
     async def me(self) -> dict[str, Any]:
         """``{account, plan, billing_enabled}``, validated as ``contract.Me``, as plain JSON values."""

@@ -37,7 +37,13 @@ class SettingsPage(QWidget):
         self.connection = ConnectionSection(context.settings)
         self.account = AccountBox(context)
         self.keys = KeysSection(context.secrets)
-        self.studio = StudioSection(context.settings)
+        self.studio = StudioSection(
+            context.settings, context.studio_engine_states, context.studio_local_models, context.studio.models
+        )
+        context.studio.models_changed.connect(self.studio.fill_models)
+        self.studio.engines.fix_requested.connect(
+            lambda fix: self.activate({"section": fix.section, "detail": fix.detail})
+        )
         self.general = GeneralSection(context.settings, context.paths)
         self.startup = StartupSection(context.settings, self.show_about)
         self.log_viewer = LogViewer(context.log_file)
@@ -54,13 +60,17 @@ class SettingsPage(QWidget):
         self.about_dialog.open()
 
     def activate(self, payload: dict[str, Any]) -> None:
-        """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor."""
+        """``{"section": "keys", "provider": "openai"}`` scrolls to that key and opens its editor; a Studio fix
+        sends ``{"section", "detail"}``: the provider for keys, the engine or model for the Studio section."""
         section = {"keys": self.keys, "connection": self.connection, "studio": self.studio, "log": self.log_viewer}.get(
             payload.get("section", "")
         )
         if section is not None:
             self.scroll_area.ensureWidgetVisible(section)
-        if payload.get("provider"):
-            self.keys.focus_provider(payload["provider"])
+        provider = payload.get("provider") or (payload.get("detail") if section is self.keys else "")
+        if provider:
+            self.keys.focus_provider(provider)
+        if section is self.studio:
+            self.scroll_area.ensureWidgetVisible(self.studio.focus(str(payload.get("detail") or "")), 24, 24)
         if section is self.log_viewer:
             self.log_viewer.refresh()

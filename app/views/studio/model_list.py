@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
@@ -10,6 +12,12 @@ from app.services.clients.studio_types import ModelTable
 from app.services.studio.engines import ENGINE_TITLES
 
 MODEL_ROLE = Qt.ItemDataRole.UserRole
+
+
+def short_reason(reason: str) -> str:
+    """The part of a readiness reason before its dash (``needs your OpenAI API key``), for the row itself."""
+    head = reason.split(" — ")[0].strip()
+    return head if head and len(head) <= 48 else "not ready"
 
 
 class ModelList(QComboBox):
@@ -21,6 +29,7 @@ class ModelList(QComboBox):
         self._items = QStandardItemModel(self)
         self.setModel(self._items)
         self.setAccessibleName("Image model")
+        self.preferred: Callable[[], str] = str  # the default model (Settings → Studio); "" for none
 
     def fill(self, table: ModelTable) -> None:
         current = self.currentData()
@@ -30,7 +39,8 @@ class ModelList(QComboBox):
         for model in table.models:
             if not model.active:
                 continue
-            item = QStandardItem(model.name if model.ready else f"{model.name} — not ready")
+            item = QStandardItem(model.name if model.ready else f"{model.name} — {short_reason(model.reason)}")
+            item.setData(model.reason, Qt.ItemDataRole.AccessibleDescriptionRole)
             item.setData(model.id, MODEL_ROLE)
             item.setToolTip(model.reason or f"{model.name} · {ENGINE_TITLES.get(model.engine, model.engine)}")
             if not model.ready:
@@ -46,9 +56,11 @@ class ModelList(QComboBox):
             for item in items:
                 self._items.appendRow(item)
         index = self.findData(current) if current else -1
-        if index < 0:  # the first ready model, else the first model
+        if index < 0:  # the default model when ready, else the first ready model, else the first model
             ready = [model.id for model in table.models if model.active and model.ready]
-            first = ready[0] if ready else next((m.id for m in table.models if m.active), None)
+            preferred = self.preferred()
+            first = preferred if preferred in ready else ready[0] if ready else None
+            first = first or next((m.id for m in table.models if m.active), None)
             index = self.findData(first) if first else -1
         self.setCurrentIndex(index)
         self.blockSignals(False)

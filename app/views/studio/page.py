@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.config import APPEARANCE_ACCENT
+from app.config import APPEARANCE_ACCENT, STUDIO_DEFAULT_MODEL
 from app.context import AppContext
 from app.services.gallery import GalleryRecord
 from app.services.studio.connection import ConnectionState
@@ -64,6 +64,8 @@ class StudioPage(QWidget):
         banner_layout.addWidget(self.settings_button)
 
         self.form = PromptForm()
+        self.form.references.bind(context.tasks, context.workers)  # files are read off the UI thread
+        self.form.model.preferred = lambda: str(context.settings.value(STUDIO_DEFAULT_MODEL))
         self.queue = QueuePanel()
         column = QWidget()
         column.setObjectName("StudioColumn")

@@ -1,28 +1,38 @@
-"""Reference images for models that take them: pick or drop up to the model's limit; removable thumbnails."""
+"""Reference images for models that take them: pick or drop up to the model's limit; removable thumbnails.
+
+Files are read and checked on ``Workers.blocking`` (``reference_files.read_reference``), never on the UI
+thread; ``bind(tasks, workers)`` gives the picker the app's runner and pool."""
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
+from app.services.studio.reference_files import ReferenceImage, ReferenceProblem, read_reference
+from app.tasks import TaskRunner, Workers
+
 THUMB = 40
-MAX_BYTES = 15_000_000  # base64 of this stays under the contract's MAX_REFERENCE_IMAGE
+LOAD_TASK = "studio-reference-load"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp)"
 
 
 class ReferencePicker(QWidget):
     changed = Signal()
     problem = Signal(str)
+    loaded = Signal()  # a batch of files was read (added or refused)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.limit = 0
-        self._images: list[tuple[Path, bytes]] = []
+        self._images: list[ReferenceImage] = []
+        self._tasks: TaskRunner | None = None
+        self._workers: Workers | None = None
+        self._model_name = ""
         self._row = QHBoxLayout(self)
         self._row.setContentsMargins(0, 0, 0, 0)
         self._row.setSpacing(6)
@@ -39,6 +49,9 @@ class ReferencePicker(QWidget):
         self._thumbs: list[QToolButton] = []
         self._refresh()
 
+    def bind(self, tasks: TaskRunner, workers: Workers) -> None:
+        self._tasks, self._workers = tasks, workers
+
     def set_limit(self, limit: int, model_name: str) -> None:
         """How many images the chosen model takes (0 hides the row's controls and drops the images)."""
         self.limit = limit
@@ -47,34 +60,49 @@ class ReferencePicker(QWidget):
         self._refresh()
 
     def encoded(self) -> tuple[str, ...]:
-        return tuple(base64.b64encode(data).decode("ascii") for _path, data in self._images[: self.limit])
+        return tuple(base64.b64encode(image.data).decode("ascii") for image in self._images[: self.limit])
 
     def clear(self) -> None:
         self._images.clear()
         self._refresh()
 
-    def add_file(self, path: Path) -> bool:
-        if len(self._images) >= self.limit:
-            self.problem.emit(f"{self._model_name} takes at most {self.limit} reference images.")
-            return False
+    def add_files(self, paths: list[Path]) -> None:
+        """Read the files off the UI thread, then add them in order (up to the limit); ``loaded`` after."""
+        if not paths:
+            return
+        if self._tasks is None or self._workers is None:
+            raise RuntimeError("ReferencePicker.bind(tasks, workers) was not called")
+        if self._tasks.running(LOAD_TASK):
+            self.problem.emit("Still reading the images added before — add these again in a moment.")
+            return
+        self._tasks.start(LOAD_TASK, self._load(list(paths)), replace=False)
+
+    def add_file(self, path: Path) -> None:
+        self.add_files([path])
+
+    async def _load(self, paths: list[Path]) -> None:
+        assert self._workers is not None
+        self.add.setEnabled(False)
+        self.note.setText("Reading…")
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            self.problem.emit(f"Could not read {path.name}: {error.strerror or error}")
-            return False
-        if len(data) > MAX_BYTES or QPixmap().loadFromData(data) is False:
-            self.problem.emit(f"{path.name} is not an image the Studio can send (PNG, JPEG or WebP under 15 MB).")
-            return False
-        self._images.append((path, data))
-        self._refresh()
-        self.changed.emit()
-        return True
+            for path in paths:
+                if len(self._images) >= self.limit:
+                    self.problem.emit(f"{self._model_name} takes at most {self.limit} reference images.")
+                    break
+                try:
+                    image = await self._workers.blocking(read_reference, path)
+                except ReferenceProblem as problem:
+                    self.problem.emit(str(problem))
+                    break
+                self._images.append(image)
+                self.changed.emit()
+        finally:
+            self._refresh()
+            self.loaded.emit()
 
     def _pick(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Reference images", "", IMAGE_FILTER)
-        for name in names:
-            if not self.add_file(Path(name)):
-                break
+        self.add_files([Path(name) for name in names])
 
     def _remove(self, index: int) -> None:
         if 0 <= index < len(self._images):
@@ -86,11 +114,12 @@ class ReferencePicker(QWidget):
         for thumb in self._thumbs:
             thumb.deleteLater()
         self._thumbs = []
-        for index, (path, data) in enumerate(self._images):
+        for index, image in enumerate(self._images):
+            path = image.path
             pixmap = QPixmap()
-            pixmap.loadFromData(data)
+            pixmap.loadFromData(image.thumbnail)
             button = QToolButton()
-            button.setIcon(QIcon(pixmap.scaled(THUMB * 2, THUMB * 2, Qt.AspectRatioMode.KeepAspectRatio)))
+            button.setIcon(QIcon(pixmap))
             button.setIconSize(QSize(THUMB, THUMB))
             button.setToolTip(f"{path.name} — click to remove")
             button.setAccessibleName(f"Remove reference image {path.name}")
@@ -109,7 +138,5 @@ class ReferencePicker(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        for url in event.mimeData().urls():
-            if url.isLocalFile() and not self.add_file(Path(url.toLocalFile())):
-                break
+        self.add_files([Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()])
         event.acceptProposedAction()
