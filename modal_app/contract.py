@@ -24,7 +24,7 @@ MAX_COUNT = 4  # images in one job
 MAX_SEED = 2**32 - 1
 MAX_PROMPT = 4000  # characters
 MAX_REFERENCE_IMAGE = 20_000_000  # characters of base64
-MAX_INT64 = 2**63 - 1  # the largest cursor or id a database integer column holds
+MAX_INT64 = 2**63 - 1  # the largest cursor: the paging keys are 64-bit on SQLite and Postgres (BIGINT)
 
 STRICT_BODY = ConfigDict(strict=True, extra="forbid", frozen=True)
 """The configuration of every request body (strict types, unknown fields refused)."""

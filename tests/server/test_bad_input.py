@@ -101,6 +101,51 @@ async def test_every_integer_parameter_of_every_route_is_bounded(api: httpx.Asyn
     assert unbounded == [] and numeric >= 6
 
 
+async def test_every_integer_at_its_documented_bounds_fits_the_database(api: httpx.AsyncClient) -> None:
+    """The other half of the kind: a bound the API documents must fit the column the value reaches, on
+    SQLite and on Postgres (an INTEGER column there stops at 2**31 - 1). Every integer parameter of every
+    GET route, and every integer field of the image request, is sent at its minimum and maximum: the answer
+    may be a 4xx (a job that is not there) but never a server error."""
+    token = await sign_up(api)
+    grant(api, "ada@example.com", 1000)
+    job_id = (await api.post("/v1/images", json=JOB, headers=bearer(token))).json()["id"]
+    schema = (await api.get("/openapi.json")).json()
+    tried: list[str] = []
+    for path, methods in schema["paths"].items():
+        params = methods.get("get", {}).get("parameters", [])
+        filler = {p["name"]: job_id if "id" in p["name"] else "0" for p in params if p["in"] == "path"}
+        for param in params:
+            for option in param["schema"].get("anyOf", [param["schema"]]):
+                if option.get("type") != "integer":
+                    continue
+                for bound in _bounds(option):
+                    url = path.format(**{**filler, param["name"]: bound})
+                    query = {param["name"]: bound} if param["in"] == "query" else None
+                    response = await api.get(url, params=query, headers=bearer(token))
+                    assert response.status_code < 500, (url, query, response.text)
+                    tried.append(f"{path} {param['name']}={bound}")
+    assert len(tried) >= 10, tried
+    request = schema["components"]["schemas"]["ImageRequest"]["properties"]
+    for field, spec in request.items():
+        for option in spec.get("anyOf", [spec]):
+            if option.get("type") == "integer":
+                for bound in _bounds(option):
+                    response = await api.post("/v1/images", json={**JOB, field: bound}, headers=bearer(token))
+                    assert response.status_code == 201, (field, bound, response.text)
+                    tried.append(f"ImageRequest.{field}={bound}")
+    assert {"ImageRequest.count=4", f"ImageRequest.seed={2**32 - 1}"} <= set(tried)
+
+
+def _bounds(option: dict[str, Any]) -> list[int]:
+    """The smallest and largest integer a JSON-schema integer ``option`` allows (those it has)."""
+    bounds = [option.get("minimum"), option.get("maximum")]
+    if "exclusiveMinimum" in option:
+        bounds[0] = option["exclusiveMinimum"] + 1
+    if "exclusiveMaximum" in option:
+        bounds[1] = option["exclusiveMaximum"] - 1
+    return [int(bound) for bound in bounds if bound is not None]
+
+
 async def test_request_bodies_are_strict_and_name_the_wrong_field(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     grant(api, "ada@example.com", 10)
