@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, sta
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
 from modal_app.api.responses import SafeJSONResponse
 from modal_app.api.schemas import error_body, job_json, job_out
-from modal_app.contract import MAX_COUNT, MAX_INT64, ImageRequest, Job, JobPage, JobState
+from modal_app.contract import MAX_COUNT, MAX_INT64, NO_NUL, ImageRequest, Job, JobPage, JobState
 from modal_app.image_models import SIZES, find_model
 from modal_app.jobs import IdempotencyConflict
 from modal_app.ledger import InsufficientCredits
@@ -54,7 +54,7 @@ async def submit(
     body: ImageRequest,
     auth: AuthDep,
     services: ServicesDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200, pattern=NO_NUL)] = None,
 ) -> SafeJSONResponse:
     request = validate(body)
     try:
@@ -86,7 +86,7 @@ async def list_jobs(
     return JobPage(jobs=tuple(job_out(job) for job in jobs), next_cursor=next_cursor)
 
 
-JobId = Annotated[str, Path(max_length=64)]
+JobId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 
 
 @router.get("/{job_id}", response_model=Job)
