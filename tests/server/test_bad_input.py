@@ -27,6 +27,7 @@ async def jobs_of(api: httpx.AsyncClient, token: str) -> list[str]:
     return [job["id"] for job in (await api.get("/v1/images", headers=bearer(token))).json()["jobs"]]
 
 
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_unpaired_surrogates_are_a_422_with_an_encodable_body(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     grant(api, "ada@example.com", 10)
@@ -52,6 +53,7 @@ async def test_unpaired_surrogates_are_a_422_with_an_encodable_body(api: httpx.A
     assert await jobs_of(api, token) == [] and summary(api) == CreditSummary(balance=10, reserved=0)
 
 
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_the_echoed_input_of_a_422_is_short(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     response = await api.post("/v1/images", json={**JOB, "prompt": "x" * 5000}, headers=bearer(token))
@@ -84,6 +86,7 @@ async def test_huge_integers_are_a_422_not_an_overflow(api: httpx.AsyncClient) -
     assert (await api.get(f"/v1/images?cursor={2**63 - 1}", headers=bearer(token))).status_code == 200
 
 
+@pytest.mark.sqlite_only("reads the OpenAPI description; no database is involved")
 async def test_every_integer_parameter_of_every_route_is_bounded(api: httpx.AsyncClient) -> None:
     """The kind, not the instances: a new route with an unbounded number parameter fails here (read from
     the app's own OpenAPI description, so it covers every router)."""
@@ -195,6 +198,7 @@ async def test_every_text_parameter_of_every_route_refuses_nul(api: httpx.AsyncC
     assert open_texts == [] and texts >= 4
 
 
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_request_bodies_are_strict_and_name_the_wrong_field(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     grant(api, "ada@example.com", 10)

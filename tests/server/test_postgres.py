@@ -4,12 +4,7 @@ long-polls woken across processes, a database restart under load."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,7 +24,6 @@ from modal_app.store.notify import CHANNEL
 from tests.fakes.modal_fake import FakeModalCloud, tiny_png
 from tests.server.conftest import (
     bearer,
-    free_port,
     grant,
     live_server,
     modal_compute,
@@ -38,38 +32,13 @@ from tests.server.conftest import (
     wait_until,
 )
 from tests.server.pgcluster import PostgresCluster
+from tests.server.worker_app import started_workers
 
 JOB = {"model": "flux-schnell", "prompt": "many workers", "size": "1K"}  # costs 1 credit
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def workers(data_dir: Path, database_url: str, count: int) -> Iterator[str]:
-    """``count`` uvicorn worker processes (one port, as ``uvicorn --workers``) with billing on."""
-    port = free_port()
-    command = [sys.executable, "-m", "tests.server.worker_app", str(data_dir), str(port)]
-    command += ["--workers", str(count), "--billing", "--database-url", database_url]
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the workers exited with {process.returncode}")
-            if len(list(data_dir.glob("ready-*"))) == count:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the workers did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def test_two_uvicorn_workers_take_200_concurrent_submits_against_100_credits(postgres_url: str, tmp_path: Path) -> None:
-    with workers(tmp_path / "data", postgres_url, 2) as url:
+    with started_workers(tmp_path / "data", postgres_url, 2) as url:
         signup = httpx.post(f"{url}/v1/accounts", json={"email": "ada@example.com", "password": "correct horse"})
         token = signup.json()["token"]
         store = open_store(postgres_url)

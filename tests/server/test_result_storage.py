@@ -59,6 +59,7 @@ def test_s3_storage_puts_gets_deletes_and_presigns(s3_endpoint: str) -> None:
         missing_bucket.put("x/0.png", b"x")
 
 
+@pytest.mark.sqlite_only("the S3 result storage is under test; the database holds only the key")
 async def test_a_finished_job_is_served_from_s3(
     s3_endpoint: str, settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud
 ) -> None:
