@@ -9,7 +9,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from modal_app.accounts import Accounts
 from modal_app.api import create_app
@@ -18,7 +19,8 @@ from modal_app.jobs import ImageRequest, JobStore
 from modal_app.ledger import CreditSummary, Ledger
 from modal_app.settings import ServerSettings
 from modal_app.storage.folder import FolderStorage
-from modal_app.store.db import Store, open_store
+from modal_app.store import db
+from modal_app.store.db import PoolSettings, Store, open_store
 from modal_app.store.models import Account, ImageJob, LedgerEntry, Reservation
 from modal_app.store.notify import CHANNEL
 from tests.fakes.modal_fake import FakeModalCloud, tiny_png
@@ -172,4 +174,23 @@ def test_a_change_is_announced_once_and_only_when_it_happens(postgres_url: str, 
         assert notes == [job.id]
     finally:
         listener.close()
+        store.close()
+
+
+def test_a_connection_closed_while_idle_is_replaced_before_use(
+    postgres: PostgresCluster, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool tries a connection that sat unused (here: any) before handing it out, so a connection the
+    database or a proxy closed in between costs no request; single reads run outside a transaction."""
+    monkeypatch.setattr(db, "IDLE_PING_S", 0.0)
+    store = open_store(postgres_url, PoolSettings(size=1, overflow=0))
+    try:
+        with store.single_reads.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            assert connection.connection.dbapi_connection.autocommit is True  # type: ignore[union-attr]
+        database = postgres_url.rsplit("/", 1)[1]
+        postgres.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+        with store.single_reads.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
         store.close()
