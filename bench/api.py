@@ -5,6 +5,9 @@ temporary folder, with Modal compute on the fake cloud whose calls never end (be
 signs up, creates one job and hammers ``GET /v1/images/{id}`` from concurrent clients (the baseline),
 submits N more jobs that stay in flight, measures the server's CPU while nothing is asked of it, and
 hammers again. Budgets (DESIGN.md): p99 within 1.5x the baseline, idle CPU under 10 % of one core.
+
+``python -m bench api --db postgres --workers 4`` measures N worker processes on PostgreSQL beside SQLite
+instead (bench/_api_db.py).
 """
 
 from __future__ import annotations
@@ -124,7 +127,13 @@ async def _measure(url: str, token: str, inflight: int, server: psutil.Process) 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench api")
     parser.add_argument("--inflight", type=int, default=1000, help="jobs left running while measuring")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), help="N workers on this database, beside SQLite")
+    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes (with --db)")
     args = parser.parse_args(argv or [])
+    if args.db is not None:  # status and submits of N workers on Postgres beside SQLite: bench/_api_db.py
+        from bench import _api_db
+
+        return _api_db.main(args.db, args.workers)
     with tempfile.TemporaryDirectory(prefix="amethyst-bench-api-") as folder:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"

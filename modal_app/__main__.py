@@ -77,7 +77,11 @@ def grant(args: argparse.Namespace) -> int:
             print(f"no account with the email {args.email}", file=sys.stderr)
             return 1
         ledger = Ledger(store)
-        entry = ledger.grant(account.id, args.amount, args.reason, args.reference, args.idempotency_key)
+        try:
+            entry = ledger.grant(account.id, args.amount, args.reason, args.reference, args.idempotency_key)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
         summary = ledger.summary(account.id)
         print(f"entry {entry.id}: {entry.amount:+d} credits ({entry.reason}); balance {summary.balance}")
         return 0

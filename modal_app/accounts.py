@@ -140,7 +140,7 @@ class Accounts:
 
     def authenticate(self, token: str) -> AuthContext | None:
         """The token's account, or None when it is unknown, revoked or expired. Notes the use (no write)."""
-        with self._store.engine.connect() as connection:
+        with self._store.single_reads.connect() as connection:
             row = connection.execute(_AUTHENTICATE, {"digest": self.token_digest(token)}).first()
         if row is None:
             return None

@@ -25,16 +25,27 @@ MAX_SEED = 2**32 - 1
 MAX_PROMPT = 4000  # characters
 MAX_REFERENCE_IMAGE = 20_000_000  # characters of base64
 MAX_REFERENCE_IMAGES = 16  # the most any engine takes (OpenAI image edits); each model says its own limit
-MAX_INT64 = 2**63 - 1  # the largest cursor or id a database integer column holds
+MAX_INT64 = 2**63 - 1  # the largest cursor: the paging keys are 64-bit on SQLite and Postgres (BIGINT)
+# Text that can reach a database column holds no NUL (U+0000): PostgreSQL's text types cannot store it
+# (SQLite's can), so it is refused at the door on both, as a 422 naming the field rather than a 500.
+NO_NUL = r"^[^\x00]*$"  # for path, query and header parameters; request bodies check every text field
 
 STRICT_BODY = ConfigDict(strict=True, extra="forbid", frozen=True)
 """The configuration of every request body (strict types, unknown fields refused)."""
 
 
 class RequestBody(BaseModel):
-    """Base of request bodies: strict types, unknown fields are a 422 that names them."""
+    """Base of request bodies: strict types, unknown fields are a 422 that names them, and no text field
+    holds a NUL character (see ``NO_NUL``)."""
 
     model_config = STRICT_BODY
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters (U+0000)")
+        return value
 
 
 class Answer(BaseModel):

@@ -228,7 +228,7 @@ class JobStore:
 
     def get(self, job_id: str, account_id: str | None = None) -> JobView | None:
         # A prepared Core statement on a bare connection: this is the hot path of every status poll.
-        with self._store.engine.connect() as connection:
+        with self._store.single_reads.connect() as connection:
             row = connection.execute(_GET_JOB, {"job_id": job_id}).first()
         if row is None or (account_id is not None and row.account_id != account_id):
             return None
@@ -254,7 +254,7 @@ class JobStore:
 
     def active_calls(self) -> list[ActiveCall]:
         """Every unfinished job's id, call id and age, in one light query (the sweep runs it often)."""
-        with self._store.engine.connect() as connection:
+        with self._store.single_reads.connect() as connection:
             rows = connection.execute(_ACTIVE_CALLS).all()
         return [ActiveCall(job_id=row.id, call_id=row.call_id, created_at=row.created_at) for row in rows]
 

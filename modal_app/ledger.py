@@ -18,6 +18,9 @@ from modal_app.store.db import Store
 from modal_app.store.models import Account, LedgerEntry, Reservation, utcnow
 
 HELD, CHARGED, RELEASED = "held", "charged", "released"
+# The most credits one entry may add or take: ``ledger_entries.amount`` is an INTEGER column (32-bit on
+# Postgres), and a larger amount would be a database error instead of a clear refusal.
+MAX_AMOUNT = 2**31 - 1
 
 
 class InsufficientCredits(Exception):
@@ -58,7 +61,10 @@ class Ledger:
         reference: str | None = None,
         idempotency_key: str | None = None,
     ) -> Entry:
-        """Add credits (or take them, with a negative amount). Repeating a key returns the first entry."""
+        """Add credits (or take them, with a negative amount). Repeating a key returns the first entry.
+        Raises ValueError for an amount beyond ±MAX_AMOUNT, KeyError for an unknown account."""
+        if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+            raise ValueError(f"one grant adds or takes at most {MAX_AMOUNT} credits, not {amount}")
         key = idempotency_key or f"grant:{uuid.uuid4().hex}"
         try:
             with self._store.writes.begin() as session:
@@ -164,7 +170,6 @@ def _entry(row: LedgerEntry) -> Entry:
 
 
 # --- billing (issue 13): entries written inside a caller's transaction --------------------------------
-
 
 
 def grant_in(

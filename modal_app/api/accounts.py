@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from modal_app.accounts import AccountError, EmailTaken, lookup_email
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
 from modal_app.api.schemas import Credentials, SignIn, TokenList, TokenOut, account_out, utc
-from modal_app.contract import Me, Plan, Session
+from modal_app.contract import NO_NUL, Me, Plan, Session
 from modal_app.plans import find_plan
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -88,7 +89,9 @@ async def list_tokens(auth: AuthDep, services: ServicesDep) -> TokenList:
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_token(token_id: str, auth: AuthDep, services: ServicesDep) -> Response:
+async def revoke_token(
+    token_id: Annotated[str, Path(max_length=64, pattern=NO_NUL)], auth: AuthDep, services: ServicesDep
+) -> Response:
     if not await asyncio.to_thread(services.accounts.revoke, auth.account_id, token_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such token")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

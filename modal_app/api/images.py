@@ -13,7 +13,7 @@ from modal_app.api.responses import SafeJSONResponse
 from modal_app.api.schemas import error_body, job_json, job_out
 from modal_app.compute.base import JobInputs
 from modal_app.compute.engines import EngineRouter, plain_engine
-from modal_app.contract import MAX_COUNT, MAX_INT64, PROVIDER_KEY_HEADER, ImageRequest, Job, JobPage, JobState
+from modal_app.contract import MAX_COUNT, MAX_INT64, NO_NUL, PROVIDER_KEY_HEADER, ImageRequest, Job, JobPage, JobState
 from modal_app.image_models import SIZES, find_model
 from modal_app.jobs import IdempotencyConflict
 from modal_app.ledger import InsufficientCredits
@@ -93,11 +93,13 @@ async def submit(
     body: ImageRequest,
     auth: AuthDep,
     services: ServicesDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200, pattern=NO_NUL)] = None,
     provider_key: Annotated[
         str | None, Header(alias=PROVIDER_KEY_HEADER, max_length=400, description="Local connection: your key")
     ] = None,
-    engine_checkpoint: Annotated[str | None, Header(alias="X-Engine-Checkpoint", max_length=400)] = None,
+    engine_checkpoint: Annotated[
+        str | None, Header(alias="X-Engine-Checkpoint", max_length=400, pattern=NO_NUL)
+    ] = None,
 ) -> SafeJSONResponse:
     request = validate(body)
     inputs = job_inputs(body, services, provider_key, engine_checkpoint)
@@ -130,7 +132,7 @@ async def list_jobs(
     return JobPage(jobs=tuple(job_out(job) for job in jobs), next_cursor=next_cursor)
 
 
-JobId = Annotated[str, Path(max_length=64)]
+JobId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 
 
 @router.get("/{job_id}", response_model=Job)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from modal_app.contract import STRICT_BODY, Account, Job, Plan
+from modal_app.contract import Account, Job, Plan, RequestBody
 from modal_app.image_models import image_seed
 from modal_app.jobs import JobView
 from modal_app.store.models import Account as AccountRow
@@ -21,9 +21,7 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC)
 
 
-class Credentials(BaseModel):
-    model_config = STRICT_BODY
-
+class Credentials(RequestBody):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=8, max_length=1024)
 

@@ -1,4 +1,4 @@
-"""Billing rows of the server database (migration ``0005_billing13_billing``). Times are naive UTC."""
+"""Billing rows of the server database (migration ``0006_billing13_billing``). Times are naive UTC."""
 
 from __future__ import annotations
 

@@ -36,10 +36,6 @@ class ResultStorage(abc.ABC):
     def delete(self, key: str) -> None:
         """Remove ``key`` (no error when it is missing)."""
 
-    def presigned_url(self, key: str, expires_s: int = 300) -> str | None:
-        """A short-lived URL that serves the object without the API, or None where there is none (folders)."""
-        return None
-
 
 def result_key(job_id: str, index: int) -> str:
     return f"{job_id}/{index}.png"

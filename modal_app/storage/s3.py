@@ -63,9 +63,3 @@ class S3Storage(ResultStorage):
             self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
         except (BotoCoreError, ClientError) as error:
             raise StorageError(f"cannot delete {key} from s3://{self.bucket}: {error}") from error
-
-    def presigned_url(self, key: str, expires_s: int = 300) -> str | None:
-        url = self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_s
-        )
-        return str(url)

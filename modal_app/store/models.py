@@ -36,6 +36,11 @@ class Base(DeclarativeBase):
     pass
 
 
+# A 64-bit key on Postgres (BIGSERIAL) that stays SQLite's INTEGER PRIMARY KEY (the rowid, already 64-bit):
+# clients page with these ids as cursors up to 2**63 - 1 (migration 0005_pg17b_bigint_keys).
+Key64 = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Account(Base):
     __tablename__ = "accounts"
 
@@ -76,7 +81,7 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Key64, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     amount: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(64))
@@ -92,7 +97,7 @@ class Reservation(Base):
 
     __tablename__ = "reservations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Key64, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     job_id: Mapped[str] = mapped_column(String(32), unique=True)
     amount: Mapped[int] = mapped_column(Integer)
@@ -106,7 +111,7 @@ class Reservation(Base):
 class ImageJob(Base):
     __tablename__ = "image_jobs"
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Key64, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(32), unique=True, default=new_id)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

@@ -1,9 +1,13 @@
 """Fixtures for the Studio API: settings on a temporary folder, the fake Modal cloud, clients.
 
 Every test that builds its settings with ``settings_factory`` runs twice: on a SQLite file and on a fresh
-database of a real PostgreSQL server that the session starts itself (tests/server/pgcluster.py). A test
-that only makes sense on SQLite says why with ``@pytest.mark.sqlite_only("reason")``. Without PostgreSQL's
-binaries the Postgres runs are skipped, unless AMETHYST_REQUIRE_POSTGRES=1 (CI) makes that a failure.
+database of a real PostgreSQL server that the session starts itself (tests/server/pgcluster.py). Postgres
+runs what can differ there: money, concurrency, idempotency, the jobs' life cycle, long-polls, migrations,
+column types and faults. A test whose outcome no database decides (validation before any statement, the
+OpenAPI description, tables in code, in-memory limiters, SQLite's own files) says so with
+``@pytest.mark.sqlite_only("reason")`` and runs once, which keeps the suite's time in budget. Without
+PostgreSQL's binaries the Postgres runs are skipped, unless AMETHYST_REQUIRE_POSTGRES=1 (CI) makes that a
+failure.
 """
 
 from __future__ import annotations

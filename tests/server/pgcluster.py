@@ -12,6 +12,7 @@ import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -25,7 +26,7 @@ ADMIN = "postgres"
 
 def find_bin_dir() -> Path | None:
     """The folder holding ``initdb``, ``pg_ctl`` and ``postgres``, newest version first; None when absent."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version, reverse=True)
     for folder in candidates:
         if (Path(folder) / "pg_ctl").exists() and (Path(folder) / "initdb").exists():
             return Path(folder)
@@ -33,6 +34,11 @@ def find_bin_dir() -> Path | None:
     if found and shutil.which("initdb"):
         return Path(found).resolve().parent
     return None
+
+
+def _version(bin_dir: str) -> tuple[int, ...]:
+    """``/usr/lib/postgresql/15/bin`` → (15,); ``…/9.6/bin`` → (9, 6) (Debian names folders by major version)."""
+    return tuple(int(part) for part in re.findall(r"\d+", Path(bin_dir).parent.name))
 
 
 def _free_port() -> int:

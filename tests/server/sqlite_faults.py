@@ -11,26 +11,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 # SQLite's default maximum page count (https://www.sqlite.org/pragma.html#pragma_max_page_count).
 DEFAULT_MAX_PAGES = 4294967294
+_GROWTH = "amethyst_fault_growth"  # the table and trigger ``full(finishing_grows=True)`` adds, dropped by clear()
 
 
 class SqliteFaults:
     def __init__(self, engine: Engine) -> None:
         self.mode: str | None = None
+        self._engine = engine
         self._generation = 0
+        self._growth = False
         event.listen(engine, "before_cursor_execute", self._apply)
 
     def read_only(self) -> None:
         self._set("read-only")
 
-    def full(self) -> None:
+    def full(self, finishing_grows: bool = False) -> None:
+        """A full disk. With ``finishing_grows`` the write that finishes a job (its UPDATE to a final state)
+        also needs new pages, as it did while result PNGs were stored in the database: since they are
+        in the result storage, that write's rows fit in pages that have room and a capped file would
+        not touch it. A trigger on that UPDATE stores a block larger than every free page, so SQLite itself
+        answers that transaction (and any other that needs a page) with SQLITE_FULL."""
+        if finishing_grows:
+            with self._engine.begin() as connection:
+                page_size = connection.execute(text("PRAGMA page_size")).scalar_one()
+                free_pages = connection.execute(text("PRAGMA freelist_count")).scalar_one()
+                block = (int(free_pages) + 16) * int(page_size)
+                connection.execute(text(f"CREATE TABLE {_GROWTH} (block BLOB)"))
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER {_GROWTH} AFTER UPDATE OF state ON image_jobs"
+                        " WHEN NEW.state IN ('completed', 'failed', 'cancelled')"
+                        f" BEGIN INSERT INTO {_GROWTH} (block) VALUES (zeroblob({block})); END"
+                    )
+                )
+            self._growth = True
         self._set("full")
 
     def clear(self) -> None:
         self._set(None)
+        if self._growth:
+            with self._engine.begin() as connection:
+                connection.execute(text(f"DROP TRIGGER {_GROWTH}"))
+                connection.execute(text(f"DROP TABLE {_GROWTH}"))
+            self._growth = False
 
     def _set(self, mode: str | None) -> None:
         self.mode = mode

@@ -28,6 +28,7 @@ JOB = {"model": "flux-schnell", "prompt": "while others sign in"}
 
 
 @pytest.mark.parametrize("email", [LOCAL_EMAIL, "LOCAL@Amethyst.Local", "other@amethyst.local", "x@a.amethyst.local"])
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_reserved_local_addresses_are_refused_at_sign_up(api: httpx.AsyncClient, email: str) -> None:
     answer = await api.post("/v1/accounts", json={"email": email, "password": "a long passphrase"})
     assert answer.status_code == 422, answer.text
@@ -90,6 +91,7 @@ async def test_a_squatter_on_the_local_email_never_gets_the_local_token(tmp_path
         ("short", "at least 8"),
     ],
 )
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_weak_passwords_are_refused_with_the_reason(api: httpx.AsyncClient, password: str, reason: str) -> None:
     email = "adalovelace@example.com" if "adalovelace" in password else "ada@example.com"
     answer = await api.post("/v1/accounts", json={"email": email, "password": password})
@@ -99,12 +101,14 @@ async def test_weak_passwords_are_refused_with_the_reason(api: httpx.AsyncClient
 
 
 @pytest.mark.parametrize("email", ["a@.c", "x@y.", "a\x00b@example.com", "ada@example", "two@@example.com"])
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_invalid_emails_are_refused(api: httpx.AsyncClient, email: str) -> None:
     answer = await api.post("/v1/accounts", json={"email": email, "password": "a long passphrase"})
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"][0]["loc"][-1] == "email"
 
 
+@pytest.mark.sqlite_only("the sign-in limiter lives in the process's memory")
 def test_sign_in_is_limited_per_account_and_per_address_over_loopback(
     settings_factory: Callable[..., ServerSettings],
 ) -> None:
@@ -190,6 +194,7 @@ class BlockingHasher:
         return bool(self._real.verify(hashed, password))
 
 
+@pytest.mark.sqlite_only("the password-hashing pool is under test; Postgres writes run on threads anyway")
 async def test_twelve_signins_in_flight_do_not_hold_up_database_writes(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     services = api._transport.app.state.services  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from modal_app.store.models import ApiToken
 from tests.server.conftest import bearer, running, sign_up
 
 
+@pytest.mark.sqlite_only("plain account rows; the unique email on Postgres is test_duplicate_email_and_bad_input")
 async def test_sign_up_sign_in_and_me(api: httpx.AsyncClient) -> None:
     token = await sign_up(api, "Ada@Example.com")
     me = (await api.get("/v1/me", headers=bearer(token))).json()
@@ -36,6 +37,7 @@ async def test_duplicate_email_and_bad_input(api: httpx.AsyncClient) -> None:
     assert bad_email.status_code == 422 and bad_email.json()["detail"][0]["loc"][-1] == "email"
 
 
+@pytest.mark.sqlite_only("plain token rows; token uses on Postgres are in test_account_abuse")
 async def test_tokens_are_stored_hashed_listed_revoked_and_sign_out(api: httpx.AsyncClient) -> None:
     first = await sign_up(api)
     second = (await api.post("/v1/sessions", json={"email": "ada@example.com", "password": "correct horse"})).json()[

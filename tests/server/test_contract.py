@@ -67,6 +67,7 @@ async def test_every_job_answer_fits_the_contract_strictly(api: httpx.AsyncClien
 
 
 @pytest.mark.parametrize("billing", [True, False])
+@pytest.mark.sqlite_only("prices come from the model table, not the database")
 async def test_model_table_prices_every_size_and_count_as_charged(settings_factory, billing: bool) -> None:  # type: ignore[no-untyped-def]
     async with running(create_app(settings_factory(billing_enabled=billing))) as api:
         table = ModelTable.model_validate_json((await api.get("/v1/image-models")).content)

@@ -12,6 +12,7 @@ import pytest
 
 from modal_app.compute.base import Done, Failed, GenerationRequest, Pending
 from modal_app.compute.modal_compute import EXPIRED_MESSAGE
+from modal_app.ledger import MAX_AMOUNT
 from tests.fakes.modal_fake import FakeModalCloud
 from tests.server.conftest import bearer, modal_compute, sign_up
 
@@ -34,6 +35,12 @@ async def test_history_pages_and_idempotent_grants(api: httpx.AsyncClient) -> No
     assert [e["reference"] for e in second["entries"] + third["entries"]] == ["cs_2", "cs_1", "cs_0"]
     assert third["next_cursor"] is None
     assert (await api.get("/v1/credits/history?limit=0", headers=bearer(token))).status_code == 422
+    # An amount the column cannot hold (INTEGER: 32-bit on Postgres) is refused before the database sees it.
+    for amount in (MAX_AMOUNT + 1, -MAX_AMOUNT - 1):
+        with pytest.raises(ValueError, match="at most"):
+            services.ledger.grant(account_id, amount, "typo")
+    services.ledger.grant(account_id, MAX_AMOUNT, "largest", idempotency_key="largest")
+    assert (await api.get("/v1/credits", headers=bearer(token))).json()["balance"] == 15 + MAX_AMOUNT
 
 
 def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -68,6 +75,8 @@ def test_grant_command(tmp_path: Path) -> None:
     assert repeat.returncode == 0 and "balance 25" in repeat.stdout
     missing = _cli("grant", "nobody@example.com", "5", "--reason", "x", data_dir=data_dir)
     assert missing.returncode == 1 and "no account" in missing.stderr
+    huge = _cli("grant", "ada@example.com", str(2**40), "--reason", "typo", data_dir=data_dir)
+    assert huge.returncode == 2 and "at most 2147483647 credits" in huge.stderr
     entries, _ = Ledger(store).history(account.id)
     assert [(e.amount, e.reason) for e in entries] == [(25, "support")]
     store.close()

@@ -7,6 +7,7 @@ import sys
 
 import httpx
 import modal
+import pytest
 
 from modal_app.generator import MODEL_SOURCES
 from modal_app.image_models import ASPECT_RATIOS, IMAGE_MODELS, QWEN_IMAGE_NATIVE, dimensions, find_model, image_cost
@@ -76,6 +77,7 @@ def test_image_model_table_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.sqlite_only("plans and models come from tables in code, not the database")
 async def test_plans_and_image_models_are_served(api: httpx.AsyncClient) -> None:
     plans = (await api.get("/v1/plans")).json()["plans"]
     assert [(p["id"], p["price_usd_month"], p["max_models"]) for p in plans] == [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import threading
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
 
 from modal_app.api import create_app
 from modal_app.compute.base import GenerationRequest
@@ -28,13 +26,6 @@ from tests.server.sqlite_faults import SqliteFaults
 JOB = {"model": "flux-schnell", "prompt": "through the fault", "size": "2K"}  # costs 2 credits
 
 
-def noisy_png(side: int = 160) -> bytes:
-    """A PNG that does not compress (larger than a database page, so storing it needs new pages)."""
-    buffer = io.BytesIO()
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 @pytest.mark.sqlite_only("fills the SQLite file (max_page_count); a full Postgres disk cannot be made in a test")
 async def test_a_finishing_write_on_a_full_disk_is_retried_and_charged_once(
     settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud, caplog: pytest.LogCaptureFixture
@@ -48,8 +39,8 @@ async def test_a_finishing_write_on_a_full_disk_is_retried_and_charged_once(
         job_id = (await api.post("/v1/images", json=JOB, headers=bearer(token))).json()["id"]
         account_id = services.accounts.find_by_email("ada@example.com").id
 
-        faults.full()
-        cloud.complete(cloud.call_ids[0], images=[noisy_png()])
+        faults.full(finishing_grows=True)
+        cloud.complete(cloud.call_ids[0])
         await wait_until(lambda: services.store.faults.current == "full", "the finishing write failed")
         await wait_until(lambda: services.monitor.watched and _failures(services, job_id) >= 3, "it was retried")
         assert services.jobs.get(job_id).state == "running"

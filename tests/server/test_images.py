@@ -28,6 +28,7 @@ def charge_entries(client: httpx.AsyncClient, job_id: str) -> int:
         return session.query(LedgerEntry).filter_by(reference=job_id, reason="image").count()
 
 
+@pytest.mark.sqlite_only("refused by validation before any database statement")
 async def test_validation_names_the_field(api: httpx.AsyncClient) -> None:
     token = await sign_up(api)
     cases = {
@@ -311,6 +312,7 @@ async def test_negative_prompt_is_stored_and_sent_to_the_compute(
     assert plain.status_code == 201 and plain.json()["negative_prompt"] == ""
 
 
+@pytest.mark.sqlite_only("the compute's readiness, not the database")
 async def test_image_models_say_the_cloud_compute_is_ready(api: httpx.AsyncClient) -> None:
     table = (await api.get("/v1/image-models")).json()
     assert (table["compute_ready"], table["compute_message"]) == (True, "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from modal_app.api import accounts, create_app, credits, image_models, images, plans
 from modal_app.jobs import JobStore
@@ -23,6 +24,7 @@ def _sign_up(client: httpx.Client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
+@pytest.mark.sqlite_only("reads the OpenAPI description; no database is involved")
 def test_openapi_lists_every_route(settings_factory: Callable[..., ServerSettings]) -> None:
     app = create_app(settings_factory())
     routers = [module.router for module in (accounts, credits, image_models, images, plans)]
@@ -41,6 +43,7 @@ def test_openapi_lists_every_route(settings_factory: Callable[..., ServerSetting
     app.state.services.close()
 
 
+@pytest.mark.sqlite_only("uvicorn on loopback is under test; the same job on Postgres is test_images.py")
 def test_whole_job_over_loopback(settings_factory: Callable[..., ServerSettings], cloud: FakeModalCloud) -> None:
     cloud.auto_complete = True
     app = create_app(settings_factory())

@@ -16,7 +16,7 @@ from modal_app.store.db import _alembic_config, create_server_engine, open_store
 from tests.fakes.modal_fake import tiny_png
 from tests.server.pgcluster import PostgresCluster
 
-HEAD = "0005_billing13_billing"
+HEAD = "0006_billing13_billing"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -121,3 +121,47 @@ def test_0003_revokes_a_squatters_local_token_and_blobs_move_to_the_storage(empt
         assert services.jobs.image("a", "j", 0) == pngs[0]
     finally:
         services.close()
+
+
+def test_0005_widens_the_paging_keys_and_their_sequences(empty_url: str) -> None:
+    old = create_server_engine(empty_url)
+    command.upgrade(_alembic_config(old), "0004_pg17_result_storage")
+    with old.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, email, plan, local, created_at)"
+                " VALUES ('a', 'a@b.cd', 'free', false, '2026-01-01')"
+            )
+        )
+        connection.execute(_LEDGER_ROW, {"id": 1, "key": "old"})
+    old.dispose()
+
+    store = open_store(empty_url)
+    try:
+        with store.engine.begin() as connection:
+            connection.execute(_LEDGER_ROW, {"id": 3_000_000_000, "key": "past int32"})  # INTEGER stops at 2**31-1
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT setval(pg_get_serial_sequence('ledger_entries', 'id'), 3000000000)"))
+            connection.execute(
+                text(
+                    "INSERT INTO ledger_entries (account_id, amount, reason, idempotency_key, created_at)"
+                    " VALUES ('a', 1, 'grant', 'next', '2026-01-01')"
+                )
+            )
+            ids = [row[0] for row in connection.execute(text("SELECT id FROM ledger_entries ORDER BY id"))]
+        assert ids == [1, 3_000_000_000, 3_000_000_001]
+        columns = {
+            (table, c["name"]): str(c["type"])
+            for table in ("image_jobs", "ledger_entries", "reservations")
+            for c in inspect(store.engine).get_columns(table)
+        }
+        widened = [columns[key] for key in (("image_jobs", "seq"), ("ledger_entries", "id"), ("reservations", "id"))]
+        assert widened == (["BIGINT"] * 3 if store.engine.dialect.name == "postgresql" else ["INTEGER"] * 3)
+    finally:
+        store.close()
+
+
+_LEDGER_ROW = text(
+    "INSERT INTO ledger_entries (id, account_id, amount, reason, idempotency_key, created_at)"
+    " VALUES (:id, 'a', 1, 'grant', :key, '2026-01-01')"
+)

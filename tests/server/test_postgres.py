@@ -4,17 +4,13 @@ long-polls woken across processes, a database restart under load."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from modal_app.accounts import Accounts
 from modal_app.api import create_app
@@ -23,13 +19,13 @@ from modal_app.jobs import ImageRequest, JobStore
 from modal_app.ledger import CreditSummary, Ledger
 from modal_app.settings import ServerSettings
 from modal_app.storage.folder import FolderStorage
-from modal_app.store.db import Store, open_store
+from modal_app.store import db
+from modal_app.store.db import PoolSettings, Store, open_store
 from modal_app.store.models import Account, ImageJob, LedgerEntry, Reservation
 from modal_app.store.notify import CHANNEL
 from tests.fakes.modal_fake import FakeModalCloud, tiny_png
 from tests.server.conftest import (
     bearer,
-    free_port,
     grant,
     live_server,
     modal_compute,
@@ -38,38 +34,13 @@ from tests.server.conftest import (
     wait_until,
 )
 from tests.server.pgcluster import PostgresCluster
+from tests.server.worker_app import started_workers
 
 JOB = {"model": "flux-schnell", "prompt": "many workers", "size": "1K"}  # costs 1 credit
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def workers(data_dir: Path, database_url: str, count: int) -> Iterator[str]:
-    """``count`` uvicorn worker processes (one port, as ``uvicorn --workers``) with billing on."""
-    port = free_port()
-    command = [sys.executable, "-m", "tests.server.worker_app", str(data_dir), str(port)]
-    command += ["--workers", str(count), "--billing", "--database-url", database_url]
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the workers exited with {process.returncode}")
-            if len(list(data_dir.glob("ready-*"))) == count:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the workers did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def test_two_uvicorn_workers_take_200_concurrent_submits_against_100_credits(postgres_url: str, tmp_path: Path) -> None:
-    with workers(tmp_path / "data", postgres_url, 2) as url:
+    with started_workers(tmp_path / "data", postgres_url, 2) as url:
         signup = httpx.post(f"{url}/v1/accounts", json={"email": "ada@example.com", "password": "correct horse"})
         token = signup.json()["token"]
         store = open_store(postgres_url)
@@ -203,4 +174,23 @@ def test_a_change_is_announced_once_and_only_when_it_happens(postgres_url: str, 
         assert notes == [job.id]
     finally:
         listener.close()
+        store.close()
+
+
+def test_a_connection_closed_while_idle_is_replaced_before_use(
+    postgres: PostgresCluster, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool tries a connection that sat unused (here: any) before handing it out, so a connection the
+    database or a proxy closed in between costs no request; single reads run outside a transaction."""
+    monkeypatch.setattr(db, "IDLE_PING_S", 0.0)
+    store = open_store(postgres_url, PoolSettings(size=1, overflow=0))
+    try:
+        with store.single_reads.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            assert connection.connection.dbapi_connection.autocommit is True  # type: ignore[union-attr]
+        database = postgres_url.rsplit("/", 1)[1]
+        postgres.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+        with store.single_reads.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
         store.close()

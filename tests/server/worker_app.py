@@ -3,14 +3,19 @@ whose calls never end (GPU jobs that take long). Used by the multi-process tests
 
 ``python -m tests.server.worker_app DATA_DIR PORT [--workers N] [--billing] [--database-url URL]``; each
 worker process builds its own app from the environment (uvicorn's ``factory``), as ``uvicorn --workers`` does.
+``started_workers`` runs that command and waits until every worker is up.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +56,36 @@ def app_from_env() -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def started_workers(data_dir: Path, database_url: str | None, count: int, billing: bool = True) -> Iterator[str]:
+    """``count`` uvicorn worker processes on one port (as ``uvicorn --workers``) and one database (None: the
+    SQLite file in ``data_dir``); yields the base URL once every worker has started; stops them on exit.
+    Raises RuntimeError when they exit or are not up within two minutes."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [sys.executable, "-m", "tests.server.worker_app", str(data_dir), str(port), "--workers", str(count)]
+    command += ["--billing"] if billing else []
+    command += ["--database-url", database_url] if database_url else []
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(data_dir.glob("ready-*"))) < count:
+            if process.poll() is not None:
+                raise RuntimeError(f"the workers exited with {process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not start")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def main() -> None:

@@ -1,14 +1,14 @@
 """billing: Stripe events applied once, billing accounts (customer, subscription, debt), pack payments
 
-Revision ID: 0005_billing13_billing
-Revises: 0004_pg17_result_storage
+Revision ID: 0006_billing13_billing
+Revises: 0005_pg17b_bigint_keys
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_billing13_billing"
-down_revision = "0004_pg17_result_storage"
+revision = "0006_billing13_billing"
+down_revision = "0005_pg17b_bigint_keys"
 branch_labels = None
 depends_on = None
 
