@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from modal_app.builder.sandbox import SandboxCompute
     from modal_app.compute.base import ImageCompute
 
 DEFAULT_MODAL_APP = "amethyst-studio"
@@ -59,6 +60,17 @@ class ServerSettings:
     signin_window: float = 900.0
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # --- Builder (issue 14) ---
+    # "local", "e2b", or a SandboxCompute object (tests inject fakes this way); the E2B key only from here.
+    sandbox: str | SandboxCompute = "local"
+    sandbox_port: int = 49999
+    e2b_api_key: str | None = None
+    # Local sandbox: build venvs also see this environment's packages; extra pip arguments (e.g. --no-index).
+    sandbox_inherit_packages: bool = True
+    sandbox_pip_args: tuple[str, ...] = ()
+    build_health_timeout: float = 60.0
+    predict_timeout: float = 30.0
+    # --- end Builder ---
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:
@@ -92,4 +104,8 @@ class ServerSettings:
             job_timeout=float(env.get("AMETHYST_JOB_TIMEOUT", "3600")),
             stripe_secret_key=env.get("STRIPE_SECRET_KEY"),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET"),
+            sandbox=env.get("AMETHYST_SANDBOX", "e2b" if env.get("E2B_API_KEY") and compute != "local" else "local"),
+            sandbox_port=int(env.get("AMETHYST_SANDBOX_PORT", "49999")),
+            e2b_api_key=env.get("E2B_API_KEY"),
+            sandbox_pip_args=tuple(env.get("AMETHYST_SANDBOX_PIP_ARGS", "").split()),
         )

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from modal_app.accounts import AuthContext
 from modal_app.api import accounts, credits, image_models, images, plans
+from modal_app.api import builds as builds_api  # Builder (issue 14)
 from modal_app.api.faults import install_fault_handlers
 from modal_app.api.limits import BodyLimit
 from modal_app.api.responses import SafeJSONResponse, validation_error
@@ -43,6 +44,7 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
     install_fault_handlers(app)
     for module in (accounts, credits, plans, image_models, images):
         app.include_router(module.router)
+    app.include_router(builds_api.router)  # Builder (issue 14)
 
     async def authenticate(token: str) -> AuthContext | None:
         return await services.monitor.read(services.accounts.authenticate, token)
