@@ -306,7 +306,7 @@ class BuildRequest(RequestBody):
     ``confirmed`` must say that they read it."""
 
     description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
-    task: BuildTask
+    task: BuildTask = Field(strict=False)  # its value as a JSON string
     target: str = Field(min_length=1, max_length=MAX_COLUMN_NAME)
     csv: str = Field(min_length=1, max_length=MAX_CSV_CHARS)
     files: BuildFiles | None = None
@@ -317,7 +317,7 @@ class BuildRequest(RequestBody):
 class TemplateRequest(RequestBody):
     """``POST /v1/builds/template``: the template's files for a task, to review before building."""
 
-    task: BuildTask
+    task: BuildTask = Field(strict=False)
 
 
 class StepStatus(Answer):

@@ -208,6 +208,9 @@ class BuildService:
         quiet = 0.0
         while True:
             changed = self.notifier.changed(build_id)
+            # Whether it had ended is read before the events: what was stored before the end is still sent.
+            row = await asyncio.to_thread(self.store.get, build_id)
+            ended = row is None or (not BuildState(row.state).in_progress and build_id not in self._running)
             batch = await asyncio.to_thread(self.store.events_after, build_id, after)
             for event in batch:
                 after = event.id
@@ -215,8 +218,7 @@ class BuildService:
             if batch:
                 quiet = 0.0
                 continue
-            row = await asyncio.to_thread(self.store.get, build_id)
-            if row is None or (not BuildState(row.state).in_progress and build_id not in self._running):
+            if ended:
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), CROSS_PROCESS_POLL_S)
