@@ -25,6 +25,8 @@ def check_csv(text: str, target: str, task: BuildTask) -> list[str]:
         raise BadCsv("csv", "the CSV is empty")
     if "\x00" in text[:100_000]:
         raise BadCsv("csv", "this is not a CSV file (it holds binary data)")
+    if text.lstrip()[:1] in ("{", "[", "<"):
+        raise BadCsv("csv", "this is not a CSV file (it looks like JSON or HTML/XML)")
     try:
         reader = csv.reader(io.StringIO(text))
         header = next(reader, [])

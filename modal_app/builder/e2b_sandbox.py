@@ -72,6 +72,8 @@ class E2BSandbox(Sandbox):
 
     async def write_files(self, files: Mapping[str, str]) -> None:
         for name, text in files.items():
+            if "/" in name or "\\" in name or name.startswith("."):
+                raise SandboxError(f"refusing to write outside the build folder: {name!r}")
             await self._call(f"writing {name}", partial(self.sbx.files.write, f"{WORKDIR}/{name}", text))
 
     async def _run(self, command: str, on_output: OutputSink, env: Mapping[str, str], name: str) -> None:

@@ -55,7 +55,12 @@ def llm_files(train_py: str, requirements: str = "joblib\n") -> dict[str, str]:
 
 
 async def sse_events(
-    client: httpx.AsyncClient, build_id: str, headers: dict[str, str], *, last_id: int | None = None, stop_after: int | None = None
+    client: httpx.AsyncClient,
+    build_id: str,
+    headers: dict[str, str],
+    *,
+    last_id: int | None = None,
+    stop_after: int | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Parse ``GET /v1/builds/{id}/events`` into {id, event, data} dicts (stops early after ``stop_after``)."""
     extra = dict(headers)

@@ -14,14 +14,14 @@ from modal_app.contract import Build, BuildState
 from tests.builder.helpers import llm_files, local_settings, processes_mentioning, sse_events, tabular_csv
 from tests.server.conftest import bearer, live_server
 
-SLOW_TRAIN = '''
+SLOW_TRAIN = """
 import subprocess, sys, time
 
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "amethyst-orphan-check"])
 print("training started", flush=True)
 time.sleep(120)
 open("model.joblib", "wb")
-'''
+"""
 
 
 class StallingIndex:

@@ -11,7 +11,7 @@ from modal_app.contract import Build, BuildState, BuildStep
 from tests.builder.helpers import llm_files, local_settings, sse_events, tabular_csv
 from tests.server.conftest import bearer, live_server
 
-FAILING_TRAIN = '''
+FAILING_TRAIN = """
 import json
 
 for i in range(120):
@@ -24,7 +24,7 @@ def load_table(path):
 
 load_table("data.csv")
 open("model.joblib", "wb")
-'''
+"""
 
 
 async def test_failing_train_shows_traceback_and_stream_resumes(tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ async def test_failing_train_shows_traceback_and_stream_resumes(tmp_path: Path) 
             lines = [e["data"]["line"] for e in whole if e["event"] == "log" and e["data"]["step"] == "train"]
             assert "epoch 119" in lines
             assert any(line.startswith("Traceback (most recent call last)") for line in lines)
-            assert any('raise ValueError("column \'size\' holds text' in line for line in lines)
+            assert any("raise ValueError(\"column 'size' holds text" in line for line in lines)
             assert "ValueError: column 'size' holds text: 'big'" in lines
 
             failed = Build.model_validate_json((await client.get(f"/v1/builds/{build_id}")).content)

@@ -47,7 +47,13 @@ async def test_template_build_serves_and_predicts(tmp_path: Path, task: str) -> 
                 states = [e["data"]["state"] for e in events if e["event"] == "state"]
                 assert states[-1] == "ready", [e["data"] for e in events if e["event"] == "log"][-30:]
                 steps = [(e["data"]["step"], e["data"]["state"]) for e in events if e["event"] == "step"]
-                assert [s for s, state in steps if state == "done"] == ["write_files", "install", "train", "serve", "health"]
+                assert [s for s, state in steps if state == "done"] == [
+                    "write_files",
+                    "install",
+                    "train",
+                    "serve",
+                    "health",
+                ]
                 lines = [e["data"]["line"] for e in events if e["event"] == "log"]
                 assert any("Requirement already satisfied: scikit-learn" in line for line in lines)
                 assert any("wrote model.joblib" in line for line in lines)
