@@ -38,6 +38,6 @@ def test_first_schema_upgrades_and_keeps_its_jobs(tmp_path: Path) -> None:
             row = connection.execute(text("SELECT prompt, negative_prompt FROM image_jobs")).one()
             versions = {r[0] for r in connection.execute(text("SELECT version_num FROM alembic_version"))}
         assert tuple(row) == ("old job", "")
-        assert versions == {"0003_server11_accounts"}
+        assert versions == {"0004_builder14_builds"}
     finally:
         store.close()
