@@ -39,15 +39,6 @@ class StudioPlaceholder(_Placeholder):
     body = "Here you will turn prompts into images on remote GPUs and keep them in a gallery."
 
 
-class BuilderPlaceholder(_Placeholder):
-    icon = "builder"
-    title = "Builder is not built yet"
-    body = (
-        "Here you will describe a small ML model or give a CSV; Amethyst will generate, train and serve it "
-        "in a sandbox and let you query it. Nothing is stored here yet."
-    )
-
-
 class BillingPlaceholder(_Placeholder):
     icon = "billing"
     title = "Billing is not set up yet"
