@@ -53,7 +53,9 @@ def page(qtbot, qloop, context: AppContext) -> BuilderPage:  # type: ignore[no-u
     return page
 
 
-def test_a_template_build_from_the_place(qtbot, page: BuilderPage, context: AppContext, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_template_build_from_the_place(
+    qtbot, page: BuilderPage, context: AppContext, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     notes: list[tuple[str, str]] = []
     context.notifier.notified.connect(lambda title, body, _place, _payload: notes.append((title, body)))
     assert page.stack.currentWidget() is page.empty and page.list_empty.isVisible()
@@ -125,7 +127,7 @@ def test_a_failed_build_shows_its_traceback_and_a_new_controller_reads_the_store
     page.controller.submit(request)
     view = page.build_view
     qtbot.waitUntil(lambda: view.build is not None and view.build.state == BuildState.FAILED, timeout=60000)
-    assert "Failed at Train" in view.status.text()
+    assert "Failed: Train failed" in view.status.text()
     qtbot.waitUntil(lambda: "RuntimeError: no column named price" in view.log.log_model.text(), timeout=10000)
     assert "Traceback (most recent call last):" in view.log.log_model.text()
     shot(page, "7-failed")
@@ -135,4 +137,6 @@ def test_a_failed_build_shows_its_traceback_and_a_new_controller_reads_the_store
     fresh.start()
     qtbot.waitUntil(lambda: view.build is not None and view.build.id in fresh.builds, timeout=10000)
     fresh.load_log(view.build.id)
-    qtbot.waitUntil(lambda: any("no column named price" in line.text for line in fresh.log(view.build.id)), timeout=10000)
+    qtbot.waitUntil(
+        lambda: any("no column named price" in line.text for line in fresh.log(view.build.id)), timeout=10000
+    )

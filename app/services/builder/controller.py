@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from modal_app.contract import MAX_CSV_CHARS, Build, BuildFiles, BuildRequest, B
 log = logging.getLogger(__name__)
 
 LOG_FLUSH_MS = 40
+YIELD_EVERY = 100  # events handled before the watcher lets the event loop run
 MAX_LOG_LINES = 200_000  # kept per build in memory (the server keeps them all)
 WriterFactory = Callable[[str], tuple[CodeWriter | None, str]]
 
@@ -213,7 +215,11 @@ class BuilderController(QObject):
         self._emit_pending()
 
     async def _follow(self, client: BuildsClient, build_id: str, lines: list[LogLine], events: Any) -> None:
+        handled = 0
         async for event in events:
+            handled += 1
+            if handled % YIELD_EVERY == 0:  # one network read can hold hundreds of lines: let Qt paint between
+                await asyncio.sleep(0)
             if event.id is not None:
                 self._last_event[build_id] = event.id
             if event.kind == "log":

@@ -118,7 +118,7 @@ class BuildView(QWidget):
             BuildState.QUEUED: "Queued",
             BuildState.BUILDING: f"Building · {build.step.label if build.step else ''}",
             BuildState.READY: f"Ready · {build.url}",
-            BuildState.FAILED: f"Failed at {build.step.label if build.step else 'start'}: {build.error}",
+            BuildState.FAILED: f"Failed: {build.error}",
             BuildState.CANCELLED: "Cancelled",
             BuildState.STOPPED: "Stopped (the model no longer runs)",
         }[state]

@@ -74,3 +74,4 @@ class CodeView(QTabWidget):
         self.editors["requirements.txt"].setPlainText(files.requirements_txt)
         self.editors["train.py"].setPlainText(files.train_py)
         self.editors["app.py"].setPlainText(files.app_py)
+        self.setCurrentWidget(self.editors["train.py"])

@@ -66,8 +66,8 @@ class LogView(QListView):
         self.log_model = LogModel(self)
         self.setModel(self.log_model)
         self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
+        # Terminal-dense rows; the theme's roomy list-item padding is for pickable lists.
+        self.setStyleSheet("QListView#BuildLog::item { padding: 0px 6px; margin: 0px; border: none; }")
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

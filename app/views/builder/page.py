@@ -67,6 +67,7 @@ class BuilderPage(QWidget):
         left.addWidget(self.new_button)
         left.addWidget(self.list_empty)
         left.addWidget(self.list, 1)
+        left.addStretch(0)
         left.addWidget(self.busy)
         side = QWidget()
         side.setLayout(left)
@@ -130,6 +131,7 @@ class BuilderPage(QWidget):
 
     def _update_empty(self) -> None:
         self.list_empty.setVisible(self.list.count() == 0)
+        self.list.setVisible(self.list.count() > 0)
 
     def _picked(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
         if item is not None:

@@ -65,7 +65,7 @@ class ReadyPanel(QWidget):
         self.python = QPlainTextEdit()
         for box, name in ((self.curl, "curl"), (self.python, "Python")):
             box.setReadOnly(True)
-            box.setMaximumHeight(70)
+            box.setMaximumHeight(96)
             box.setAccessibleName(f"{name} snippet")
         copy_curl = QPushButton("Copy curl")
         copy_python = QPushButton("Copy Python")
@@ -126,7 +126,7 @@ class ReadyPanel(QWidget):
             if field.type == "number":
                 spin = QDoubleSpinBox()
                 spin.setRange(-1e12, 1e12)
-                spin.setDecimals(4)
+                spin.setDecimals(2)
                 spin.setValue(float(field.example if isinstance(field.example, int | float) else field.default or 0))
                 widget = spin
                 example[field.name] = spin.value()
