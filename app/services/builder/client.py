@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +98,7 @@ class BuildsClient:
             raise StudioError(str(detail or f"The model answered {response.status_code}."))
         return response.status_code, answer
 
-    async def events(self, build_id: str, after: int = 0) -> AsyncIterator[BuildEvent]:
+    async def events(self, build_id: str, after: int = 0) -> AsyncGenerator[BuildEvent, None]:
         """Every event after id ``after``, resuming with ``Last-Event-ID`` when the stream drops; ends with
         the server's ``end`` (the build is no longer in progress). Raises ``StudioError`` after retries."""
         last = after
@@ -131,7 +131,7 @@ class BuildsClient:
                 failures += 1
 
 
-async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[BuildEvent]:
+async def parse_sse(lines: AsyncIterator[str]) -> AsyncGenerator[BuildEvent, None]:
     """Server-Sent Events (``id``, ``event``, ``data`` fields; comments and ``retry`` ignored)."""
     event_id: int | None = None
     kind = "message"
