@@ -109,6 +109,7 @@ def test_a_template_build_from_the_place(
     shot(page, "6-stopped")
     qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.list.count() == 0, timeout=20000)
+    watching(qtbot, context)
 
 
 def test_a_failed_build_shows_its_traceback_and_a_new_controller_reads_the_stored_log(  # type: ignore[no-untyped-def]
@@ -140,3 +141,10 @@ def test_a_failed_build_shows_its_traceback_and_a_new_controller_reads_the_store
     qtbot.waitUntil(
         lambda: any("no column named price" in line.text for line in fresh.log(view.build.id)), timeout=10000
     )
+
+    watching(qtbot, context)
+
+
+def watching(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """Every log stream has ended (the builds are over), so no task is left for the loop's teardown."""
+    qtbot.waitUntil(lambda: not any(name.startswith("builder-watch-") for name in context.tasks.names()), timeout=10000)

@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,14 +113,17 @@ class BuildsClient:
                         from app.services.clients.studio import _raise_for_status
 
                         _raise_for_status(response)
-                    async with aclosing(parse_sse(response.aiter_lines())) as stream:
-                        async for event in stream:
-                            failures = 0
-                            if event.id is not None:
-                                last = event.id
-                            yield event
-                            if event.kind == "end":
-                                return
+                    ended = False
+                    # Read to the server's close after ``end`` (no early return): leaving httpx's nested
+                    # line/byte iterators suspended would have them finalized later, outside this task.
+                    async for event in parse_sse(response.aiter_lines()):
+                        failures = 0
+                        if event.id is not None:
+                            last = event.id
+                        ended = ended or event.kind == "end"
+                        yield event
+                    if ended:
+                        return
             except (httpx.TransportError, httpx.StreamError) as error:
                 if failures >= len(RECONNECT_DELAYS):
                     raise StudioUnreachable(
