@@ -122,14 +122,14 @@ class BuildRun:
             await self._step(BuildStep.TRAIN, lambda: self._sandbox().run_python("train.py", self.events.add, env))
             await self.serve_and_check()
         except StepFailed as error:
-            await self._fail(str(error))
+            await self.fail(str(error))
         except asyncio.CancelledError:
             if not self.server_stopping:
                 await asyncio.shield(self._cancelled())
             raise
         except Exception as error:
             log.exception("build %s failed", self.row.id)
-            await self._fail(f"the server failed while building: {error}")
+            await self.fail(f"the server failed while building: {error}")
 
     async def serve_and_check(self) -> None:
         """The serve and health steps, then ready (also how a restarted server brings a model back)."""
@@ -167,7 +167,8 @@ class BuildRun:
             await asyncio.sleep(HEALTH_POLL)
         raise SandboxError(f"app.py did not answer /health within {self.health_timeout:.0f} s ({last})")
 
-    async def _fail(self, message: str) -> None:
+    async def fail(self, message: str) -> None:
+        """End the build as failed at its current step with ``message`` (its processes stopped)."""
         step = self.row.step
         for entry in self.steps:
             if entry["step"] == step and entry["state"] == "running":

@@ -22,7 +22,7 @@ import httpx
 from modal_app.builder.code import as_files, template_files, validate_files
 from modal_app.builder.events import EventLog, Notifier
 from modal_app.builder.models import BuildRow
-from modal_app.builder.pipeline import BuildRun, initial_steps
+from modal_app.builder.pipeline import BuildRun, StepFailed, initial_steps
 from modal_app.builder.sandbox import SandboxCompute, SandboxError
 from modal_app.builder.store import BuildStore, StoredEvent
 from modal_app.contract import (
@@ -322,12 +322,7 @@ class BuildService:
         row = run.row
         sandbox = await self._sandbox(row)
         if sandbox is None:
-            await run.events.update(
-                [],
-                state=BuildState.FAILED.value,
-                error="its sandbox is gone after a server restart; build it again",
-                finished_at=utcnow(),
-            )
+            await run.fail("its sandbox is gone after a server restart; build it again")
             return
         run.sandbox = sandbox
         if row.url:
@@ -336,13 +331,8 @@ class BuildService:
                     return
         try:
             await run.serve_and_check()
-        except Exception as error:  # StepFailed, a sandbox error: the model cannot come back
-            await run.events.update(
-                [],
-                state=BuildState.FAILED.value,
-                error=f"could not serve it again after a restart: {error}",
-                finished_at=utcnow(),
-            )
+        except StepFailed as error:
+            await run.fail(f"it could not be served again after a server restart: {error}")
 
     async def stop(self) -> None:
         """Server shutdown: stop the pipelines (builds stay as stored), then every local process."""

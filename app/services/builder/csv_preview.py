@@ -10,7 +10,7 @@ from modal_app.contract import BuildTask
 
 PREVIEW_ROWS = 8
 SAMPLE_ROWS = 500
-LONG_TEXT = 30  # average characters from which a text column is prose, not a category
+LONG_TEXT = 20  # average characters from which a column of words is prose, not a category
 
 
 class CsvProblem(ValueError):
@@ -75,7 +75,11 @@ def preview_csv(text: str) -> CsvPreview:
         distinct = len(set(values))
         if values and all(_is_number(v) for v in values):
             kind = "number"
-        elif values and sum(len(v) for v in values) / len(values) >= LONG_TEXT:
+        elif (
+            values
+            and sum(len(v) for v in values) / len(values) >= LONG_TEXT
+            and sum(" " in v for v in values) * 2 > len(values)
+        ):
             kind = "text"
         else:
             kind = "category"
