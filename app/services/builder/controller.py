@@ -116,6 +116,7 @@ class BuilderController(QObject):
             except StudioError as error:
                 self.problem.emit(str(error))
             finally:
+                coroutine.close()  # a task replaced before it ran never started its coroutine
                 if doing:
                     self.busy.emit("")
 
