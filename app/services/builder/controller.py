@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,16 +107,18 @@ class BuilderController(QObject):
             raise StudioError("Not connected to the Studio API yet (see the header).")
         return client
 
-    def _run(self, name: str, coroutine: Any, doing: str = "") -> None:
+    def _run(self, name: str, make: Callable[[], Coroutine[Any, Any, None]], doing: str = "") -> None:
+        """Run ``make()`` as the named task; a ``StudioError`` becomes ``problem``. The coroutine is made inside
+        the task, so one replaced before it ran leaves nothing un-awaited."""
+
         async def guarded() -> None:
             if doing:
                 self.busy.emit(doing)
             try:
-                await coroutine
+                await make()
             except StudioError as error:
                 self.problem.emit(str(error))
             finally:
-                coroutine.close()  # a task replaced before it ran never started its coroutine
                 if doing:
                     self.busy.emit("")
 
@@ -124,7 +126,7 @@ class BuilderController(QObject):
 
     # --- the list ----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        self._run("builder-refresh", self._refresh())
+        self._run("builder-refresh", lambda: self._refresh())
 
     async def _refresh(self) -> None:
         page = await self._need_client().list()
@@ -141,7 +143,7 @@ class BuilderController(QObject):
 
     # --- new model ---------------------------------------------------------------------------------
     def load_csv(self, path: Path) -> None:
-        self._run("builder-csv", self._load_csv(path), "Reading the CSV…")
+        self._run("builder-csv", lambda: self._load_csv(path), "Reading the CSV…")
 
     async def _load_csv(self, path: Path) -> None:
         def read() -> tuple[CsvPreview, str]:
@@ -159,7 +161,9 @@ class BuilderController(QObject):
 
     def prepare_code(self, description: str, task: BuildTask, target: str, columns: list[str], model: str) -> None:
         """The files to review: the template's (``model`` empty) or the chat model's."""
-        self._run("builder-code", self._prepare_code(description, task, target, columns, model), "Writing the code…")
+        self._run(
+            "builder-code", lambda: self._prepare_code(description, task, target, columns, model), "Writing the code…"
+        )
 
     async def _prepare_code(
         self, description: str, task: BuildTask, target: str, columns: list[str], model: str
@@ -181,7 +185,7 @@ class BuilderController(QObject):
         self.code_ready.emit(files, model)
 
     def submit(self, request: BuildRequest) -> None:
-        self._run("builder-submit", self._submit(request), "Starting the build…")
+        self._run("builder-submit", lambda: self._submit(request), "Starting the build…")
 
     async def _submit(self, request: BuildRequest) -> None:
         build = await self._need_client().submit(request)
@@ -198,7 +202,7 @@ class BuilderController(QObject):
         """Follow a build's events (from the first, unless some were read already)."""
         name = f"builder-watch-{build_id}"
         if not self.tasks.running(name):
-            self._run(name, self._watch(build_id))
+            self._run(name, lambda: self._watch(build_id))
 
     def load_log(self, build_id: str) -> None:
         """Read a finished build's stored log (once)."""
@@ -268,14 +272,14 @@ class BuilderController(QObject):
     # --- actions on a build ------------------------------------------------------------------------
     def cancel(self, build_id: str) -> None:
         """Cancel a build in progress, or stop a ready model."""
-        self._run(f"builder-cancel-{build_id}", self._cancel(build_id), "Stopping…")
+        self._run(f"builder-cancel-{build_id}", lambda: self._cancel(build_id), "Stopping…")
 
     async def _cancel(self, build_id: str) -> None:
         self._set(await self._need_client().cancel(build_id))
         await self._refresh()
 
     def delete(self, build_id: str) -> None:
-        self._run(f"builder-delete-{build_id}", self._delete(build_id), "Deleting…")
+        self._run(f"builder-delete-{build_id}", lambda: self._delete(build_id), "Deleting…")
 
     async def _delete(self, build_id: str) -> None:
         self.tasks.cancel(f"builder-watch-{build_id}")
@@ -286,13 +290,13 @@ class BuilderController(QObject):
         await self._refresh()
 
     def load_info(self, build_id: str) -> None:
-        self._run(f"builder-info-{build_id}", self._info(build_id))
+        self._run(f"builder-info-{build_id}", lambda: self._info(build_id))
 
     async def _info(self, build_id: str) -> None:
         self.info_ready.emit(build_id, await self._need_client().info(build_id))
 
     def predict(self, build_id: str, body: dict[str, Any]) -> None:
-        self._run(f"builder-predict-{build_id}", self._predict(build_id, body), "Asking the model…")
+        self._run(f"builder-predict-{build_id}", lambda: self._predict(build_id, body), "Asking the model…")
 
     async def _predict(self, build_id: str, body: dict[str, Any]) -> None:
         status, answer = await self._need_client().predict(build_id, body)
