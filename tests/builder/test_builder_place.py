@@ -1,6 +1,7 @@
-"""The Builder place with qtbot through a full template build on the embedded Studio API (local sandbox,
-offline pip): New model → preview → review → build (live log) → ready → predict → stop → delete; a failed
-build; screenshots of every state under artifacts/builder/."""
+"""The Builder place with qtbot through a full build of the text template on the embedded Studio API
+(local sandbox, offline pip; the server's pipeline tests run the two tabular templates): New model →
+preview → review → build (live log) → ready → predict → stop → delete; a failed build; screenshots of
+every state under artifacts/builder/."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from app.services.studio.connection import ConnectionState
 from app.views.builder.page import BuilderPage
 from modal_app.api import create_app
 from modal_app.contract import BuildRequest, BuildState, BuildTask
-from tests.builder.helpers import llm_files, local_settings, tabular_csv
+from tests.builder.helpers import llm_files, local_settings, tabular_csv, text_csv
 from tests.fakes.image_compute import FakeImageCompute
 from tests.studio.embedded import EmbeddedApi
 from tests.studio.page_harness import use_api
@@ -64,19 +65,19 @@ def test_a_template_build_from_the_place(
     qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
     form = page.new_form
     assert page.stack.currentWidget() is form
-    qtbot.keyClicks(form.description, "Tell big flats from small ones")
-    data = tmp_path / "flats.csv"
-    data.write_text(tabular_csv(60), encoding="utf-8")
+    qtbot.keyClicks(form.description, "Tell happy reviews from unhappy ones")
+    data = tmp_path / "reviews.csv"
+    data.write_text(text_csv(), encoding="utf-8")
     form.load(data)
-    qtbot.waitUntil(lambda: form.table.columnCount() == 4, timeout=10000)
-    assert form.target.currentText() == "label"
-    assert form.task.currentData() == BuildTask.TABULAR_CLASSIFICATION
-    assert form.table.horizontalHeaderItem(0).text() == "size\nnumber"
+    qtbot.waitUntil(lambda: form.table.columnCount() == 2, timeout=10000)
+    assert form.target.currentText() == "sentiment"
+    assert form.task.currentData() == BuildTask.TEXT_CLASSIFICATION
+    assert form.table.horizontalHeaderItem(0).text() == "review\ntext"
     assert not form.build_button.isEnabled()
     shot(page, "2-new-model")
 
     qtbot.mouseClick(form.review, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "RandomForest" in form.code.editors["train.py"].toPlainText(), timeout=10000)
+    qtbot.waitUntil(lambda: "TfidfVectorizer" in form.code.editors["train.py"].toPlainText(), timeout=10000)
     assert form.code.editors["train.py"].isReadOnly() and form.code_by.text() == "Written by: Built-in template"
     assert not form.confirm.isVisible() and form.build_button.isEnabled()
     shot(page, "3-review")
@@ -90,13 +91,14 @@ def test_a_template_build_from_the_place(
     qtbot.waitUntil(lambda: view.build is not None and view.build.state == BuildState.READY, timeout=120000)
     assert all(label.text().startswith("●") for label in view.step_labels.values())
     assert "Ready · http://127.0.0.1:" in view.status.text()
-    qtbot.waitUntil(lambda: len(view.ready.fields) == 3, timeout=20000)
+    qtbot.waitUntil(lambda: len(view.ready.fields) == 1, timeout=20000)
     assert "accuracy" in view.ready.metrics.text()
     assert "curl -X POST http://127.0.0.1:" in view.ready.curl.toPlainText()
-    view.ready.fields["size"].setValue(190.0)  # type: ignore[attr-defined]
+    view.ready.fields["review"].clear()  # type: ignore[attr-defined]
+    qtbot.keyClicks(view.ready.fields["review"], "excellent value, love it")
     qtbot.mouseClick(view.ready.predict_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: '"predictions"' in view.ready.answer.toPlainText(), timeout=20000)
-    assert '"big"' in view.ready.answer.toPlainText()
+    assert '"pos"' in view.ready.answer.toPlainText()
     qtbot.waitUntil(lambda: bool(notes), timeout=5000)
     assert notes[0][0] == "Model ready"
     assert "1 live model" in page.usage.text()
