@@ -108,6 +108,7 @@ def test_a_template_build_from_the_place(
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.build is not None and view.build.state == BuildState.STOPPED, timeout=20000)
     assert view.delete_button.isVisible() and not view.stop_button.isVisible()
+    qtbot.waitUntil(lambda: page.usage.text().startswith("0 live") and not page.busy.text(), timeout=10000)
     shot(page, "6-stopped")
     qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.list.count() == 0, timeout=20000)
@@ -133,6 +134,7 @@ def test_a_failed_build_shows_its_traceback_and_a_new_controller_reads_the_store
     assert "Failed: Train failed" in view.status.text()
     qtbot.waitUntil(lambda: "RuntimeError: no column named price" in view.log.log_model.text(), timeout=10000)
     assert "Traceback (most recent call last):" in view.log.log_model.text()
+    qtbot.waitUntil(lambda: page.usage.text().startswith("0 live") and not page.busy.text(), timeout=10000)
     shot(page, "7-failed")
 
     # After an app restart a new controller reads the stored events again (the log view resumes).
