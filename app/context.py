@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from app.services.billing.controller import BillingController
+    from app.services.builder.controller import BuilderController
     from app.services.catalog import CatalogService
     from app.services.chat.service import ChatService
     from app.services.gallery import GalleryService
@@ -149,6 +150,17 @@ class AppContext:
             self.settings,
             self._studio_enhancer,
         )
+
+    @cached_property
+    def builder_controller(self) -> BuilderController:
+        """The Builder place's controller (issue 14); it follows the Studio connection, starts nothing."""
+        from app.services.builder.codegen import code_writer
+        from app.services.builder.controller import BuilderController
+
+        def writer(model: str) -> Any:
+            return code_writer(model, lambda provider_id: self.chat.provider_factory(provider_id), self.secrets)
+
+        return BuilderController(self.studio, self.notifier, self.tasks, self.workers, writer)
 
     def _studio_enhancer(self) -> tuple[PromptEnhancer | None, str]:
         """``prompt_enhancer`` when set, else the chat model chosen in Settings → Studio (or why none)."""

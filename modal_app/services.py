@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modal_app.accounts import LOCAL_TOKEN_LABEL, Accounts
+from modal_app.builder.factory import build_sandbox_compute
+from modal_app.builder.service import BuildService
 from modal_app.compute import build_compute
 from modal_app.compute.base import ImageCompute
 from modal_app.hashing import PasswordHashing
@@ -41,6 +43,7 @@ class Services:
     monitor: JobMonitor
     signins: SignInLimiter = field(default_factory=SignInLimiter)
     local_token: str | None = None
+    builds: BuildService | None = None
     _housekeeping: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _listener: JobChangeListener | None = field(default=None, init=False, repr=False)
 
@@ -50,6 +53,8 @@ class Services:
         resumed = await self.monitor.reconcile()
         if resumed:
             log.info("resumed watching %d unfinished image jobs", resumed)
+        if self.builds is not None:
+            await self.builds.start()
         self._housekeeping = asyncio.get_running_loop().create_task(self._sweep_forever(), name="housekeeping")
 
     def _listen(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -97,6 +102,8 @@ class Services:
         if listener is not None:
             await asyncio.to_thread(listener.stop)
         await self.monitor.close()
+        if self.builds is not None:
+            await self.builds.stop()
         await self.compute.close()
         with contextlib.suppress(Exception):  # a read-only or full database keeps the uses for next time
             await asyncio.to_thread(self.accounts.flush_token_use)
@@ -138,6 +145,13 @@ def build_services(settings: ServerSettings) -> Services:
         window_s=settings.signin_window,
     )
     services = Services(settings, store, accounts, Ledger(store), jobs, compute, monitor, signins)
+    services.builds = BuildService(
+        store,
+        build_sandbox_compute(settings),
+        billing_enabled=settings.billing_enabled,
+        health_timeout=settings.build_health_timeout,
+        predict_timeout=settings.predict_timeout,
+    )
     if settings.local_account:
         services.local_token = ensure_local_token(accounts, settings.data_dir)
     return services

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from modal_app.builder.sandbox import SandboxCompute
     from modal_app.compute.base import ImageCompute
     from modal_app.compute.engines import EngineSettings
 
@@ -84,6 +85,17 @@ class ServerSettings:
     s3_region: str | None = None
     # Image engines next to the base compute (issue 15); None: read from the environment at build time.
     engines: EngineSettings | None = None
+    # --- Builder (issue 14) ---
+    # "local", "e2b", or a SandboxCompute object (tests inject fakes this way); the E2B key only from here.
+    sandbox: str | SandboxCompute = "local"
+    sandbox_port: int = 49999
+    e2b_api_key: str | None = None
+    # Local sandbox: build venvs also see this environment's packages; extra pip arguments (e.g. --no-index).
+    sandbox_inherit_packages: bool = True
+    sandbox_pip_args: tuple[str, ...] = ()
+    build_health_timeout: float = 60.0
+    predict_timeout: float = 30.0
+    # --- end Builder ---
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: Any) -> ServerSettings:
@@ -121,6 +133,10 @@ class ServerSettings:
             stripe_prices=parse_prices(env.get("STRIPE_PRICES", "")),
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             public_url=env.get("AMETHYST_PUBLIC_URL") or None,
+            sandbox=env.get("AMETHYST_SANDBOX", "e2b" if env.get("E2B_API_KEY") and compute != "local" else "local"),
+            sandbox_port=int(env.get("AMETHYST_SANDBOX_PORT", "49999")),
+            e2b_api_key=env.get("E2B_API_KEY"),
+            sandbox_pip_args=tuple(env.get("AMETHYST_SANDBOX_PIP_ARGS", "").split()),
         )
 
 

@@ -49,8 +49,8 @@ PLACES: tuple[PlaceSpec, ...] = (
         "builder",
         "Builder",
         "builder.svg",
-        "app.views.placeholders",
-        "BuilderPlaceholder",
+        "app.views.builder.page",
+        "BuilderPage",
         "Generate, train and serve small models",
     ),
     PlaceSpec(

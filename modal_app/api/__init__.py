@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from modal_app.accounts import AuthContext
 from modal_app.api import accounts, billing, credits, image_models, images, plans
+from modal_app.api import builds as builds_api  # Builder (issue 14)
 from modal_app.api.faults import install_fault_handlers
 from modal_app.api.limits import BodyLimit
 from modal_app.api.responses import SafeJSONResponse, validation_error
@@ -45,6 +46,7 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
         app.include_router(module.router)
     app.include_router(billing.router)  # billing (issue 13): 404 on every route while billing is off
     app.add_exception_handler(billing.PlanLimitExceeded, billing.plan_limit_exceeded)  # 403 naming plan and limit
+    app.include_router(builds_api.router)  # Builder (issue 14)
 
     async def authenticate(token: str) -> AuthContext | None:
         return await services.monitor.read(services.accounts.authenticate, token)

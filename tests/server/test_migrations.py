@@ -16,7 +16,7 @@ from modal_app.store.db import _alembic_config, create_server_engine, open_store
 from tests.fakes.modal_fake import tiny_png
 from tests.server.pgcluster import PostgresCluster
 
-HEAD = "0006_billing13_billing"
+HEAD = "0007_builder14_builds"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

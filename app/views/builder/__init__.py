@@ -1,0 +1,1 @@
+"""The Builder place: models list, New model form, build view (steps, log, predict)."""
