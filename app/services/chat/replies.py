@@ -10,6 +10,7 @@ pooled connection) is retried once at once. Reasoning is kept in the ``reasoning
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import time
@@ -70,6 +71,7 @@ class ReplyRun:
     def __init__(self, service: ReplyHost, session: SessionInfo, message: MessageInfo, turns: list[Turn]):
         self.service = service
         self.session = session
+        self.message = message
         self.turns = turns
         self.writer = ReplyWriter(service, message.id, message.content, message.reasoning or "")
         self.attempts: list[tuple[str, str]] = [(session.provider, session.model)]
@@ -179,6 +181,9 @@ class ReplyRun:
                         writer.add_reasoning(chunk.reasoning)
                     if chunk.text:
                         writer.add(chunk.text)
+                        if writer.rewritten:  # an orphan </think>: the text shown so far was thinking
+                            writer.rewritten = False
+                            self._show_whole()
                     if chunk.finish_reason:
                         self.finish_reason = chunk.finish_reason
                     if chunk.usage is not None:
@@ -188,6 +193,16 @@ class ReplyRun:
                 loading.cancel()
                 self.service.reply_phase.emit(message_id, "")
         return usage
+
+    def _show_whole(self) -> None:
+        """Hands the view the reply's whole text and reasoning (streamed deltas can only append)."""
+        shown = dataclasses.replace(
+            self.message,
+            content=self.writer.text,
+            reasoning=self.writer.reasoning or None,
+            status=MessageStatus.STREAMING,
+        )
+        self.service.message_updated.emit(shown)
 
     async def _count_down(self, seconds: float) -> None:
         """Waits ``seconds``, telling the view how many are left once per second."""

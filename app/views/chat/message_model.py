@@ -32,7 +32,7 @@ class MessageRow:
     def of(cls, info: MessageInfo, **fields: Any) -> MessageRow:
         """A row for ``info``; ``<think>`` blocks left in older or imported text are shown apart too."""
         text, reasoning = info.content, info.reasoning or ""
-        if info.role == "assistant" and not reasoning and "<think" in text:
+        if info.role == "assistant" and not reasoning and ("<think" in text or "</think" in text):
             text, reasoning = split_think(text)
         return cls(info, text, reasoning=reasoning, **fields)
 
