@@ -146,11 +146,14 @@ def main() -> dict[str, Any]:
         ordered = sorted(gaps[1:])
         cpu = sorted(cpu_gaps[1:])
 
+        async def open_session(session_id: int, rows: int) -> None:
+            page.controller.select(session_id)
+            while page.current is None or page.current.id != session_id or page.model.rowCount() != rows:
+                await asyncio.sleep(0.01)
+
         # A reply with a 3,000-line code block, then the chat reopened.
         code_session = await service.create_session(provider="custom", model="echo", title="Code")
-        await page.select_session(code_session.id)
-        while page.current is None or page.current.id != code_session.id:
-            await asyncio.sleep(0.01)
+        await open_session(code_session.id, 0)
         gaps.clear()
         cpu_gaps.clear()
         last, last_cpu = time.perf_counter(), time.thread_time()
@@ -163,13 +166,15 @@ def main() -> dict[str, Any]:
         heartbeat.stop()
         code_stream = (sorted(gaps[1:]) or [0.0])[-1], (sorted(cpu_gaps[1:]) or [0.0])[-1]
         code_lines = page.model.rows[-1].text.count("\n")
-        await page.select_session(session.id)
+        await open_session(session.id, HISTORY + 2)
+        while page.view.measuring():
+            await asyncio.sleep(0.01)
         await asyncio.sleep(0.2)
         gaps.clear()
         cpu_gaps.clear()
         last, last_cpu = time.perf_counter(), time.thread_time()
         heartbeat.start()
-        await page.select_session(code_session.id)
+        await open_session(code_session.id, 2)
         while page.view.measuring():
             await asyncio.sleep(0.01)
         for _ in range(30):
