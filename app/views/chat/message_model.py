@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from app.services.chat.reasoning import split_think
 from app.services.chat.store import MessageInfo
 from app.views.chat.markdown import Rendered, render_markdown
+from app.views.chat.message_render import OFF_THREAD_CHARS, MarkdownRenderer
 from app.views.widgets.qt_guard import qt_guarded
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -26,6 +27,7 @@ class MessageRow:
     reasoning: str = ""  # the "Thinking" part, shown apart and collapsed unless ``thinking_open``
     thinking_open: bool = False
     phase: str = ""  # what a silent streaming reply waits for ("Loading the model…")
+    pending: bool = False  # its Markdown is being rendered off the UI thread: shown as plain text until then
     _rendered: Rendered | None = None
 
     @classmethod
@@ -52,10 +54,12 @@ class MessageListModel(QAbstractListModel):
     # out all rows again (1,000 size hints), which is too slow to do on every frame of a stream.
     row_grew = Signal(int)
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, renderer: MarkdownRenderer | None = None) -> None:
+        """``renderer`` renders long replies off the UI thread; without one they are rendered when drawn."""
         super().__init__(parent)
         self.rows: list[MessageRow] = []
         self._by_id: dict[int, int] = {}
+        self._renderer = renderer
 
     # Qt interface ---------------------------------------------------------------------------------------
     @qt_guarded(default=0)
@@ -78,7 +82,32 @@ class MessageListModel(QAbstractListModel):
         self.beginResetModel()
         self.rows[:] = [MessageRow.of(info) for info in messages]
         self._reindex()
+        for row in self.rows:
+            self._render_later(row)
         self.endResetModel()
+
+    def _render_later(self, row: MessageRow) -> None:
+        """Sends a long finished reply's Markdown to the renderer; the row shows plain text meanwhile."""
+        if (
+            self._renderer is not None
+            and row.info.role == "assistant"
+            and not row.streaming
+            and row._rendered is None
+            and len(row.text) > OFF_THREAD_CHARS
+        ):
+            row.pending = True
+            self._renderer.request(row.info.id, row.text, self._rendered)
+
+    def _rendered(self, message_id: int, text: str, rendered: Rendered) -> None:
+        number = self._by_id.get(message_id)
+        if number is None:
+            return
+        row = self.rows[number]
+        if row.pending and row.text == text:
+            row._rendered = rendered
+            row.pending = False
+            row.version += 1
+            self._changed(number)
 
     def _reindex(self) -> None:
         self._by_id = {row.info.id: number for number, row in enumerate(self.rows)}
@@ -99,6 +128,7 @@ class MessageListModel(QAbstractListModel):
             self.rows[-1].version += 1
         self.rows.append(MessageRow.of(info, is_last=True))
         self._by_id[info.id] = position
+        self._render_later(self.rows[-1])
         self.endInsertRows()
         if position > 0:
             self._changed(position - 1)
@@ -117,8 +147,10 @@ class MessageListModel(QAbstractListModel):
             version=row.version + 1,
             waiting=0,
             phase="",
+            pending=False,
             _rendered=None,
         )
+        self._render_later(self.rows[number])
         self._changed(number)
 
     def append_delta(self, message_id: int, delta: str) -> int | None:

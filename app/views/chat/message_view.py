@@ -73,7 +73,10 @@ class MessageListView(QListView):
         self._last_relayout = time.perf_counter()
 
     def _data_changed(self, top: QModelIndex, _bottom: QModelIndex, _roles: list[int]) -> None:
-        # QListView lays every row out again after ``dataChanged``; only the following matters here.
+        # QListView lays every row out again after ``dataChanged``; the changed row (a reply that finished,
+        # a long one whose Markdown arrived) is measured in idle slices like an opened chat's rows.
+        self._measure_from = max(self._measure_from, top.row())
+        self._measurer.start()
         self._stick()
 
     def _row_grew(self, number: int) -> None:
@@ -100,8 +103,9 @@ class MessageListView(QListView):
             if self._measure_from < len(rows):
                 row = rows[self._measure_from]
                 if self.delegate.exact_height(row) is None:
-                    self.delegate.measure(row)
                     measured = True
+                    if not self.delegate.measure_some(row, deadline):
+                        break  # a long reply: its next parts in the next slice
             self._measure_from -= 1
         finished = self._measure_from < 0
         if finished:

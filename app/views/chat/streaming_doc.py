@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFont, QPainter, QTextCursor
 
 from app.views.chat.message_html import safe_message_html
 from app.views.chat.message_model import MessageRow
@@ -53,3 +54,12 @@ class StreamingDocument:
 
     def height(self) -> int:
         return math.ceil(self.doc.size().height())
+
+    def draw(self, painter: QPainter, clip: QRectF) -> None:
+        self.doc.drawContents(painter, clip)
+
+    def anchor_at(self, point: QPointF) -> str:
+        return str(self.doc.documentLayout().anchorAt(point) or "")
+
+    def toPlainText(self) -> str:  # the name QTextDocument uses
+        return self.doc.toPlainText()
