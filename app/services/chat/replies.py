@@ -133,8 +133,21 @@ class ReplyRun:
         )
         return ChatRequest(model=model, turns=self.turns, system_prompt=session.system_prompt, params=params)
 
+    async def _check_size(self, provider_id: str, model: str, request: ChatRequest) -> None:
+        """Raises ``ContextOverflow`` before anything is sent when the prompt's estimate is over the route's
+        context window in the catalog (an unknown window checks nothing)."""
+        service = self.service
+        window = await service.workers.db(overflow.context_window, service.prices, provider_id, model)
+        if window is None:
+            return
+        prompt = "\n".join([request.system_prompt, *(turn.content for turn in request.turns)])
+        estimated = await service.workers.db(service.estimator.count, prompt)
+        if estimated > window:
+            raise overflow.too_long(provider_id, model, estimated, window)
+
     async def _attempt(self, provider_id: str, model: str, *, may_failover: bool) -> Usage | None:
         request = self._request(model)
+        await self._check_size(provider_id, model, request)
         rate_limited = 0
         retried_unanswered = False
         while True:

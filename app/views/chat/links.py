@@ -40,6 +40,8 @@ def follow_link(
         controller.regenerate(info.session_id)
     elif href == "action:retry-trimmed":
         controller.retry_trimmed(info.session_id)
+    elif href == "action:summary-chat":
+        controller.new_chat_with_summary(info.session_id, info.id)
     elif href == "action:toggle-thinking":
         toggle_thinking(info.id)
     elif href == "action:open-full" and show_full is not None:

@@ -200,9 +200,11 @@ def render_markdown(text: str) -> Rendered:
     return Rendered(tuple(part for part in parts if part) or ("",), tuple(env.get("code_blocks", ())))
 
 
-def plain_html(text: str) -> str:
-    """A streaming reply as escaped text with its line breaks; Markdown is rendered once it finishes."""
-    return f'<p style="white-space: pre-wrap;">{html.escape(text)}</p>'
+def plain_html(text: str, *, margin_top: bool = True, margin_bottom: bool = True) -> str:
+    """A streaming reply as escaped text with its line breaks; Markdown is rendered once it finishes.
+    Without a margin, consecutive parts of one long text read as one."""
+    margins = ("" if margin_top else " margin-top: 0;") + ("" if margin_bottom else " margin-bottom: 0;")
+    return f'<p style="white-space: pre-wrap;{margins}">{html.escape(text)}</p>'
 
 
 def plain_parts(text: str) -> list[str]:

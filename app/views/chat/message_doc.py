@@ -50,6 +50,10 @@ class MessageDocument:
         lines += sum(html.count(tag) for tag in BLOCK_TAGS)
         return lines * self._line
 
+    def append(self, html: str) -> None:
+        """Adds a part at the bottom (a streaming reply's finished lines), laid out on first need."""
+        self._parts.append(_Part(html, self._estimate(html)))
+
     # layout ------------------------------------------------------------------------------------------------
     def _laid_out(self, part: _Part) -> QTextDocument:
         if part.doc is None:

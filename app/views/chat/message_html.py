@@ -63,6 +63,8 @@ def footer_html(row: MessageRow) -> str:
             pieces.append(f'<span style="color:{muted};">{html.escape(row.phase)}</span>')
         else:
             pieces.append(f'<span style="color:{muted};">Writing…</span>')
+    elif row.phase:  # a remedy at work on this reply (a summary being written): no actions meanwhile
+        pieces.append(f'<span style="color:{muted};">{html.escape(row.phase)}</span>')
     else:
         usage = usage_text(row)
         if usage:
@@ -76,6 +78,7 @@ def footer_html(row: MessageRow) -> str:
             actions.append(_link("retry", "Retry"))
             if info.finish_reason == CONTEXT_OVERFLOW:
                 actions.append(_link("retry-trimmed", "Retry without the oldest turns"))
+                actions.append(_link("summary-chat", "Start a new chat with a summary"))
             if info.error and ("API key" in info.error or "rejected the API key" in info.error):
                 actions.append(_link("add-key", "Add key"))
         elif row.is_last:
@@ -146,6 +149,24 @@ def _framed(row: MessageRow, body: list[str]) -> list[str]:
     footer = f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div>'
     parts[-1] = parts[-1][: -len("</div>")] + footer + "</div>"
     return parts
+
+
+def streaming_html(row: MessageRow, start: int, end_marker: str) -> str:
+    """The streaming reply's text from character ``start`` on, with the footer (and the header when
+    ``start`` is 0); ``end_marker`` goes where new text is appended."""
+    body = plain_html(row.text[start:] + end_marker, margin_top=start == 0)
+    if start == 0:
+        return "".join(_framed(row, [body]))
+    footer = f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div>'
+    return f'<div style="color:{PALETTE.text};">{body}{footer}</div>'
+
+
+def streamed_part_html(row: MessageRow, start: int, end: int) -> str:
+    """Characters ``start``..``end`` of a streaming reply that will not change any more, as one part (with
+    the header when ``start`` is 0)."""
+    body = plain_html(row.text[start:end], margin_top=start == 0, margin_bottom=False)
+    head = f'<div style="margin-bottom:4px;">{header_html(row)}</div>{thinking_html(row)}' if start == 0 else ""
+    return f'<div style="color:{PALETTE.text};">{head}{body}</div>'
 
 
 def safe_message_html(row: MessageRow, end_marker: str = "") -> str:

@@ -159,6 +159,7 @@ class ChatPage(QWidget):
         controller.waiting.connect(self.model.set_waiting)
         controller.reasoning_delta.connect(self.model.append_reasoning)
         controller.reply_phase.connect(self.model.set_phase)
+        controller.remedy_phase.connect(self.model.set_phase)
         controller.streaming_changed.connect(self.composer.set_streaming)
         controller.totals_changed.connect(self._show_totals)
         controller.key_state_changed.connect(self._show_key_state)
