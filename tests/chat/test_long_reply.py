@@ -159,3 +159,32 @@ def test_a_message_taller_than_a_list_row_can_be_shows_its_beginning_and_opens_w
     shown: list[tuple[str, str]] = []
     follow_link(None, print, print, row, "action:open-full", lambda title, body: shown.append((title, body)))  # type: ignore[arg-type]
     assert shown == [("Reply — 3,005 lines", row.text)]
+
+
+def test_a_streaming_reply_keeps_its_growing_document_small(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.views.chat.streaming_doc import MAX_RECENT_PARTS, StreamingDocument
+
+    model = MessageListModel()
+    view = MessageListView(model)
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    streaming = replace(info(2, "assistant", ""), status="streaming")
+    model.set_messages([info(1, "user", "Show me the file.")])
+    model.append(streaming)
+    source = code_reply(LINES)
+    for start in range(0, len(source), 2_000):  # deltas of a few dozen lines, as frames batch them
+        model.append_delta(2, source[start : start + 2_000])
+        view.delegate.row_size(model.rows[1])
+        doc = view.delegate.document(model.rows[1])
+        assert isinstance(doc, StreamingDocument)
+        assert doc.doc.blockCount() <= PART_LINES + 2  # the finished lines moved into parts
+    # A row cannot be taller than 32,767 px: the first part, how much is hidden, and the newest parts.
+    assert doc.frozen.part_count == MAX_RECENT_PARTS and doc.frozen.built_parts() < MAX_RECENT_PARTS
+    assert view.delegate.row_size(model.rows[1]).height() < 32_767
+    shown = doc.toPlainText()
+    assert "value_0=compute(0)" in shown and f"value_{LINES - 1}=compute({LINES - 1})" in shown
+    assert f"{doc.hidden_lines:,} more lines, shown when the reply is finished" in shown
+    assert "value_1500=compute(1500)" not in shown
+    qtbot.wait(20)
+    view.grab().save("artifacts/chat10-long-code-streaming.png")

@@ -137,3 +137,61 @@ def test_the_failed_reply_shows_the_summary_in_progress_instead_of_its_actions()
     )
     row = MessageRow.of(info, is_last=True, phase="Summarising this chat with m…")
     assert "Summarising" in footer_html(row) and "action:" not in footer_html(row)
+
+
+def test_screenshots_of_the_overflow_remedies(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.views.chat.message_model import MessageListModel
+    from app.views.chat.message_view import MessageListView
+
+    model = MessageListModel()
+    view = MessageListView(model)
+    view.setStyleSheet("QListView#MessageList { background: #0a0a0a; }")
+    qtbot.addWidget(view)
+    view.resize(820, 360)
+    view.show()
+    error = (
+        "This conversation is too long for the model's context window (ollama: this chat is about 20,004 "
+        "tokens; phi4:14b takes 16,384; nothing was sent). Retry without the oldest turns, start a new chat "
+        "from the last question, or pick a model with a bigger context."
+    )
+    question = MessageInfo(
+        1,
+        1,
+        "user",
+        "Summarise the whole thread above.",
+        "complete",
+        None,
+        None,
+        None,
+        None,
+        False,
+        None,
+        None,
+        None,
+        datetime(2026, 1, 1),
+    )
+    failed = MessageInfo(
+        2,
+        1,
+        "assistant",
+        "",
+        "error",
+        "ollama",
+        "phi4:14b",
+        None,
+        None,
+        False,
+        None,
+        error,
+        None,
+        datetime(2026, 1, 1),
+        finish_reason=CONTEXT_OVERFLOW,
+    )
+    model.set_messages([question, failed])
+    qtbot.waitUntil(lambda: not view.measuring())
+    qtbot.wait(30)
+    view.grab().save("artifacts/chat10-overflow-remedies.png")
+    model.set_phase(2, "Summarising this chat with phi4:14b…")
+    qtbot.wait(30)
+    view.grab().save("artifacts/chat10-overflow-summarising.png")
+    assert "Summarising" in footer_html(model.rows[1])

@@ -54,6 +54,10 @@ class MessageDocument:
         """Adds a part at the bottom (a streaming reply's finished lines), laid out on first need."""
         self._parts.append(_Part(html, self._estimate(html)))
 
+    def drop_first(self) -> None:
+        """Removes the top part (a streaming reply shows only its newest parts)."""
+        self._parts.pop(0)
+
     # layout ------------------------------------------------------------------------------------------------
     def _laid_out(self, part: _Part) -> QTextDocument:
         if part.doc is None:

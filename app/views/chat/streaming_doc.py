@@ -4,7 +4,9 @@ Rebuilding the whole rich-text document of a long reply 60 times a second costs 
 with the reply; appending through a QTextCursor only lays out the changed paragraph. Drawing and sizing one
 document still grow with it (a 3,000-line reply: ~25 ms a frame), so every ``PART_LINES`` finished lines
 move out of the growing document into a part of a ``MessageDocument`` that is laid out once and drawn only
-while visible: the growing document stays small however long the reply gets.
+while visible: the growing document stays small however long the reply gets. A list row cannot be taller
+than 32,767 px, so while it streams a very long reply shows its first part, a line saying how many lines are
+hidden, and its newest ``MAX_RECENT_PARTS`` parts (where the text arrives); finished, it is shown as usual.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from app.views.chat.markdown import PART_LINES, plain_html
 from app.views.chat.message_doc import MessageDocument
 from app.views.chat.message_html import streamed_part_html, streaming_html
 from app.views.chat.message_model import MessageRow
+from app.views.theme import PALETTE
 from app.views.widgets.qt_guard import report
 from app.views.widgets.safe_document import SafeDocument
 
 END_OF_BODY = "\u2063"  # an invisible separator that marks where streamed text goes
+MAX_RECENT_PARTS = 12
 
 
 class StreamingDocument:
@@ -33,7 +37,10 @@ class StreamingDocument:
         self.thinking = (len(row.reasoning), row.thinking_open)
         self._font = font
         self._style = style
-        self.frozen = MessageDocument([], width, font, style)
+        self.head = MessageDocument([], width, font, style)  # the first part: the header and first lines
+        self.frozen = MessageDocument([], width, font, style)  # the newest finished parts
+        self.hidden_lines = 0  # lines between ``head`` and ``frozen`` not shown while streaming
+        self.notice = MessageDocument([], width, font, style)
         self.start = 0  # characters of the text in ``frozen``; the growing document holds the rest
         while (cut := _cut(row.text, self.start)) is not None:
             self._freeze(row, cut)
@@ -64,8 +71,24 @@ class StreamingDocument:
         except Exception as error:
             report(row, "streamed_part_html", error)
             markup = plain_html(row.text[self.start : cut - 1], margin_bottom=False)
-        self.frozen.append(markup)
+        if self.start == 0:
+            self.head.append(markup)
+        else:
+            self.frozen.append(markup)
+            if self.frozen.part_count > MAX_RECENT_PARTS:
+                self.frozen.drop_first()
+                self.hidden_lines += PART_LINES
+                self.notice = MessageDocument([self._notice_html()], self.width, self._font, self._style)
         self.start = cut
+
+    def _notice_html(self) -> str:
+        return (
+            f'<p style="color:{PALETTE.muted}; margin: 6px 0;">⋯ {self.hidden_lines:,} more lines, shown when the '
+            "reply is finished ⋯</p>"
+        )
+
+    def _sections(self) -> tuple[MessageDocument, ...]:
+        return (self.head, self.notice, self.frozen)
 
     def fits(self, row: MessageRow, width: int) -> bool:
         """Whether ``row`` can be shown by appending to this document."""
@@ -92,13 +115,17 @@ class StreamingDocument:
         self._grow(row)
 
     def height(self) -> int:
-        return self.frozen.height() + math.ceil(self.doc.size().height())
+        return sum(section.height() for section in self._sections()) + math.ceil(self.doc.size().height())
 
     def draw(self, painter: QPainter, clip: QRectF) -> None:
-        top = self.frozen.height()
-        if clip.top() < top:
-            self.frozen.draw(painter, clip)
-            top = self.frozen.height()  # drawing may have replaced estimates
+        top = 0
+        for section in self._sections():
+            if clip.top() < top + section.height() and clip.bottom() >= top:
+                painter.save()
+                painter.translate(0, top)
+                section.draw(painter, clip.translated(0, -top))
+                painter.restore()
+            top += section.height()  # drawing may have replaced estimates
         if clip.bottom() >= top:
             painter.save()
             painter.translate(0, top)
@@ -106,14 +133,16 @@ class StreamingDocument:
             painter.restore()
 
     def anchor_at(self, point: QPointF) -> str:
-        top = self.frozen.height()
-        if point.y() < top:
-            return self.frozen.anchor_at(point)
+        top = 0
+        for section in self._sections():
+            if point.y() < top + section.height():
+                return section.anchor_at(point - QPointF(0, top))
+            top += section.height()
         return str(self.doc.documentLayout().anchorAt(point - QPointF(0, top)) or "")
 
     def toPlainText(self) -> str:  # the name QTextDocument uses
-        before = self.frozen.toPlainText()
-        return f"{before}\n{self.doc.toPlainText()}" if before else self.doc.toPlainText()
+        shown = [section.toPlainText() for section in self._sections() if section.part_count]
+        return "\n".join([*shown, self.doc.toPlainText()])
 
 
 def _cut(text: str, start: int) -> int | None:
