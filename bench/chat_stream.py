@@ -116,7 +116,7 @@ def main() -> dict[str, Any]:
         page = ChatPage(context)
         page.resize(1280, 820)
         page.show()
-        while page.current is None or page.model.rowCount() < HISTORY:
+        while page.current is None or page.model.message_count() < HISTORY:
             await asyncio.sleep(0.01)
         while page.view.measuring():  # opening the session measures rows in the background first
             await asyncio.sleep(0.01)
@@ -137,7 +137,7 @@ def main() -> dict[str, Any]:
         started = time.perf_counter()
         heartbeat.start()
         page.send("Tell me a long story.")
-        while page.model.rowCount() < HISTORY + 2 or page.model.rows[-1].info.status == "streaming":
+        while page.model.message_count() < HISTORY + 2 or page.model.rows[-1].info.status == "streaming":
             await asyncio.sleep(0.01)
         heartbeat.stop()
         elapsed = time.perf_counter() - started
@@ -148,7 +148,7 @@ def main() -> dict[str, Any]:
 
         async def open_session(session_id: int, rows: int) -> None:
             page.controller.select(session_id)
-            while page.current is None or page.current.id != session_id or page.model.rowCount() != rows:
+            while page.current is None or page.current.id != session_id or page.model.message_count() != rows:
                 await asyncio.sleep(0.01)
 
         # A reply with a 3,000-line code block, then the chat reopened.

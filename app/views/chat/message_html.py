@@ -135,8 +135,8 @@ def message_parts(row: MessageRow) -> list[str]:
     if len(body) > MAX_PARTS:
         total = row.text.count("\n") + 1
         notice = (
-            f'<p style="color:{PALETTE.muted};">This message is {total:,} lines long; only its beginning is shown '
-            f"here (Copy takes all of it). {_link('open-full', 'Open the whole message')}</p>"
+            f'<p style="color:{PALETTE.muted}; margin-top: 8px;">This message is {total:,} lines long; only its '
+            f"beginning is shown here (Copy takes all of it). {_link('open-full', 'Open the whole message')}</p>"
         )
         body = [*body[:MAX_PARTS], notice]
     return _framed(row, body)

@@ -1,4 +1,10 @@
-"""The messages of the open session as a list model; a streaming reply grows in place."""
+"""The messages of the open session as a list model; a streaming reply grows in place.
+
+Only the newest ``WINDOW`` messages are rows at first; older ones become rows when the person scrolls to the
+top (``show_earlier``) or a search hit needs one (``reveal``). Whenever a row's height changes QListView lays
+out every row again, calling the delegate's ``sizeHint`` through Python once per row: with 1,000 rows that is
+10–20 ms of the UI thread, several times a second while a reply streams; with 200 it is a fifth of that.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from app.views.chat.message_render import OFF_THREAD_CHARS, MarkdownRenderer
 from app.views.widgets.qt_guard import qt_guarded
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+WINDOW = 200  # messages shown as rows when a chat opens; older ones on demand
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -58,6 +65,7 @@ class MessageListModel(QAbstractListModel):
         """``renderer`` renders long replies off the UI thread; without one they are rendered when drawn."""
         super().__init__(parent)
         self.rows: list[MessageRow] = []
+        self.earlier: list[MessageRow] = []  # older messages, not rows yet
         self._by_id: dict[int, int] = {}
         self._renderer = renderer
 
@@ -80,7 +88,8 @@ class MessageListModel(QAbstractListModel):
     # changes ---------------------------------------------------------------------------------------------
     def set_messages(self, messages: list[MessageInfo]) -> None:
         self.beginResetModel()
-        self.rows[:] = [MessageRow.of(info) for info in messages]
+        self.earlier = [MessageRow.of(info) for info in messages[: max(0, len(messages) - WINDOW)]]
+        self.rows[:] = [MessageRow.of(info) for info in messages[len(self.earlier) :]]
         self._reindex()
         for row in self.rows:
             self._render_later(row)
@@ -117,6 +126,33 @@ class MessageListModel(QAbstractListModel):
     def row_of(self, message_id: int) -> int | None:
         return self._by_id.get(message_id)
 
+    def message_count(self) -> int:
+        """Every message of the chat, shown as a row or not yet."""
+        return len(self.earlier) + len(self.rows)
+
+    def show_earlier(self, count: int = WINDOW) -> int:
+        """Makes up to ``count`` older messages rows at the top; returns how many."""
+        count = min(count, len(self.earlier))
+        if count <= 0:
+            return 0
+        self.beginInsertRows(QModelIndex(), 0, count - 1)
+        self.rows[:0] = self.earlier[-count:]
+        del self.earlier[-count:]
+        self._reindex()
+        for row in self.rows[:count]:
+            self._render_later(row)
+        self.endInsertRows()
+        return count
+
+    def reveal(self, message_id: int) -> int | None:
+        """The row of ``message_id``, making it (and the messages after it) rows first when needed."""
+        if message_id not in self._by_id:
+            position = next((n for n, row in enumerate(self.earlier) if row.info.id == message_id), None)
+            if position is None:
+                return None
+            self.show_earlier(len(self.earlier) - position)
+        return self._by_id.get(message_id)
+
     def append(self, info: MessageInfo) -> None:
         if info.id in self._by_id:
             self.update(info)
@@ -136,6 +172,9 @@ class MessageListModel(QAbstractListModel):
     def update(self, info: MessageInfo) -> None:
         number = self._by_id.get(info.id)
         if number is None:
+            for position, old in enumerate(self.earlier):  # not a row yet: kept for when it is shown
+                if old.info.id == info.id:
+                    self.earlier[position] = MessageRow.of(info)
             return
         row = self.rows[number]
         fresh = MessageRow.of(info)

@@ -36,10 +36,12 @@ class MessageListView(QListView):
         self._measure_from = -1
         self._last_relayout = 0.0
         self._unlaid = False  # heights measured since the last layout pass
+        self._keep_from_bottom: int | None = None  # after older rows came in above: the distance to hold
         self._measurer = QTimer(self, interval=0)
         self._measurer.timeout.connect(self._measure_slice)
         self.delegate.relayout_needed.connect(self.relayout)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().actionTriggered.connect(self._scroll_action)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
         model.modelReset.connect(self._after_reset)
         model.rowsInserted.connect(lambda *_: self._stick())
@@ -54,9 +56,28 @@ class MessageListView(QListView):
     def _scrolled(self, _value: int) -> None:
         self._follow = self.at_bottom()
 
-    def _range_changed(self, _low: int, _high: int) -> None:
+    def _scroll_action(self, _action: int) -> None:
+        """The person scrolled (wheel, drag, keys); the slider's position is already where it goes."""
+        bar = self.verticalScrollBar()
+        self._keep_from_bottom = None  # where the person goes now is theirs
+        if bar.sliderPosition() <= bar.minimum() and self.message_model.earlier:
+            self._show_earlier(bar.maximum() - bar.sliderPosition())
+
+    def _show_earlier(self, from_bottom: int) -> None:
+        """At the top with older messages left: they become rows above, and what was shown stays put
+        (``from_bottom`` px above the end) while their heights are measured."""
+        self._keep_from_bottom = from_bottom
+        self._follow = False  # the person is at the top: the new rows must not send the view to the end
+        count = self.message_model.show_earlier()
+        self._measure_from = max(self._measure_from, count - 1)
+        self._measurer.start()
+
+    def _range_changed(self, _low: int, high: int) -> None:
+        bar = self.verticalScrollBar()
         if self._follow:
-            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+            bar.setValue(bar.maximum())
+        elif self._keep_from_bottom is not None:
+            bar.setValue(max(0, high - self._keep_from_bottom))
 
     def _stick(self) -> None:
         if self._follow:
@@ -90,6 +111,7 @@ class MessageListView(QListView):
 
     def _after_reset(self) -> None:
         self._follow = True
+        self._keep_from_bottom = None
         self._measure_from = self.message_model.rowCount() - 1
         self._measurer.start()
         QTimer.singleShot(0, self.scrollToBottom)

@@ -283,7 +283,7 @@ class ChatPage(QWidget):
         self.composer.set_hint(f"{name} needs an API key: use “Add key”." if missing else "")
 
     def _scroll_to_message(self, message_id: int) -> None:
-        row = self.model.row_of(message_id)
+        row = self.model.reveal(message_id)
         if row is not None:
             self.view._follow = False
             self.view.scrollTo(self.model.index(row))
