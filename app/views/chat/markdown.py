@@ -17,8 +17,8 @@ the parts it shows (``message_doc.MessageDocument``): Qt lays out a 3,000-line b
 from __future__ import annotations
 
 import html
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,9 +51,21 @@ class Rendered:
         return "".join(self.parts)
 
 
-@lru_cache(maxsize=1)
+class _PerThread(threading.local):
+    """One parser and formatter per thread: replies are rendered on the UI thread and on workers, and
+    neither markdown-it's lazily compiled rule chains nor pygments' formatter promise to be thread-safe."""
+
+    markdown: MarkdownIt | None = None
+    formatter: HtmlFormatter | None = None
+
+
+_per_thread = _PerThread()
+
+
 def _formatter() -> HtmlFormatter:
-    return HtmlFormatter(noclasses=True, nowrap=True, style=CODE_STYLE)
+    if _per_thread.formatter is None:
+        _per_thread.formatter = HtmlFormatter(noclasses=True, nowrap=True, style=CODE_STYLE)
+    return _per_thread.formatter
 
 
 def safe_href(url: str) -> str | None:
@@ -166,8 +178,13 @@ def _link_close(renderer: Any, tokens: Any, index: int, options: Any, env: dict[
     return "</a>" if opened and opened.pop() else ""
 
 
-@lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    if _per_thread.markdown is None:
+        _per_thread.markdown = _make_markdown()
+    return _per_thread.markdown
+
+
+def _make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.add_render_rule("fence", _fence)
