@@ -35,7 +35,7 @@ SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 GUESS_LIMIT_CHARS = 2_000  # guess_lexer tries every lexer: seconds on a 3,000-line block
 MAX_HIGHLIGHT_LINES = 400
 MAX_HIGHLIGHT_CHARS = 40_000
-PART_LINES = 80  # source lines per part of a long reply: a part lays out in a few milliseconds
+PART_LINES = 50  # source lines per part of a long reply: a part lays out in a few milliseconds
 PART_BREAK = "\x00"  # between parts of a rendered reply; Markdown turns a NUL in the text into U+FFFD
 
 

@@ -42,7 +42,7 @@ DOC_CACHE = 240
 STREAM_RESERVE = 160  # px a streaming reply reserves at a time
 PICTURE_CACHE = 24
 MAX_PICTURE_HEIGHT = 1400
-LAST_ROW_SLICE_S = 0.004  # the newest row is measured for this long inside sizeHint; the rest in idle slices
+LAST_ROW_SLICE_S = 0.004  # a short newest row is measured inside sizeHint; the rest in idle slices
 STYLE = (
     f"a {{ color: #c084fc; text-decoration: none; }} code {{ background-color: #1c1c2e; }}"
     f" pre {{ font-family: monospace; }} h1, h2, h3 {{ color: {PALETTE.text}; }}"
@@ -170,8 +170,10 @@ class MessageDelegate(QStyledItemDelegate):
         if row.streaming:
             height = math.ceil((self.measure(row) + 1) / STREAM_RESERVE) * STREAM_RESERVE
         else:
-            if row.is_last:  # the newest row, where the list opens: measured now as far as a slice allows
-                self.measure_some(row, time.perf_counter() + LAST_ROW_SLICE_S)
+            if row.is_last:  # the newest row, where the list opens: measured now when it is one small part
+                doc = self.document(row)
+                if isinstance(doc, MessageDocument) and doc.part_count == 1:
+                    self.measure_some(row, time.perf_counter() + LAST_ROW_SLICE_S)
             exact = self.exact_height(row)
             height = exact if exact is not None else self.estimate(row)
         size = QSize(self._viewport_width, height + 2 * PAD + 2 * OUTER_V)

@@ -2,7 +2,7 @@
 
 Qt lays a QTextDocument out all at once: a reply with a 3,000-line code block costs ~100 ms of the UI
 thread (building the document from HTML, then its layout), every time it is opened. The reply's HTML comes
-in parts instead (``message_html.message_parts``: a part is at most ~80 source lines), and each part is
+in parts instead (``message_html.message_parts``: a part is at most ~50 source lines), and each part is
 its own document, made and laid out only when it is drawn, hit-tested or measured. Until then a part has
 an estimated height; ``layout_some`` replaces the estimates part by part within a time limit, so the list
 can measure a long reply over several event-loop turns. Off-thread layout is no way out: PySide holds the

@@ -17,7 +17,7 @@ from app.views.chat.message_model import MessageRow
 from app.views.theme import PALETTE
 from app.views.widgets.qt_guard import report
 
-MAX_PARTS = 16  # ~1,300 source lines (markdown.PART_LINES each): a row well below Qt's 32,767 px item limit
+MAX_PARTS = 24  # ~1,200 source lines (markdown.PART_LINES each): a row well below Qt's 32,767 px item limit
 
 
 def _link(action: str, label: str) -> str:

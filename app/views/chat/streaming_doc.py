@@ -25,7 +25,7 @@ from app.views.widgets.qt_guard import report
 from app.views.widgets.safe_document import SafeDocument
 
 END_OF_BODY = "\u2063"  # an invisible separator that marks where streamed text goes
-MAX_RECENT_PARTS = 12
+MAX_RECENT_PARTS = 20
 
 
 class StreamingDocument:
