@@ -224,11 +224,12 @@ def plain_html(text: str, *, margin_top: bool = True, margin_bottom: bool = True
     return f'<p style="white-space: pre-wrap;{margins}">{html.escape(text)}</p>'
 
 
-def plain_parts(text: str) -> list[str]:
+def plain_parts(text: str, limit: int | None = None) -> list[str]:
     """``plain_html`` of ``text`` in parts of ``PART_LINES`` lines (a long question, a reply whose
-    Markdown is still being rendered off the UI thread)."""
-    lines = text.split("\n")
+    Markdown is still being rendered off the UI thread); only the first ``limit`` parts are made."""
+    lines = text.split("\n", (limit * PART_LINES) if limit is not None else -1)
     if len(lines) <= PART_LINES:
         return [plain_html(text)]
-    chunks = ("\n".join(lines[start : start + PART_LINES]) for start in range(0, len(lines), PART_LINES))
+    count = -(-len(lines) // PART_LINES) if limit is None else min(limit, -(-len(lines) // PART_LINES))
+    chunks = ("\n".join(lines[n * PART_LINES : (n + 1) * PART_LINES]) for n in range(count))
     return [f'<p style="white-space: pre-wrap; margin: 0;">{html.escape(chunk)}</p>' for chunk in chunks]

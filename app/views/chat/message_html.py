@@ -129,7 +129,7 @@ def message_parts(row: MessageRow) -> list[str]:
     A list row cannot be taller than 32,767 px (Qt's item geometry), so a very long message shows its first
     ``MAX_PARTS`` parts, then says how much is left with a link that opens the whole text."""
     if row.info.role == "user" or row.pending:
-        body = plain_parts(row.text)
+        body = plain_parts(row.text, MAX_PARTS + 1)  # a 1 MB paste is not escaped whole to show its start
     else:
         body = list(row.rendered().parts) if row.text else [""]
     if len(body) > MAX_PARTS:
