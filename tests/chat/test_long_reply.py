@@ -188,3 +188,15 @@ def test_a_streaming_reply_keeps_its_growing_document_small(qtbot) -> None:  # t
     assert "value_1500=compute(1500)" not in shown
     qtbot.wait(20)
     view.grab().save("artifacts/chat10-long-code-streaming.png")
+
+
+def test_the_whole_message_viewer_shows_all_of_it_read_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.views.chat.message_full import FullMessageDialog
+
+    text = code_reply(LINES)
+    dialog = FullMessageDialog("Reply — 3,005 lines", text)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.text.toPlainText() == text and dialog.text.isReadOnly()
+    assert dialog.text.accessibleName() == "Whole message"
+    dialog.grab().save("artifacts/chat10-whole-message.png")
