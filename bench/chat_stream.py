@@ -118,7 +118,7 @@ def main() -> dict[str, Any]:
         page = ChatPage(context)
         page.resize(1280, 820)
         page.show()
-        while page.current is None or page.model.rowCount() < HISTORY:
+        while page.current is None or page.model.message_count() < HISTORY:
             await asyncio.sleep(0.01)
         while page.view.measuring():  # opening the session measures rows in the background first
             await asyncio.sleep(0.01)
@@ -139,7 +139,7 @@ def main() -> dict[str, Any]:
         started = time.perf_counter()
         heartbeat.start()
         page.send("Tell me a long story.")
-        while page.model.rowCount() < HISTORY + 2 or page.model.rows[-1].info.status == "streaming":
+        while page.model.message_count() < HISTORY + 2 or page.model.rows[-1].info.status == "streaming":
             await asyncio.sleep(0.01)
         heartbeat.stop()
         elapsed = time.perf_counter() - started
@@ -148,11 +148,14 @@ def main() -> dict[str, Any]:
         ordered = sorted(gaps[1:])
         cpu = sorted(cpu_gaps[1:])
 
+        async def open_session(session_id: int, rows: int) -> None:
+            page.controller.select(session_id)
+            while page.current is None or page.current.id != session_id or page.model.message_count() != rows:
+                await asyncio.sleep(0.01)
+
         # A reply with a 3,000-line code block, then the chat reopened.
         code_session = await service.create_session(provider="custom", model="echo", title="Code")
-        await page.select_session(code_session.id)
-        while page.current is None or page.current.id != code_session.id:
-            await asyncio.sleep(0.01)
+        await open_session(code_session.id, 0)
         gaps.clear()
         cpu_gaps.clear()
         last, last_cpu = time.perf_counter(), time.thread_time()
@@ -165,13 +168,15 @@ def main() -> dict[str, Any]:
         heartbeat.stop()
         code_stream = (sorted(gaps[1:]) or [0.0])[-1], (sorted(cpu_gaps[1:]) or [0.0])[-1]
         code_lines = page.model.rows[-1].text.count("\n")
-        await page.select_session(session.id)
+        await open_session(session.id, HISTORY + 2)
+        while page.view.measuring():
+            await asyncio.sleep(0.01)
         await asyncio.sleep(0.2)
         gaps.clear()
         cpu_gaps.clear()
         last, last_cpu = time.perf_counter(), time.thread_time()
         heartbeat.start()
-        await page.select_session(code_session.id)
+        await open_session(code_session.id, 2)
         while page.view.measuring():
             await asyncio.sleep(0.01)
         for _ in range(30):

@@ -80,6 +80,7 @@ class ChatController(QObject):
     edit_requested = Signal(int, str)  # message id, its text: put it in the input box for editing
     scroll_to_end = Signal()
     scroll_to_message = Signal(int)  # message id
+    remedy_phase = Signal(int, str)  # message id, what a remedy on it is doing ("Summarising…"; "": done)
 
     def __init__(
         self,
@@ -450,6 +451,28 @@ class ChatController(QObject):
         from app.services.chat import remedies
 
         self._reply(session_id, remedies.retry_without_oldest(self.service, session_id))
+
+    def new_chat_with_summary(self, session_id: int, message_id: int) -> None:
+        """After a context overflow: the chat's model summarises it, then a new chat seeded with the summary
+        (in its system prompt) opens. ``remedy_phase`` shows the progress on the failed reply
+        ``message_id``; a failure is a notice, and nothing is changed."""
+        self.start(f"chat-summary-{session_id}", self._new_chat_with_summary(session_id, message_id), replace=False)
+
+    async def _new_chat_with_summary(self, session_id: int, message_id: int) -> None:
+        from app.services.chat import remedies
+
+        session = await self.service.session(session_id)
+        self.remedy_phase.emit(message_id, f"Summarising this chat with {session.model}…")
+        try:
+            fresh = await remedies.new_chat_with_summary(self.service, session_id)
+        except ProviderError as error:
+            self.notice.emit(Notice("Could not summarise this chat", error.message))
+            return
+        finally:
+            self.remedy_phase.emit(message_id, "")
+        await self._select(fresh.id)
+        said = f"The summary of “{session.title}” is its system prompt."
+        self.notice.emit(Notice("New chat started from a summary", said))
 
     def continue_reply(self, session_id: int, message_id: int) -> None:
         """Asks the model to carry on an interrupted reply."""

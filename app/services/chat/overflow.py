@@ -5,6 +5,10 @@ model's context with ``200 OK`` and then abort the stream, so the error never re
 stream drops before its first word, the request is asked once more without streaming (and with
 ``max_tokens=1``): the server then answers with its error text (``Requested tokens (…) exceed context
 window of …``), which ``errors.is_context_overflow`` recognises.
+
+Before a request is sent at all, its estimated size (tiktoken) is compared with the route's context window
+from the catalog (``context_window``): a prompt that obviously cannot fit fails at once, with the same
+remedies, instead of after a round trip that may end in a dropped stream.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from dataclasses import replace
 from app.services.providers.base import ChatProvider, ChatRequest, ContextOverflow, ProviderError, Turn
 
 log = logging.getLogger(__name__)
+
+CATALOG_KNOWS = "find_served"  # what a price lookup offers when it is the catalog (CatalogService)
 
 CONTEXT_OVERFLOW = "context_overflow"  # the finish_reason stored on a reply that overflowed
 
@@ -44,3 +50,25 @@ def trimmed(turns: list[Turn], keep_fraction: float = 0.5) -> list[Turn]:
 
 def overflow_error(error: ProviderError) -> bool:
     return isinstance(error, ContextOverflow)
+
+
+def context_window(catalog: object, provider_id: str, model: str) -> int | None:
+    """The context window (tokens) of ``provider_id``'s ``model`` in the catalog: the route's own limit
+    where it sets one (Groq serves some models with less), else the model's; None when unknown (a custom
+    endpoint, a model the catalog does not list, or no catalog wired in)."""
+    find = getattr(catalog, CATALOG_KNOWS, None)
+    if find is None:
+        return None
+    entry = find(provider_id, model)
+    if entry is None:
+        return None
+    route = entry.route(provider_id, model)
+    window = route.context_window if route is not None and route.context_window else entry.context_window
+    return int(window) if window else None
+
+
+def too_long(provider_name: str, model: str, estimated: int, window: int) -> ContextOverflow:
+    """The error of a prompt estimated at ``estimated`` tokens for a context window of ``window``."""
+    return ContextOverflow(
+        provider_name, f"this chat is about {estimated:,} tokens; {model} takes {window:,}; nothing was sent"
+    )

@@ -10,6 +10,7 @@ pooled connection) is retried once at once. Reasoning is kept in the ``reasoning
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import time
@@ -70,6 +71,7 @@ class ReplyRun:
     def __init__(self, service: ReplyHost, session: SessionInfo, message: MessageInfo, turns: list[Turn]):
         self.service = service
         self.session = session
+        self.message = message
         self.turns = turns
         self.writer = ReplyWriter(service, message.id, message.content, message.reasoning or "")
         self.attempts: list[tuple[str, str]] = [(session.provider, session.model)]
@@ -131,8 +133,21 @@ class ReplyRun:
         )
         return ChatRequest(model=model, turns=self.turns, system_prompt=session.system_prompt, params=params)
 
+    async def _check_size(self, provider_id: str, model: str, request: ChatRequest) -> None:
+        """Raises ``ContextOverflow`` before anything is sent when the prompt's estimate is over the route's
+        context window in the catalog (an unknown window checks nothing)."""
+        service = self.service
+        window = await service.workers.db(overflow.context_window, service.prices, provider_id, model)
+        if window is None:
+            return
+        prompt = "\n".join([request.system_prompt, *(turn.content for turn in request.turns)])
+        estimated = await service.workers.db(service.estimator.count, prompt)
+        if estimated > window:
+            raise overflow.too_long(provider_id, model, estimated, window)
+
     async def _attempt(self, provider_id: str, model: str, *, may_failover: bool) -> Usage | None:
         request = self._request(model)
+        await self._check_size(provider_id, model, request)
         rate_limited = 0
         retried_unanswered = False
         while True:
@@ -179,6 +194,9 @@ class ReplyRun:
                         writer.add_reasoning(chunk.reasoning)
                     if chunk.text:
                         writer.add(chunk.text)
+                        if writer.rewritten:  # an orphan </think>: the text shown so far was thinking
+                            writer.rewritten = False
+                            self._show_whole()
                     if chunk.finish_reason:
                         self.finish_reason = chunk.finish_reason
                     if chunk.usage is not None:
@@ -188,6 +206,16 @@ class ReplyRun:
                 loading.cancel()
                 self.service.reply_phase.emit(message_id, "")
         return usage
+
+    def _show_whole(self) -> None:
+        """Hands the view the reply's whole text and reasoning (streamed deltas can only append)."""
+        shown = dataclasses.replace(
+            self.message,
+            content=self.writer.text,
+            reasoning=self.writer.reasoning or None,
+            status=MessageStatus.STREAMING,
+        )
+        self.service.message_updated.emit(shown)
 
     async def _count_down(self, seconds: float) -> None:
         """Waits ``seconds``, telling the view how many are left once per second."""

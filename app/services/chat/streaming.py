@@ -2,7 +2,9 @@
 
 Reasoning arrives on its own (``add_reasoning``: reasoning_content, thinking blocks) or inside the content
 as ``<think>…</think>``, which the writer splits out (``reasoning.ThinkSplitter``); both are kept apart
-from the answer, emitted as ``reasoning_delta`` and stored in the message's ``reasoning`` column.
+from the answer, emitted as ``reasoning_delta`` and stored in the message's ``reasoning`` column. When an
+orphan ``</think>`` shows that the text so far was thinking, the writer moves it and sets ``rewritten``: the
+reply then tells the view the whole text and reasoning once (``message_updated``), since deltas only append.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class ReplyWriter:
         self._write: asyncio.Future[Any] | None = None
         self.received = False  # any answer or reasoning text arrived
         self.answered = False  # answer text arrived
+        self.rewritten = False  # text already handed to the view moved to the reasoning: show it whole again
 
     @property
     def text(self) -> str:
@@ -47,8 +50,21 @@ class ReplyWriter:
 
     def add(self, delta: str) -> None:
         """Content from the server; ``<think>`` blocks in it go to the reasoning."""
-        answer, thought = self._splitter.feed(delta)
-        self._append(answer, thought)
+        split = self._splitter.feed(delta)
+        if split.retract:
+            self._retract(split.retract)
+        self._append(split.answer, split.reasoning)
+
+    def _retract(self, count: int) -> None:
+        """Moves the last ``count`` characters of the answer to the end of the reasoning. The view gets the
+        whole state afresh (``rewritten``), so nothing pending is sent as a delta any more."""
+        text = self.text
+        self._parts = [text[: len(text) - count]]
+        self._thoughts.append(text[len(text) - count :])
+        self._pending.clear()
+        self._pending_thoughts.clear()
+        self.answered = bool(self._parts[0])
+        self.rewritten = True
 
     def add_reasoning(self, delta: str) -> None:
         self._append("", delta)
@@ -89,7 +105,8 @@ class ReplyWriter:
 
     async def close(self) -> str:
         """Sends what is pending to the view and waits for the last throttled write; returns the text."""
-        self._append(*self._splitter.flush())
+        split = self._splitter.flush()
+        self._append(split.answer, split.reasoning)
         if self._frame is not None:
             self._frame.cancel()
         self._emit()

@@ -19,9 +19,11 @@ def follow_link(
     toggle_thinking: Callable[[int], Any],
     row: MessageRow,
     href: str,
+    show_full: Callable[[str, str], Any] | None = None,
 ) -> None:
-    """Does what ``href`` in ``row``'s bubble asks; ``toast`` shows a short confirmation and
-    ``toggle_thinking(message id)`` folds or unfolds a reply's "Thinking" part."""
+    """Does what ``href`` in ``row``'s bubble asks; ``toast`` shows a short confirmation,
+    ``toggle_thinking(message id)`` folds or unfolds a reply's "Thinking" part and ``show_full(title, text)``
+    shows a message too long for its bubble."""
     info = row.info
     if href.startswith("copy-code:"):
         blocks = row.rendered().code_blocks
@@ -38,8 +40,13 @@ def follow_link(
         controller.regenerate(info.session_id)
     elif href == "action:retry-trimmed":
         controller.retry_trimmed(info.session_id)
+    elif href == "action:summary-chat":
+        controller.new_chat_with_summary(info.session_id, info.id)
     elif href == "action:toggle-thinking":
         toggle_thinking(info.id)
+    elif href == "action:open-full" and show_full is not None:
+        who = "Your message" if info.role == "user" else "Reply"
+        show_full(f"{who} — {row.text.count(chr(10)) + 1:,} lines", row.text)
     elif href == "action:continue":
         controller.continue_reply(info.session_id, info.id)
     elif href == "action:add-key":

@@ -1,12 +1,15 @@
-"""Paints message bubbles from cached QTextDocuments and turns clicks on their links into actions.
+"""Paints message bubbles from cached documents and turns clicks on their links into actions.
 
-Heights are exact for rows that were drawn or measured; others get a cheap estimate that an idle job
-(``MessageListView``) replaces in small time slices, so opening a 1,000-message session never blocks.
+Heights are exact for rows that were measured; others get a cheap estimate that an idle job
+(``MessageListView``) replaces in small time slices, so opening a 1,000-message session never blocks. A
+finished message is a ``MessageDocument`` (its parts laid out on first need), so a long reply is measured
+over several slices too and only its visible part is ever laid out while painting.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections import OrderedDict
 
 from PySide6.QtCore import (
@@ -21,15 +24,15 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap, QTextDocument
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.views.chat.message_html import safe_message_html
+from app.views.chat.message_doc import MessageDocument
+from app.views.chat.message_html import safe_message_parts
 from app.views.chat.message_model import ROW_ROLE, MessageRow
 from app.views.chat.streaming_doc import StreamingDocument
 from app.views.theme import PALETTE
 from app.views.widgets.qt_guard import paint_fallback, qt_guarded
-from app.views.widgets.safe_document import SafeDocument
 
 OUTER_H = 18
 OUTER_V = 6
@@ -39,6 +42,7 @@ DOC_CACHE = 240
 STREAM_RESERVE = 160  # px a streaming reply reserves at a time
 PICTURE_CACHE = 24
 MAX_PICTURE_HEIGHT = 1400
+LAST_ROW_SLICE_S = 0.004  # a short newest row is measured inside sizeHint; the rest in idle slices
 STYLE = (
     f"a {{ color: #c084fc; text-decoration: none; }} code {{ background-color: #1c1c2e; }}"
     f" pre {{ font-family: monospace; }} h1, h2, h3 {{ color: {PALETTE.text}; }}"
@@ -53,7 +57,7 @@ class MessageDelegate(QStyledItemDelegate):
     def __init__(self, view: QAbstractItemView) -> None:
         super().__init__(view)
         self.view = view
-        self._docs: OrderedDict[tuple[int, int, int], QTextDocument] = OrderedDict()
+        self._docs: OrderedDict[tuple[int, int, int], MessageDocument] = OrderedDict()
         self._heights: dict[int, tuple[int, int, int]] = {}  # message id -> (version, width, doc height)
         self._sizes: dict[int, tuple[int, int, QSize]] = {}  # message id -> (version, width, row size)
         self._stream: StreamingDocument | None = None
@@ -85,7 +89,7 @@ class MessageDelegate(QStyledItemDelegate):
         return QRect(left, rect.top() + OUTER_V, width, rect.height() - 2 * OUTER_V)
 
     # documents ---------------------------------------------------------------------------------------------
-    def document(self, row: MessageRow) -> QTextDocument:
+    def document(self, row: MessageRow) -> MessageDocument | StreamingDocument:
         if row.streaming:
             return self._streaming_document(row)
         width = self._width
@@ -93,40 +97,64 @@ class MessageDelegate(QStyledItemDelegate):
         doc = self._docs.get(key)
         if doc is not None:
             self._docs.move_to_end(key)
-            # Back at a width seen before (a side panel hidden and shown): its height is exact again.
-            self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
             return doc
-        doc = SafeDocument()
-        doc.setDocumentMargin(0)
-        doc.setDefaultFont(self.view.font())
-        doc.setDefaultStyleSheet(STYLE)
-        doc.setHtml(safe_message_html(row))
-        doc.setTextWidth(width)
+        doc = MessageDocument(safe_message_parts(row), width, self.view.font(), STYLE)
         self._docs[key] = doc
         if len(self._docs) > DOC_CACHE:
             self._docs.popitem(last=False)
-        self._heights[row.info.id] = (row.version, width, math.ceil(doc.size().height()))
         return doc
 
-    def _streaming_document(self, row: MessageRow) -> QTextDocument:
+    def _streaming_document(self, row: MessageRow) -> StreamingDocument:
         stream = self._stream
         if stream is None or not stream.fits(row, self._width):
             stream = self._stream = StreamingDocument(row, self._width, self.view.font(), STYLE)
         stream.catch_up(row)
         self._heights[row.info.id] = (row.version, self._width, stream.height())
-        return stream.doc
+        return stream
+
+    def _note(self, row: MessageRow, doc: MessageDocument) -> None:
+        """Records ``doc``'s height as exact once every part of it is laid out."""
+        if doc.exact:
+            self._heights[row.info.id] = (row.version, self._width, doc.height())
 
     def exact_height(self, row: MessageRow) -> int | None:
         known = self._heights.get(row.info.id)
         if known is not None and known[0] == row.version and known[1] == self._width:
             return known[2]
+        if not row.streaming:  # back at a width seen before (a side panel hidden and shown)
+            doc = self._docs.get((row.info.id, row.version, self._width))
+            if doc is not None and doc.exact:
+                self._note(row, doc)
+                return doc.height()
         return None
 
     def measure(self, row: MessageRow) -> int:
+        """The exact height of ``row``'s text, laying all of it out."""
         height = self.exact_height(row)
-        return height if height is not None else math.ceil(self.document(row).size().height())
+        if height is not None:
+            return height
+        doc = self.document(row)
+        if isinstance(doc, StreamingDocument):
+            return doc.height()
+        doc.layout_all()
+        self._note(row, doc)
+        return doc.height()
+
+    def measure_some(self, row: MessageRow, deadline: float) -> bool:
+        """Lays ``row`` out until ``deadline`` (``time.perf_counter``); True once its height is exact."""
+        if self.exact_height(row) is not None:
+            return True
+        doc = self.document(row)
+        if isinstance(doc, StreamingDocument):
+            return True
+        done = doc.layout_some(deadline)
+        self._note(row, doc)
+        return done
 
     def estimate(self, row: MessageRow) -> int:
+        doc = self._docs.get((row.info.id, row.version, self._width))
+        if doc is not None:  # partly laid out: its exact parts and estimates for the rest
+            return doc.height()
         metrics = QFontMetrics(self.view.font())
         per_line = max(20, self._width // max(1, metrics.averageCharWidth()))
         lines = 3 + sum(1 + len(part) // per_line for part in row.text.split("\n"))
@@ -139,15 +167,17 @@ class MessageDelegate(QStyledItemDelegate):
         cached = self._sizes.get(row.info.id)
         if cached is not None and cached[0] == row.version and cached[1] == self._width:
             return cached[2]
-        exact = self.exact_height(row)
         if row.streaming:
             height = math.ceil((self.measure(row) + 1) / STREAM_RESERVE) * STREAM_RESERVE
-        elif exact is not None:
-            height = exact
         else:
-            height = self.measure(row) if row.is_last else self.estimate(row)
+            if row.is_last:  # the newest row, where the list opens: measured now when it is one small part
+                doc = self.document(row)
+                if isinstance(doc, MessageDocument) and doc.part_count == 1:
+                    self.measure_some(row, time.perf_counter() + LAST_ROW_SLICE_S)
+            exact = self.exact_height(row)
+            height = exact if exact is not None else self.estimate(row)
         size = QSize(self._viewport_width, height + 2 * PAD + 2 * OUTER_V)
-        if row.streaming or exact is not None or row.is_last:
+        if row.streaming or self.exact_height(row) is not None:
             self._sizes[row.info.id] = (row.version, self._width, size)
         return size
 
@@ -163,8 +193,6 @@ class MessageDelegate(QStyledItemDelegate):
     @qt_guarded(fallback=paint_fallback)
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         row: MessageRow = index.data(ROW_ROLE)
-        if not row.streaming and self.exact_height(row) is None:
-            self._relayout.start()  # the row was laid out with an estimate; lay out again with the truth
         bubble = self.bubble_rect(option.rect, row)
         if row.streaming:  # the row reserves room below the text; the bubble hugs the text
             bubble.setHeight(min(bubble.height(), self.measure(row) + 2 * PAD))
@@ -192,6 +220,8 @@ class MessageDelegate(QStyledItemDelegate):
         else:
             self._pictures.move_to_end(key)
             painter.drawPixmap(bubble.topLeft(), picture)
+        if self.row_size(row).height() != option.rect.height():
+            self._relayout.start()  # drawing laid out parts that had an estimated height: lay out again
 
     def _draw_bubble(self, painter: QPainter, row: MessageRow, bubble: QRect, visible: QRectF) -> None:
         doc = self.document(row)
@@ -200,9 +230,16 @@ class MessageDelegate(QStyledItemDelegate):
             self._draw_document(painter, row, doc, bubble, visible)
         finally:  # a failure must not leave the painter's state stack unbalanced
             painter.restore()
+        if isinstance(doc, MessageDocument):
+            self._note(row, doc)
 
     def _draw_document(
-        self, painter: QPainter, row: MessageRow, doc: QTextDocument, bubble: QRect, visible: QRectF
+        self,
+        painter: QPainter,
+        row: MessageRow,
+        doc: MessageDocument | StreamingDocument,
+        bubble: QRect,
+        visible: QRectF,
     ) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         user = row.info.role == "user"
@@ -214,14 +251,14 @@ class MessageDelegate(QStyledItemDelegate):
         painter.translate(origin)
         # Only the part of the text inside ``visible`` is drawn (a long reply can be many screens tall).
         text_area = QRectF(0, 0, bubble.width() - 2 * PAD, bubble.height() - 2 * PAD)
-        doc.drawContents(painter, visible.translated(-origin).intersected(text_area))
+        doc.draw(painter, visible.translated(-origin).intersected(text_area))
 
     # links -------------------------------------------------------------------------------------------------
     def anchor_at(self, index: Index, rect: QRect, position: QPointF) -> str:
         row: MessageRow = index.data(ROW_ROLE)
         bubble = self.bubble_rect(rect, row)
         local = position - QPointF(bubble.left() + PAD, bubble.top() + PAD)
-        return str(self.document(row).documentLayout().anchorAt(local) or "")
+        return self.document(row).anchor_at(local)
 
     @qt_guarded(default=False)
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: Index) -> bool:  # type: ignore[no-untyped-def]

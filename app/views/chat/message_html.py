@@ -1,9 +1,10 @@
 """The rich text of one message bubble: who wrote it, the text, and a footer with usage and actions.
 
 Actions are links (``action:copy``, ``action:edit``, ``action:regenerate``, ``action:continue``,
-``action:retry``, ``action:retry-trimmed``, ``action:add-key``, ``action:toggle-thinking``; code blocks
-carry ``copy-code:N``) that the delegate hit-tests. Only this module and ``markdown`` write links; model
-text can only make http(s)/mailto ones. A reply's reasoning is a collapsible "Thinking" part above it.
+``action:retry``, ``action:retry-trimmed``, ``action:add-key``, ``action:toggle-thinking``,
+``action:open-full``, ``action:summary-chat``; code blocks carry ``copy-code:N``) that the delegate
+hit-tests. Only this module and ``markdown`` write links; model text can only make http(s)/mailto ones.
+A reply's reasoning is a collapsible "Thinking" part above it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import html
 
 from app.services.chat.overflow import CONTEXT_OVERFLOW
-from app.views.chat.markdown import plain_html
+from app.views.chat.markdown import plain_html, plain_parts
 from app.views.chat.message_model import MessageRow
 from app.views.theme import PALETTE
 from app.views.widgets.qt_guard import report
+
+MAX_PARTS = 24  # ~1,200 source lines (markdown.PART_LINES each): a row well below Qt's 32,767 px item limit
 
 
 def _link(action: str, label: str) -> str:
@@ -60,6 +63,8 @@ def footer_html(row: MessageRow) -> str:
             pieces.append(f'<span style="color:{muted};">{html.escape(row.phase)}</span>')
         else:
             pieces.append(f'<span style="color:{muted};">Writing…</span>')
+    elif row.phase:  # a remedy at work on this reply (a summary being written): no actions meanwhile
+        pieces.append(f'<span style="color:{muted};">{html.escape(row.phase)}</span>')
     else:
         usage = usage_text(row)
         if usage:
@@ -73,6 +78,7 @@ def footer_html(row: MessageRow) -> str:
             actions.append(_link("retry", "Retry"))
             if info.finish_reason == CONTEXT_OVERFLOW:
                 actions.append(_link("retry-trimmed", "Retry without the oldest turns"))
+                actions.append(_link("summary-chat", "Start a new chat with a summary"))
             if info.error and ("API key" in info.error or "rejected the API key" in info.error):
                 actions.append(_link("add-key", "Add key"))
         elif row.is_last:
@@ -110,17 +116,57 @@ def thinking_html(row: MessageRow) -> str:
 
 def message_html(row: MessageRow, end_marker: str = "") -> str:
     """``end_marker`` is put right after a streaming reply's text, where the view appends new text."""
-    thinking = thinking_html(row)
     if row.streaming:
-        body = plain_html(row.text + end_marker)
-    elif row.info.role == "user":
-        body = plain_html(row.text)
+        return "".join(_framed(row, [plain_html(row.text + end_marker)]))
+    return "".join(message_parts(row))
+
+
+def message_parts(row: MessageRow) -> list[str]:
+    """A finished message as standalone HTML parts (header and footer in the first and last): one for a
+    short message, several for a long one, so the view lays out only what it shows. An assistant reply
+    whose Markdown is still being rendered off the UI thread (``row.pending``) is shown as plain text.
+
+    A list row cannot be taller than 32,767 px (Qt's item geometry), so a very long message shows its first
+    ``MAX_PARTS`` parts, then says how much is left with a link that opens the whole text."""
+    if row.info.role == "user" or row.pending:
+        body = plain_parts(row.text, MAX_PARTS + 1)  # a 1 MB paste is not escaped whole to show its start
     else:
-        body = row.rendered().html if row.text else ""
-    return (
-        f'<div style="color:{PALETTE.text};"><div style="margin-bottom:4px;">{header_html(row)}</div>{thinking}{body}'
-        f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div></div>'
-    )
+        body = list(row.rendered().parts) if row.text else [""]
+    if len(body) > MAX_PARTS:
+        total = row.text.count("\n") + 1
+        notice = (
+            f'<p style="color:{PALETTE.muted}; margin-top: 8px;">This message is {total:,} lines long; only its '
+            f"beginning is shown here (Copy takes all of it). {_link('open-full', 'Open the whole message')}</p>"
+        )
+        body = [*body[:MAX_PARTS], notice]
+    return _framed(row, body)
+
+
+def _framed(row: MessageRow, body: list[str]) -> list[str]:
+    text = f'<div style="color:{PALETTE.text};">'
+    parts = [f"{text}{part}</div>" for part in body]
+    parts[0] = f'{text}<div style="margin-bottom:4px;">{header_html(row)}</div>{thinking_html(row)}{body[0]}</div>'
+    footer = f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div>'
+    parts[-1] = parts[-1][: -len("</div>")] + footer + "</div>"
+    return parts
+
+
+def streaming_html(row: MessageRow, start: int, end_marker: str) -> str:
+    """The streaming reply's text from character ``start`` on, with the footer (and the header when
+    ``start`` is 0); ``end_marker`` goes where new text is appended."""
+    body = plain_html(row.text[start:] + end_marker, margin_top=start == 0)
+    if start == 0:
+        return "".join(_framed(row, [body]))
+    footer = f'<div style="margin-top:4px; font-size:9pt;">{footer_html(row)}</div>'
+    return f'<div style="color:{PALETTE.text};">{body}{footer}</div>'
+
+
+def streamed_part_html(row: MessageRow, start: int, end: int) -> str:
+    """Characters ``start``..``end`` of a streaming reply that will not change any more, as one part (with
+    the header when ``start`` is 0)."""
+    body = plain_html(row.text[start:end], margin_top=start == 0, margin_bottom=False)
+    head = f'<div style="margin-bottom:4px;">{header_html(row)}</div>{thinking_html(row)}' if start == 0 else ""
+    return f'<div style="color:{PALETTE.text};">{head}{body}</div>'
 
 
 def safe_message_html(row: MessageRow, end_marker: str = "") -> str:
@@ -130,8 +176,20 @@ def safe_message_html(row: MessageRow, end_marker: str = "") -> str:
         return message_html(row, end_marker)
     except Exception as error:  # a broken value must cost this bubble's decoration only
         report(row, "message_html", error)
-        notice = "Part of this message could not be shown (the error is in the log)."
-        return (
-            f'<div style="color:{PALETTE.text};">{plain_html(row.text + end_marker)}'
-            f'<div style="color:{PALETTE.warning}; font-size:9pt;">{notice}</div></div>'
-        )
+        return "".join(_fallback(row, end_marker))
+
+
+def safe_message_parts(row: MessageRow) -> list[str]:
+    """``message_parts``, or the message's text with a notice when a bad stored value breaks them."""
+    try:
+        return message_parts(row)
+    except Exception as error:  # a broken value must cost this bubble's decoration only
+        report(row, "message_html", error)
+        return _fallback(row)
+
+
+def _fallback(row: MessageRow, end_marker: str = "") -> list[str]:
+    notice = "Part of this message could not be shown (the error is in the log)."
+    parts = [f'<div style="color:{PALETTE.text};">{part}</div>' for part in plain_parts(row.text + end_marker)]
+    parts[-1] += f'<div style="color:{PALETTE.warning}; font-size:9pt;">{notice}</div>'
+    return parts

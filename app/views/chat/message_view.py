@@ -37,10 +37,12 @@ class MessageListView(QListView):
         self._measure_from = -1
         self._last_relayout = 0.0
         self._unlaid = False  # heights measured since the last layout pass
+        self._keep_from_bottom: int | None = None  # after older rows came in above: the distance to hold
         self._measurer = QTimer(self, interval=0)
         self._measurer.timeout.connect(self._measure_slice)
         self.delegate.relayout_needed.connect(self.relayout)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().actionTriggered.connect(self._scroll_action)
         self.verticalScrollBar().rangeChanged.connect(self._range_changed)
         model.modelReset.connect(self._after_reset)
         model.rowsInserted.connect(lambda *_: self._stick())
@@ -55,9 +57,28 @@ class MessageListView(QListView):
     def _scrolled(self, _value: int) -> None:
         self._follow = self.at_bottom()
 
-    def _range_changed(self, _low: int, _high: int) -> None:
+    def _scroll_action(self, _action: int) -> None:
+        """The person scrolled (wheel, drag, keys); the slider's position is already where it goes."""
+        bar = self.verticalScrollBar()
+        self._keep_from_bottom = None  # where the person goes now is theirs
+        if bar.sliderPosition() <= bar.minimum() and self.message_model.earlier:
+            self._show_earlier(bar.maximum() - bar.sliderPosition())
+
+    def _show_earlier(self, from_bottom: int) -> None:
+        """At the top with older messages left: they become rows above, and what was shown stays put
+        (``from_bottom`` px above the end) while their heights are measured."""
+        self._keep_from_bottom = from_bottom
+        self._follow = False  # the person is at the top: the new rows must not send the view to the end
+        count = self.message_model.show_earlier()
+        self._measure_from = max(self._measure_from, count - 1)
+        self._measurer.start()
+
+    def _range_changed(self, _low: int, high: int) -> None:
+        bar = self.verticalScrollBar()
         if self._follow:
-            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+            bar.setValue(bar.maximum())
+        elif self._keep_from_bottom is not None:
+            bar.setValue(max(0, high - self._keep_from_bottom))
 
     def _stick(self) -> None:
         if self._follow:
@@ -74,7 +95,10 @@ class MessageListView(QListView):
         self._last_relayout = time.perf_counter()
 
     def _data_changed(self, top: QModelIndex, _bottom: QModelIndex, _roles: list[int]) -> None:
-        # QListView lays every row out again after ``dataChanged``; only the following matters here.
+        # QListView lays every row out again after ``dataChanged``; the changed row (a reply that finished,
+        # a long one whose Markdown arrived) is measured in idle slices like an opened chat's rows.
+        self._measure_from = max(self._measure_from, top.row())
+        self._measurer.start()
         self._stick()
 
     def _row_grew(self, number: int) -> None:
@@ -88,6 +112,7 @@ class MessageListView(QListView):
 
     def _after_reset(self) -> None:
         self._follow = True
+        self._keep_from_bottom = None
         self._measure_from = self.message_model.rowCount() - 1
         self._measurer.start()
         QTimer.singleShot(0, self.scrollToBottom)
@@ -101,8 +126,9 @@ class MessageListView(QListView):
             if self._measure_from < len(rows):
                 row = rows[self._measure_from]
                 if self.delegate.exact_height(row) is None:
-                    self.delegate.measure(row)
                     measured = True
+                    if not self.delegate.measure_some(row, deadline):
+                        break  # a long reply: its next parts in the next slice
             self._measure_from -= 1
         finished = self._measure_from < 0
         if finished:

@@ -20,8 +20,10 @@ from app.services.providers.registry import provider
 from app.views.chat.composer import Composer
 from app.views.chat.files import SessionFiles
 from app.views.chat.links import follow_link
+from app.views.chat.message_full import FullMessageDialog
 from app.views.chat.message_html import cost_text
 from app.views.chat.message_model import MessageListModel
+from app.views.chat.message_render import MarkdownRenderer
 from app.views.chat.message_view import MessageListView
 from app.views.chat.params_panel import ParamsPanel
 from app.views.chat.session_list import SessionList
@@ -52,7 +54,7 @@ class ChatPage(QWidget):
             context.tasks,
             parent=self,
         )
-        self.model = MessageListModel(self)
+        self.model = MessageListModel(self, MarkdownRenderer(context.tasks, context.workers))
         self.files = SessionFiles(self.controller, self, lambda: context.paths.folder("exports"))
         self._toast: Toast | None = None
 
@@ -163,6 +165,7 @@ class ChatPage(QWidget):
         controller.waiting.connect(self.model.set_waiting)
         controller.reasoning_delta.connect(self.model.append_reasoning)
         controller.reply_phase.connect(self.model.set_phase)
+        controller.remedy_phase.connect(self.model.set_phase)
         controller.streaming_changed.connect(self.composer.set_streaming)
         controller.totals_changed.connect(self._show_totals)
         controller.key_state_changed.connect(self._show_key_state)
@@ -195,7 +198,9 @@ class ChatPage(QWidget):
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(controller.stop)
         self.view.delegate.link_activated.connect(
-            lambda row, href: follow_link(controller, self.show_notice, self.model.toggle_thinking, row, href)
+            lambda row, href: follow_link(
+                controller, self.show_notice, self.model.toggle_thinking, row, href, self.show_full_message
+            )
         )
 
     # showing -----------------------------------------------------------------------------------------------
@@ -218,6 +223,13 @@ class ChatPage(QWidget):
         self._toast = toast
         toast.show_toast()
         return toast
+
+    def show_full_message(self, title: str, text: str) -> FullMessageDialog:
+        """The whole text of a message too long for its bubble, in a viewer window."""
+        dialog = FullMessageDialog(title, text, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def focus_search(self) -> None:
         self.sessions.focus_search()
@@ -277,7 +289,7 @@ class ChatPage(QWidget):
         self.composer.set_hint(f"{name} needs an API key: use “Add key”." if missing else "")
 
     def _scroll_to_message(self, message_id: int) -> None:
-        row = self.model.row_of(message_id)
+        row = self.model.reveal(message_id)
         if row is not None:
             self.view._follow = False
             self.view.scrollTo(self.model.index(row))

@@ -10,6 +10,7 @@ from app.views.studio.gallery_model import PathRole, RecordRole
 from app.views.studio.thumbnail_loader import ThumbnailLoader
 from app.views.theme import PALETTE
 from app.views.widgets.focus import paint_focus_ring
+from app.views.widgets.qt_guard import paint_fallback, qt_guarded
 
 CELL = QSize(184, 184)
 THUMB = QSize(176, 176)
@@ -26,9 +27,11 @@ class GalleryDelegate(QStyledItemDelegate):
         self._muted = QColor(PALETTE.muted)
         self._star = QColor(PALETTE.warning)
 
+    @qt_guarded(default=CELL)
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return CELL
 
+    @qt_guarded(fallback=paint_fallback)
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
@@ -36,9 +39,25 @@ class GalleryDelegate(QStyledItemDelegate):
         state = option.state  # type: ignore[attr-defined]
         selected = bool(state & QStyle.StateFlag.State_Selected)
         hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        painter.save()
+        try:  # a failure must not leave the painter's state stack unbalanced
+            self._paint_cell(painter, rect, index, selected=selected, hovered=hovered)
+            if state & QStyle.StateFlag.State_HasFocus:  # the keyboard's place, in the cell's margin
+                paint_focus_ring(painter, QRectF(option.rect).adjusted(1, 1, -1, -1), RADIUS + 2)  # type: ignore[attr-defined]
+        finally:
+            painter.restore()
+
+    def _paint_cell(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        index: QModelIndex | QPersistentModelIndex,
+        *,
+        selected: bool,
+        hovered: bool,
+    ) -> None:
         path = index.data(PathRole)
         image = self._loader.image(path) if path else None
-        painter.save()
         if image is not None:
             # Already cropped to the cell and rounded: one blit, no clipping, no antialiasing.
             painter.drawImage(rect.topLeft(), image)
@@ -57,9 +76,6 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), RADIUS, RADIUS)
-        if state & QStyle.StateFlag.State_HasFocus:  # the keyboard's place, in the cell's margin
-            paint_focus_ring(painter, QRectF(option.rect).adjusted(1, 1, -1, -1), RADIUS + 2)  # type: ignore[attr-defined]
-        painter.restore()
 
     def _placeholder(self, painter: QPainter, rect: QRect, broken: bool) -> None:
         card = QPainterPath()

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.services.gallery.store import GalleryRecord
+from app.views.widgets.qt_guard import qt_guarded
 
 RecordRole = Qt.ItemDataRole.UserRole + 1
 PathRole = Qt.ItemDataRole.UserRole + 2
@@ -18,9 +19,11 @@ class GalleryListModel(QAbstractListModel):
         self._records: list[GalleryRecord] = []
         self._rows_by_path: dict[str, int] = {}
 
+    @qt_guarded(default=0)
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._records)
 
+    @qt_guarded()
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._records):
             return None

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 FALLBACK_TEXT = "This item could not be shown (the error is in the log)."
 _SEEN_ATTRIBUTE = "_qt_guard_seen"
+GUARD_MARK = "__qt_guarded__"  # set on every wrapped method; tests walk the views for unmarked Qt overrides
 
 
 def report(owner: object, name: str, error: Exception) -> None:
@@ -41,6 +42,11 @@ def _report(owner: object, name: str, error: Exception) -> None:
         return
     seen.add(key)
     log.error("%s raised inside a Qt callback; showing a fallback", name, exc_info=error)
+
+
+def is_guarded(method: Any) -> bool:
+    """Whether ``method`` was wrapped by ``qt_guarded``."""
+    return bool(getattr(method, GUARD_MARK, False))
 
 
 def qt_guarded(default: Any = None, fallback: Callable[..., Any] | None = None) -> Callable[[F], F]:
@@ -63,6 +69,7 @@ def qt_guarded(default: Any = None, fallback: Callable[..., Any] | None = None) 
                         _report(self, f"{name} (fallback)", second)
                 return default
 
+        setattr(guarded, GUARD_MARK, True)
         return guarded  # type: ignore[return-value]
 
     return wrap

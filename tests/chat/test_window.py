@@ -1,0 +1,57 @@
+"""A long chat opens with its newest ``WINDOW`` messages as rows (QListView lays out every row again each time
+a row's height changes, once per row through Python); older ones come in above when the person scrolls to
+the top, without moving what they were reading, and a search hit brings its message in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QAbstractSlider
+
+from app.services.chat.store import MessageInfo
+from app.views.chat.message_model import WINDOW, MessageListModel
+from app.views.chat.message_view import MessageListView
+
+COUNT = 1000
+
+
+def info(number: int) -> MessageInfo:
+    role = "user" if number % 2 else "assistant"
+    text = f"Message {number}: " + "words " * (number % 7 * 10)
+    return MessageInfo(
+        number, 1, role, text, "complete", "openai", "m", 5, 7, False, 0.001, None, None, datetime(2026, 1, 1)
+    )
+
+
+def test_a_long_chat_opens_with_its_newest_messages_and_grows_upward(qtbot) -> None:  # type: ignore[no-untyped-def]
+    model = MessageListModel()
+    view = MessageListView(model)
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    model.set_messages([info(n) for n in range(1, COUNT + 1)])
+    assert model.rowCount() == WINDOW and model.message_count() == COUNT
+    assert model.rows[0].info.id == COUNT - WINDOW + 1 and model.rows[-1].is_last
+    qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    # The person scrolls to the top: the older messages become rows, and the top row stays in view.
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * WINDOW)
+    qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
+    qtbot.wait(50)
+    top = view.indexAt(view.viewport().rect().topLeft() + view.viewport().rect().center() * 0)
+    assert model.rows[top.row()].info.id == COUNT - WINDOW + 1  # the message that was at the top still is
+    assert bar.value() > 0
+    # Opening a chat does not pull the older messages in on its own.
+    model.set_messages([info(n) for n in range(1, COUNT + 1)])
+    qtbot.wait(100)
+    assert model.rowCount() == WINDOW
+
+
+def test_a_search_hit_in_older_messages_is_revealed() -> None:
+    model = MessageListModel()
+    model.set_messages([info(n) for n in range(1, COUNT + 1)])
+    row = model.reveal(5)
+    assert row is not None and model.rows[row].info.id == 5
+    assert model.rowCount() == COUNT - 4 and model.reveal(123456) is None
