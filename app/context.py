@@ -70,9 +70,18 @@ class AppContext:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        from sqlalchemy.orm import sessionmaker
+        """Sessions on the cache database. The database is opened (and migrated) by the first session made,
+        not by this factory: services built on the UI thread take it, and their first query, on the database
+        thread, pays for the opening."""
+        from sqlalchemy.orm import Session, sessionmaker
 
-        return sessionmaker(self.engine, expire_on_commit=False)
+        context = self
+
+        class LazyBoundSession(Session):
+            def __init__(self, bind: Any = None, **options: Any) -> None:
+                super().__init__(bind=bind if bind is not None else context.engine, **options)
+
+        return sessionmaker(class_=LazyBoundSession, expire_on_commit=False)
 
     @cached_property
     def secrets(self) -> SecretStore:
