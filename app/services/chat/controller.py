@@ -331,6 +331,11 @@ class ChatController(QObject):
             return
         self.settings.put(CHAT_CUSTOM_BASE_URL, url)
 
+    @property
+    def keyring_available(self) -> bool:
+        """False once a keyring read has shown there is no usable system keyring (keys then last a session)."""
+        return self.keys.keyring_available is not False
+
     def open_key_settings(self, provider_id: str = "") -> None:
         """Opens Settings → Keys at ``provider_id`` (the picker's provider when empty)."""
         self.navigator.open("settings", {"section": "keys", "provider": provider_id or self._provider_id})

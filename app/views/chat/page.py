@@ -266,9 +266,14 @@ class ChatPage(QWidget):
     def _show_key_state(self, provider_id: str, missing: bool) -> None:
         if provider_id != self.params.provider_id():
             return
-        self.params.show_key_needed(missing)
+        self.params.show_key_needed(missing, self.controller.keyring_available)
         name = provider(provider_id).name
-        self.composer.set_hint(f"{name} needs an API key: use “Add key”." if missing else "")
+        self.composer.set_hint(
+            f"{name} needs an API key: use “Add key”, or pick a local server (Ollama, LM Studio, llama.cpp, vLLM), "
+            "which needs none."
+            if missing
+            else ""
+        )
 
     def _scroll_to_message(self, message_id: int) -> None:
         row = self.model.row_of(message_id)

@@ -193,8 +193,16 @@ class ParamsPanel(QWidget):
         if visible and not self.custom_url.hasFocus():
             self.custom_url.setText(url)
 
-    def show_key_needed(self, needed: bool) -> None:
+    def show_key_needed(self, needed: bool, keyring_available: bool = True) -> None:
+        """Show the key notice; without a system keyring "Add key" says, as Settings does, that a key can
+        only be kept for this session."""
         self.key_box.setVisible(needed)
+        self.add_key.setText("Add key" if keyring_available else "Add key for this session")
+        self.add_key.setToolTip(
+            ""
+            if keyring_available
+            else "No system keyring is available to keep the key. It can be kept in memory until Amethyst quits."
+        )
 
     def add_models(self, provider_id: str, models: list[str]) -> None:
         known = self._extra_models.setdefault(provider_id, [])
