@@ -234,6 +234,14 @@ class ParamsPanel(QWidget):
         self._loading = False
         self._debounce.stop()
 
+    def choose(self, provider_id: str, model: str) -> None:
+        """Select ``provider_id`` and ``model`` as the person would (the change is saved); an empty ``model``
+        opens the model list so they pick one."""
+        self.provider.setCurrentIndex(max(0, self.provider.findData(provider_id)))
+        self.model.setEditText(model)
+        if not model and self.model.count() and self.isVisible():
+            self.model.showPopup()
+
     def load_defaults(self, provider_id: str, model: str) -> None:
         """What a new chat starts with, shown while no chat is open."""
         self._loading = True
