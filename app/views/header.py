@@ -58,13 +58,16 @@ class Header(QFrame):
         self.subtitle.setText(subtitle)
 
     def set_credits(self, text: str, tooltip: str = "") -> None:
+        """The credits badge; an empty ``text`` hides it (no credits count on this connection)."""
         self.credits.setText(text)
+        self.credits.setVisible(bool(text))
         if tooltip:
             self.credits.setToolTip(tooltip)
 
     def set_connection(self, text: str, color: str) -> None:
         self.connection.setText(f'<span style="color:{color}">●</span>&nbsp;{text}')
         self.connection.setToolTip(f"Connection: {text}")
+        self.connection.setAccessibleName(f"Studio connection: {text}")
 
     def set_sidebar_hidden(self, hidden: bool) -> None:
         self.sidebar_button.setVisible(hidden)

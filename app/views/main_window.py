@@ -15,6 +15,7 @@ from app.views.header import Header
 from app.views.places import PLACES, PlaceSpec, place
 from app.views.sidebar import Sidebar, SidebarMode
 from app.views.widgets.icons import icon
+from app.views.window_geometry import MINIMUM, first_geometry, fits_a_screen
 
 if TYPE_CHECKING:
     from app.views.widgets.toast import Toast
@@ -33,8 +34,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.setWindowTitle("Amethyst")
         self.setWindowIcon(icon("amethyst"))
-        self.setMinimumSize(960, 620)
-        self.resize(1280, 820)
+        self.setMinimumSize(MINIMUM)
         self.tray_available = False  # set by the tray controller
         self._pages: dict[str, QWidget] = {}
         self._current = ""
@@ -121,12 +121,23 @@ class MainWindow(QMainWindow):
         if mode in {member.value for member in SidebarMode}:
             self.sidebar.set_mode(mode)
             self.header.set_sidebar_hidden(mode == SidebarMode.CLOSED)
-        geometry = state.get("geometry")
-        if isinstance(geometry, str):
-            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        self._place_window(state.get("geometry"))
         spec = place(self.initial_place())
         self.sidebar.set_current(spec.key)
         self.header.set_place(spec.title, spec.subtitle)
+
+    def _place_window(self, saved: object) -> None:
+        """The saved geometry when it still fits a connected screen, else a size made for this screen."""
+        from PySide6.QtGui import QGuiApplication
+
+        screens = [screen.availableGeometry() for screen in QGuiApplication.screens()]
+        if isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode())):
+            if fits_a_screen(self.geometry(), screens):
+                return
+            log.info("the saved window geometry fits no connected screen; sizing the window for this one")
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(first_geometry(screen.availableGeometry()))
 
     def initial_place(self) -> str:
         last = self.context.ui_state.get("place", DEFAULT_PLACE)
