@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.services.catalog import CatalogService
     from app.services.chat.service import ChatService
     from app.services.gallery import GalleryService
+    from app.services.get_started import GetStartedController
     from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
     from app.services.studio.controller import StudioController
@@ -164,6 +165,39 @@ class AppContext:
         model = self.settings.value(STUDIO_ENHANCE_MODEL)
         # Chat's services are built when a prompt is first enhanced, not when the Studio opens.
         return chat_enhancer(model, lambda provider_id: self.chat.provider_factory(provider_id), self.secrets)
+
+    # --- polish12: the first-run guide (issue 12) ---
+    @cached_property
+    def get_started(self) -> GetStartedController:
+        """The "Get started" card's controller: keyring and database are read off the UI thread."""
+        from app.services.get_started import GetStartedController
+        from app.services.providers.local import detect_local_servers
+        from app.services.providers.registry import keyed_providers
+
+        def any_key() -> bool:
+            return any(self.secrets.has(info.secret_name) for info in keyed_providers())
+
+        def has_chatted() -> bool:
+            from sqlalchemy import func, select
+
+            from app.models.chat import ChatMessage
+
+            with self.sessions() as session:
+                return bool(session.scalar(select(func.count()).select_from(ChatMessage)))
+
+        return GetStartedController(
+            self.ui_state,
+            self.settings,
+            self.tasks,
+            self.navigator,
+            self.studio,
+            find_servers=detect_local_servers,
+            any_key=lambda: self.workers.blocking(any_key),
+            has_chatted=lambda: self.workers.db(has_chatted),
+            on_secret_change=self.secrets.on_change,
+        )
+
+    # --- end polish12 ---
 
     def close(self) -> None:
         if "chat" in self.__dict__:

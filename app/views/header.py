@@ -11,6 +11,7 @@ from app.views.widgets.icons import icon
 
 class Header(QFrame):
     show_sidebar_requested = Signal()
+    get_started_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +48,15 @@ class Header(QFrame):
         self.credits.setProperty("role", "badge")
         self.credits.setToolTip("Credits: shown once billing is set up")
         layout.addWidget(self.credits)
+        self.help_button = QToolButton()
+        self.help_button.setObjectName("HelpButton")
+        self.help_button.setProperty("kind", "ghost")
+        self.help_button.setIcon(icon("info", PALETTE.muted))
+        self.help_button.setIconSize(QSize(18, 18))
+        self.help_button.setToolTip("Help: Get started")
+        self.help_button.setAccessibleName("Help: Get started")
+        self.help_button.clicked.connect(self.get_started_requested)
+        layout.addWidget(self.help_button)
         # A fixed height centres both labels in the row, without PySide's Qt namespace (an alignment flag),
         # which costs ~15 ms to build before the first paint.
         for label in (self.connection, self.credits):

@@ -52,6 +52,8 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.header)
+        self.get_started_card: QWidget | None = None  # built after the first paint (open_initial_place)
+        self._column = column
         column.addWidget(self.stack, 1)
         row.addLayout(column, 1)
         self.setCentralWidget(central)
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.sidebar.place_selected.connect(self.open_place)
         self.sidebar.mode_changed.connect(self._sidebar_mode_changed)
         self.header.show_sidebar_requested.connect(lambda: self.sidebar.set_mode(SidebarMode.EXPANDED))
+        self.header.get_started_requested.connect(self.show_get_started)
         context.navigator.requested.connect(self.open_place)
         self._restore_chrome()
         if open_initial_place:
@@ -74,6 +77,8 @@ class MainWindow(QMainWindow):
             widget.setObjectName(f"page-{key}")
             self._pages[key] = widget
             self.stack.addWidget(widget)
+            if key == "chat":  # a first question asked ends the first-run guide
+                self.context.chat.message_added.connect(self._maybe_chatted)
         return self._pages[key]
 
     def open_place(self, key: str, payload: dict[str, Any] | None = None) -> None:
@@ -150,6 +155,35 @@ class MainWindow(QMainWindow):
             self._shortcuts_installed = True
         if not self._current:
             self.open_place(self.initial_place())
+        self._build_get_started()
+
+    # first-run guide ----------------------------------------------------------------------------------
+
+    def _build_get_started(self) -> None:
+        if self.get_started_card is not None:
+            return
+        from app.views.get_started import GetStartedCard
+
+        controller = self.context.get_started
+        self.get_started_card = GetStartedCard(controller)
+        margin = QWidget()
+        margin.setObjectName("GetStartedMargin")
+        layout = QVBoxLayout(margin)
+        layout.setContentsMargins(16, 12, 16, 0)
+        layout.addWidget(self.get_started_card)
+        margin.setVisible(controller.visible)
+        controller.changed.connect(lambda: margin.setVisible(controller.visible))
+        self._column.insertWidget(1, margin)
+        controller.start()
+
+    def show_get_started(self) -> None:
+        """Help → Get started: the card again, even after it was closed."""
+        self._build_get_started()
+        self.context.get_started.show()
+
+    def _maybe_chatted(self, message: Any) -> None:
+        if getattr(message, "role", "") == "user":
+            self.context.get_started.chatted()
 
     def save_state(self) -> None:
         self.context.ui_state.set("geometry", bytes(self.saveGeometry().toBase64().data()).decode())

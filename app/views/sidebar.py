@@ -46,11 +46,11 @@ class Sidebar(QFrame):
         layout.setSpacing(4)
 
         top = QHBoxLayout()
-        top.setSpacing(4)
+        top.setSpacing(2)
         self.logo = QLabel()
         self.logo.setPixmap(pixmap("amethyst", 26))
         self.brand = QLabel("Amethyst")
-        self.brand.setStyleSheet("font-size: 13pt; font-weight: 700;")
+        self.brand.setStyleSheet("font-size: 12pt; font-weight: 700;")  # fits beside the two buttons
         self.toggle_button = self._chrome_button("menu", "Collapse the sidebar (Ctrl+B)")
         self.toggle_button.clicked.connect(self.toggle_collapsed)
         self.close_button = self._chrome_button("close", "Close the sidebar")

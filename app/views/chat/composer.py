@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from app.views.widgets.notice_label import NoticeLabel
 
 
 class PromptEdit(QPlainTextEdit):
@@ -71,7 +72,7 @@ class Composer(QWidget):
         row.addLayout(buttons)
         layout.addLayout(row)
 
-        self.hint = QLabel("")
+        self.hint = NoticeLabel("")  # wraps in a narrow window instead of running off the edge
         self.hint.setProperty("role", "muted")
         layout.addWidget(self.hint)
 
