@@ -88,9 +88,7 @@ class GetStartedController(QObject):
             "Find local servers",
             "Ollama, LM Studio, llama.cpp or vLLM on this computer: free and private, no key.",
         )
-        self._key = Step(
-            "key", "Add a provider key", "Add a key", "OpenAI, Anthropic, Google, Groq, Mistral and more."
-        )
+        self._key = Step("key", "Add a provider key", "Add a key", "OpenAI, Anthropic, Google, Groq, Mistral and more.")
         studio.state_changed.connect(lambda _state: self.changed.emit())
         self._secret_changed.connect(self._key_stored_or_deleted)
         if on_secret_change is not None:  # SecretStore.on_change: a key saved in Settings ticks the step
@@ -189,9 +187,7 @@ class GetStartedController(QObject):
             self.changed.emit()
             return
         if not servers:
-            text = (
-                "None answered. Install Ollama (ollama.com) or LM Studio (lmstudio.ai), start it, then look again."
-            )
+            text = "None answered. Install Ollama (ollama.com) or LM Studio (lmstudio.ai), start it, then look again."
             self._local = Step("local", self._local.title, "Look again", text)
         else:
             server = servers[0]
