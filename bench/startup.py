@@ -95,7 +95,11 @@ def main() -> dict:
             connected_cpu.append(cpu)
     app_ms = statistics.median(app_times)
     bare_ms = statistics.median(bare_times)
-    result = {
+    bundle_result: dict[str, float] = {}
+    if bundle_times:
+        bundle_ms = statistics.median(bundle_times)
+        bundle_result = {"bundle_ms": round(bundle_ms, 1), "bundle_ratio": round(bundle_ms / bare_ms, 3)}
+    return {
         "name": "startup",
         "runs": RUNS,
         "app_ms": round(app_ms, 1),
@@ -103,9 +107,6 @@ def main() -> dict:
         "ratio": round(app_ms / bare_ms, 3),
         "connected_ms": round(statistics.median(connected), 1),
         "connected_cpu_ms": round(statistics.median(connected_cpu), 1),
+        **bundle_result,
         "calibration_ms": calibration_ms(),
     }
-    if bundle_times:
-        bundle_ms = statistics.median(bundle_times)
-        result.update(bundle_ms=round(bundle_ms, 1), bundle_ratio=round(bundle_ms / bare_ms, 3))
-    return result

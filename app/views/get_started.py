@@ -40,9 +40,16 @@ class StepTile(QFrame):
         layout.addLayout(row)
         self.show_step(step)
 
+    def set_compact(self, compact: bool) -> None:
+        """In a short window only the title and the button show; the text moves to the tooltip."""
+        self.text.setVisible(not compact)
+        self.setToolTip(self.text.text() if compact else "")
+
     def show_step(self, step: Step) -> None:
         self.title.setText(("✓ " if step.done else "") + step.title)
         self.text.setText(step.text)
+        if not self.text.isVisibleTo(self) and self.toolTip():
+            self.setToolTip(step.text)
         self.text.setProperty("role", "success" if step.done else "muted")
         self.button.setText(step.action)
         self.button.setEnabled(not step.busy)
@@ -90,6 +97,11 @@ class GetStartedCard(QFrame):
         outer.addLayout(tiles)
         controller.changed.connect(self.refresh)
         self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """A short window keeps the card to its titles and buttons, leaving the place its room."""
+        for tile in self.tiles.values():
+            tile.set_compact(compact)
 
     def _clicked(self, key: str) -> None:
         step = next(step for step in self.controller.steps() if step.key == key)

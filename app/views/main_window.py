@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from app.config import GENERAL_CLOSE_TO_TRAY
@@ -18,11 +18,13 @@ from app.views.widgets.icons import icon
 from app.views.window_geometry import MINIMUM, first_geometry, fits_a_screen
 
 if TYPE_CHECKING:
+    from app.views.get_started import GetStartedCard
     from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PLACE = "marketplace"
+COMPACT_BELOW = 820  # px of window height under which the Get started card shows titles and buttons only
 
 
 class MainWindow(QMainWindow):
@@ -52,11 +54,13 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.header)
-        self.get_started_card: QWidget | None = None  # built after the first paint (open_initial_place)
+        self.get_started_card: GetStartedCard | None = None  # built after the first paint (open_initial_place)
         self._column = column
         column.addWidget(self.stack, 1)
         row.addLayout(column, 1)
         self.setCentralWidget(central)
+        # Toasts float just below the header: at the bottom they covered the chat composer (issue 12).
+        central.setProperty("toast_top", self.header.sizeHint().height() + 12)
 
         self.sidebar.place_selected.connect(self.open_place)
         self.sidebar.mode_changed.connect(self._sidebar_mode_changed)
@@ -152,6 +156,7 @@ class MainWindow(QMainWindow):
         """Shortcuts and the place that was open last time; the app calls this right after the first paint."""
         if not self._shortcuts_installed:
             self._install_shortcuts()
+            self.sidebar.hold_selected_in_place()
             self._shortcuts_installed = True
         if not self._current:
             self.open_place(self.initial_place())
@@ -174,7 +179,13 @@ class MainWindow(QMainWindow):
         margin.setVisible(controller.visible)
         controller.changed.connect(lambda: margin.setVisible(controller.visible))
         self._column.insertWidget(1, margin)
+        self.get_started_card.set_compact(self.height() < COMPACT_BELOW)
         controller.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.get_started_card is not None:
+            self.get_started_card.set_compact(self.height() < COMPACT_BELOW)
 
     def show_get_started(self) -> None:
         """Help → Get started: the card again, even after it was closed."""

@@ -23,6 +23,7 @@ from app.services.chat.store import SessionInfo
 from app.services.chat.suggestions import suggested_models
 from app.services.providers.registry import PROVIDERS
 from app.views.chat.param_fields import OptionalNumber, OptionalTokens
+from app.views.widgets.combo_open import open_list_on_click
 
 
 class StatusLabel(QLabel):
@@ -58,6 +59,7 @@ class ParamsPanel(QWidget):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        open_list_on_click(self.model)  # the whole field opens the list, not only its right edge
         for combo in (self.provider, self.model):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
