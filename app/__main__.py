@@ -43,6 +43,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--place", help="open this place first (marketplace, chat, studio, builder, billing, settings)")
     parser.add_argument("--minimized", action="store_true", help="start in the tray, without showing the window")
     parser.add_argument("--first-paint-exit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--connected-exit", action="store_true", help=argparse.SUPPRESS)  # bench/startup
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)  # app/smoke.py
     arguments = parser.parse_args(argv)
     for item in arguments.overrides:
@@ -82,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)
     instance = None
-    if not arguments.first_paint_exit:  # one Amethyst per data folder: a second launch hands over and exits
+    if not (arguments.first_paint_exit or arguments.connected_exit):
+        # One Amethyst per data folder: a second launch hands over and exits.
         from app.single_instance import claim, server_name
 
         instance = claim(server_name(paths.data_dir), {"place": arguments.place or ""})
@@ -97,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments.minimized:
         window.show()
     app.processEvents()  # paint the window now; the places and the event loop come next
+    if not arguments.first_paint_exit:
+        # The embedded Studio API (Local connection) starts in the background now, not after the first place
+        # is built: its imports, migrations and uvicorn start overlap the rest of the start-up.
+        context.studio.prepare()
 
     import asyncio
 
@@ -113,10 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()  # no tray to come back from
 
     def finish_start() -> None:
+        start_studio(window, context)  # first: the connection's awaits run while the first place is built
+        if arguments.connected_exit:
+            _exit_when_connected(window, context)
         if arguments.place:
             window.open_place(arguments.place)
         window.open_initial_place()
-        start_studio(window, context)
         for notice in context.settings.notices:
             window.show_toast("Settings", notice, timeout_ms=12000)
         from app.views.desktop_integration import DesktopIntegration
@@ -143,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     async def run_until_quit() -> None:
         await finished.wait()
 
+    from app.quitting import end_child_processes, install_quit_signals
+
+    restore_signals = install_quit_signals(lambda _name: window.quit_requested.emit())
     try:
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             runner.run(run_until_quit())
@@ -150,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         del tray
         if instance is not None:
             instance.close()
-        context.close()
+        context.close()  # stops the embedded Studio API (and its local image worker's pool)
+        end_child_processes()  # whatever is left: a worker still busy with an image is not waited for
+        restore_signals()
         log.info("Amethyst stopped")
     return 0 if getattr(window, "smoke_ok", not arguments.smoke_test) else 1
 
@@ -162,6 +175,19 @@ def start_studio(window, context) -> None:  # type: ignore[no-untyped-def]
 
     link_header(window.header, context.studio)
     context.studio_controller.start()
+
+
+def _exit_when_connected(window, context) -> None:  # type: ignore[no-untyped-def]
+    """For bench/startup: when the Studio API first answers (the connection is CONNECTED or has failed),
+    print ``CONNECTED <wall-clock seconds> state=<state>`` and quit."""
+
+    def changed(state: str) -> None:
+        if state in {"connected", "error", "auth_needed"}:
+            print(f"CONNECTED {time.time():.6f} state={state}", flush=True)
+            context.studio.state_changed.disconnect(changed)
+            window.quit_requested.emit()
+
+    context.studio.state_changed.connect(changed)
 
 
 def _exit_after_first_paint(window) -> None:  # type: ignore[no-untyped-def]

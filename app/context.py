@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from app.services.catalog import CatalogService
     from app.services.chat.service import ChatService
     from app.services.gallery import GalleryService
+    from app.services.get_started import GetStartedController
     from app.services.secrets import SecretStore
     from app.services.studio.connection import StudioConnection
     from app.services.studio.controller import StudioController
@@ -75,9 +76,18 @@ class AppContext:
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        from sqlalchemy.orm import sessionmaker
+        """Sessions on the cache database. The database is opened (and migrated) by the first session made,
+        not by this factory: services built on the UI thread take it, and their first query, on the database
+        thread, pays for the opening."""
+        from sqlalchemy.orm import Session, sessionmaker
 
-        return sessionmaker(self.engine, expire_on_commit=False)
+        context = self
+
+        class LazyBoundSession(Session):
+            def __init__(self, bind: Any = None, **options: Any) -> None:
+                super().__init__(bind=bind if bind is not None else context.engine, **options)
+
+        return sessionmaker(class_=LazyBoundSession, expire_on_commit=False)
 
     @cached_property
     def secrets(self) -> SecretStore:
@@ -198,6 +208,39 @@ class AppContext:
         return BillingController(
             self.studio, self.tasks, self.workers, self.notifier, self.url_opener or open_in_browser
         )
+
+    # --- polish12: the first-run guide (issue 12) ---
+    @cached_property
+    def get_started(self) -> GetStartedController:
+        """The "Get started" card's controller: keyring and database are read off the UI thread."""
+        from app.services.get_started import GetStartedController
+        from app.services.providers.local import detect_local_servers
+        from app.services.providers.registry import keyed_providers
+
+        def any_key() -> bool:
+            return any(self.secrets.has(info.secret_name) for info in keyed_providers())
+
+        def has_chatted() -> bool:
+            from sqlalchemy import func, select
+
+            from app.models.chat import ChatMessage
+
+            with self.sessions() as session:
+                return bool(session.scalar(select(func.count()).select_from(ChatMessage)))
+
+        return GetStartedController(
+            self.ui_state,
+            self.settings,
+            self.tasks,
+            self.navigator,
+            self.studio,
+            find_servers=detect_local_servers,
+            any_key=lambda: self.workers.blocking(any_key),
+            has_chatted=lambda: self.workers.db(has_chatted),
+            on_secret_change=self.secrets.on_change,
+        )
+
+    # --- end polish12 ---
 
     def close(self) -> None:
         if "chat" in self.__dict__:

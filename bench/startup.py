@@ -1,4 +1,7 @@
-"""Cold start to the main window's first paint (offscreen), next to a bare PySide6 QMainWindow.
+"""Cold start to the main window's first paint (offscreen), next to a bare PySide6 QMainWindow; and, in the
+same run, cold start on a fresh data folder until the embedded Studio API answers (``connected_ms``: the
+header leaves "Connecting…"), with the CPU time the app used until then (``connected_cpu_ms``: user +
+system, which the machine's load does not inflate the way it does wall-clock time).
 
 When a PyInstaller bundle exists in dist/amethyst (``make package``), the bundled app is measured in the
 same interleaved runs: ``bundle_ms`` and ``bundle_ratio`` (against the same bare window).
@@ -7,6 +10,7 @@ same interleaved runs: ``bundle_ms`` and ``bundle_ratio`` (against the same bare
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +54,22 @@ def first_paint_ms(command: list[str], environment: dict[str, str]) -> float:
     raise RuntimeError(f"no first paint reported by {command}: {result.stderr[-2000:]}")
 
 
+def connected_ms(command: list[str], environment: dict[str, str]) -> tuple[float, float]:
+    """(wall ms from launch to ``CONNECTED``, CPU ms of the app process until it exited right after)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.time()
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT, timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_ms = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    for line in result.stdout.splitlines():
+        if line.startswith("CONNECTED "):
+            _, stamp, state = line.split()
+            if state != "state=connected":
+                raise RuntimeError(f"the Studio API did not connect ({state}): {result.stderr[-2000:]}")
+            return (float(stamp) - started) * 1000, cpu_ms
+    raise RuntimeError(f"no connection reported by {command}: {result.stderr[-2000:]}")
+
+
 def main() -> dict:
     environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH", "")]))
@@ -61,23 +81,32 @@ def main() -> dict:
         first_paint_ms(bare, environment)
         if bundle:
             first_paint_ms(bundle, environment)
-        app_times, bare_times, bundle_times = [], [], []
+        app_times, bare_times, bundle_times, connected, connected_cpu = [], [], [], [], []
         for _ in range(RUNS):  # interleaved, so all see the same machine load
             bare_times.append(first_paint_ms(bare, environment))
             app_times.append(first_paint_ms(app, environment))
             if bundle:
                 bundle_times.append(first_paint_ms(bundle, environment))
+            with tempfile.TemporaryDirectory() as fresh:  # a fresh data folder: both databases are created
+                wall, cpu = connected_ms(
+                    [sys.executable, "-m", "app", "--data-dir", fresh, "--connected-exit"], environment
+                )
+            connected.append(wall)
+            connected_cpu.append(cpu)
     app_ms = statistics.median(app_times)
     bare_ms = statistics.median(bare_times)
-    result = {
+    bundle_result: dict[str, float] = {}
+    if bundle_times:
+        bundle_ms = statistics.median(bundle_times)
+        bundle_result = {"bundle_ms": round(bundle_ms, 1), "bundle_ratio": round(bundle_ms / bare_ms, 3)}
+    return {
         "name": "startup",
         "runs": RUNS,
         "app_ms": round(app_ms, 1),
         "bare_ms": round(bare_ms, 1),
         "ratio": round(app_ms / bare_ms, 3),
+        "connected_ms": round(statistics.median(connected), 1),
+        "connected_cpu_ms": round(statistics.median(connected_cpu), 1),
+        **bundle_result,
         "calibration_ms": calibration_ms(),
     }
-    if bundle_times:
-        bundle_ms = statistics.median(bundle_times)
-        result.update(bundle_ms=round(bundle_ms, 1), bundle_ratio=round(bundle_ms / bare_ms, 3))
-    return result

@@ -1,8 +1,15 @@
-"""Secrets in the OS keyring, and nowhere else. Every value read or written is taught to the log redactor."""
+"""Secrets in the OS keyring, and nowhere else. Every value read or written is taught to the log redactor.
+
+Where the system has no usable keyring, a key can be kept for this session only: in this process's memory
+(``set_for_session``), never written to any file, the database, the settings or the log, and gone when the
+app quits. ``lasting_keyring_advice`` names what to install for a keyring that keeps keys.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import sys
 from collections.abc import Callable
 
 import keyring
@@ -26,6 +33,8 @@ class SecretStore:
         self._redactor = redactor
         self._service = service
         self._listeners: list[Callable[[str], None]] = []
+        self._session: dict[str, str] = {}  # name -> value kept in memory until quit (no keyring)
+        self._warned = False  # a failing keyring is logged once per start, not once per read
 
     def on_change(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Calls ``listener(name)`` after a secret is stored or deleted (on the thread that changed it).
@@ -55,10 +64,16 @@ class SecretStore:
         return getattr(type(self.backend), "priority", 1) > 0
 
     def get(self, name: str) -> str | None:
+        """The stored value: this session's, else the keyring's; None when there is none or the keyring
+        cannot be read (logged once per start)."""
+        if name in self._session:
+            return self._session[name]
         try:
             value = self.backend.get_password(self._service, name)
         except KeyringError as error:
-            log.warning("keyring read of %s failed: %s", name, error)
+            if not self._warned:
+                self._warned = True
+                log.warning("the system keyring cannot be read (%s): %s", self.backend_name(), error)
             return None
         if value:
             self._redactor.add_secret(value)
@@ -79,10 +94,31 @@ class SecretStore:
                 f"The system keyring ({self.backend_name()}) refused to store the key: {error}. "
                 "Install or unlock a keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker)."
             ) from error
+        self._session.pop(name, None)  # the lasting copy replaces a session-only one
         log.info("stored secret %s in %s", name, self.backend_name())
         self._changed(name)
 
+    def set_for_session(self, name: str, value: str) -> None:
+        """Keep ``value`` in memory for this session only (until the app quits): nothing is written anywhere.
+        Raises ``ValueError`` for an empty value."""
+        value = value.strip()
+        if not value:
+            raise ValueError("An empty key cannot be used.")
+        self._redactor.add_secret(value)
+        self._session[name] = value
+        log.info("keeping secret %s in memory for this session only", name)
+        self._changed(name)
+
+    def session_only(self, name: str) -> bool:
+        """Whether ``name``'s value is the in-memory one of this session."""
+        return name in self._session
+
     def delete(self, name: str) -> None:
+        if self._session.pop(name, None) is not None:
+            log.info("forgot the session-only secret %s", name)
+            self._changed(name)
+            if not self.available():
+                return
         try:
             self.backend.delete_password(self._service, name)
         except PasswordDeleteError:
@@ -91,6 +127,25 @@ class SecretStore:
             raise SecretsUnavailable(f"The system keyring refused to delete the key: {error}") from error
         log.info("deleted secret %s", name)
         self._changed(name)
+
+
+def lasting_keyring_advice(platform: str = sys.platform) -> str:
+    """What to install on this operating system for a keyring that keeps keys between sessions."""
+    if platform.startswith("linux") or platform.startswith("freebsd"):
+        if importlib.util.find_spec("secretstorage") is None:
+            return (
+                "To keep keys between sessions, install the Python package “secretstorage” and a Secret Service "
+                "keyring: “gnome-keyring” (e.g. sudo apt install gnome-keyring) or KDE's “kwalletmanager”."
+            )
+        return (
+            "To keep keys between sessions, install and unlock a Secret Service keyring: “gnome-keyring” "
+            "(e.g. sudo apt install gnome-keyring) or KDE's “kwalletmanager”, then restart Amethyst."
+        )
+    if platform == "darwin":
+        return "To keep keys between sessions, unlock the macOS login Keychain (Keychain Access), then restart."
+    if platform == "win32":
+        return "To keep keys between sessions, Windows Credential Locker must be available to your account."
+    return "To keep keys between sessions, install a keyring supported by the Python “keyring” package."
 
 
 def mask(value: str) -> str:

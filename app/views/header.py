@@ -13,6 +13,7 @@ from app.views.widgets.icons import icon
 class Header(QFrame):
     show_sidebar_requested = Signal()
     credits_clicked = Signal()  # the credits badge was clicked (or Enter/Space on it): the app opens Billing
+    get_started_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +53,15 @@ class Header(QFrame):
         set_enum_property(self.credits, "focusPolicy", "TabFocus")  # by name: no Qt namespace before the first paint
         self.credits.installEventFilter(self)
         layout.addWidget(self.credits)
+        self.help_button = QToolButton()
+        self.help_button.setObjectName("HelpButton")
+        self.help_button.setProperty("kind", "ghost")
+        self.help_button.setIcon(icon("info", PALETTE.muted))
+        self.help_button.setIconSize(QSize(18, 18))
+        self.help_button.setToolTip("Help: Get started")
+        self.help_button.setAccessibleName("Help: Get started")
+        self.help_button.clicked.connect(self.get_started_requested)
+        layout.addWidget(self.help_button)
         # A fixed height centres both labels in the row, without PySide's Qt namespace (an alignment flag),
         # which costs ~15 ms to build before the first paint.
         for label in (self.connection, self.credits):
@@ -73,13 +83,16 @@ class Header(QFrame):
         self.subtitle.setText(subtitle)
 
     def set_credits(self, text: str, tooltip: str = "") -> None:
+        """The credits badge; an empty ``text`` hides it (no credits count on this connection)."""
         self.credits.setText(text)
+        self.credits.setVisible(bool(text))
         if tooltip:
             self.credits.setToolTip(tooltip)
 
     def set_connection(self, text: str, color: str) -> None:
         self.connection.setText(f'<span style="color:{color}">●</span>&nbsp;{text}')
         self.connection.setToolTip(f"Connection: {text}")
+        self.connection.setAccessibleName(f"Studio connection: {text}")
 
     def set_sidebar_hidden(self, hidden: bool) -> None:
         self.sidebar_button.setVisible(hidden)

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from app.config import GENERAL_CLOSE_TO_TRAY
@@ -15,13 +15,16 @@ from app.views.header import Header
 from app.views.places import PLACES, PlaceSpec, place
 from app.views.sidebar import Sidebar, SidebarMode
 from app.views.widgets.icons import icon
+from app.views.window_geometry import MINIMUM, first_geometry, fits_a_screen
 
 if TYPE_CHECKING:
+    from app.views.get_started import GetStartedCard
     from app.views.widgets.toast import Toast
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PLACE = "marketplace"
+COMPACT_BELOW = 820  # px of window height under which the Get started card shows titles and buttons only
 
 
 class MainWindow(QMainWindow):
@@ -33,8 +36,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.setWindowTitle("Amethyst")
         self.setWindowIcon(icon("amethyst"))
-        self.setMinimumSize(960, 620)
-        self.resize(1280, 820)
+        self.setMinimumSize(MINIMUM)
         self.tray_available = False  # set by the tray controller
         self._pages: dict[str, QWidget] = {}
         self._current = ""
@@ -52,13 +54,18 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.header)
+        self.get_started_card: GetStartedCard | None = None  # built after the first paint (open_initial_place)
+        self._column = column
         column.addWidget(self.stack, 1)
         row.addLayout(column, 1)
         self.setCentralWidget(central)
+        # Toasts float just below the header: at the bottom they covered the chat composer (issue 12).
+        central.setProperty("toast_top", self.header.sizeHint().height() + 12)
 
         self.sidebar.place_selected.connect(self.open_place)
         self.sidebar.mode_changed.connect(self._sidebar_mode_changed)
         self.header.show_sidebar_requested.connect(lambda: self.sidebar.set_mode(SidebarMode.EXPANDED))
+        self.header.get_started_requested.connect(self.show_get_started)
         context.navigator.requested.connect(self.open_place)
         self.header.credits_clicked.connect(lambda: context.navigator.open("billing"))  # billing (issue 13)
         self._restore_chrome()
@@ -75,6 +82,8 @@ class MainWindow(QMainWindow):
             widget.setObjectName(f"page-{key}")
             self._pages[key] = widget
             self.stack.addWidget(widget)
+            if key == "chat":  # a first question asked ends the first-run guide
+                self.context.chat.message_added.connect(self._maybe_chatted)
         return self._pages[key]
 
     def open_place(self, key: str, payload: dict[str, Any] | None = None) -> None:
@@ -122,12 +131,23 @@ class MainWindow(QMainWindow):
         if mode in {member.value for member in SidebarMode}:
             self.sidebar.set_mode(mode)
             self.header.set_sidebar_hidden(mode == SidebarMode.CLOSED)
-        geometry = state.get("geometry")
-        if isinstance(geometry, str):
-            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        self._place_window(state.get("geometry"))
         spec = place(self.initial_place())
         self.sidebar.set_current(spec.key)
         self.header.set_place(spec.title, spec.subtitle)
+
+    def _place_window(self, saved: object) -> None:
+        """The saved geometry when it still fits a connected screen, else a size made for this screen."""
+        from PySide6.QtGui import QGuiApplication
+
+        screens = [screen.availableGeometry() for screen in QGuiApplication.screens()]
+        if isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode())):
+            if fits_a_screen(self.geometry(), screens):
+                return
+            log.info("the saved window geometry fits no connected screen; sizing the window for this one")
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(first_geometry(screen.availableGeometry()))
 
     def initial_place(self) -> str:
         last = self.context.ui_state.get("place", DEFAULT_PLACE)
@@ -137,9 +157,45 @@ class MainWindow(QMainWindow):
         """Shortcuts and the place that was open last time; the app calls this right after the first paint."""
         if not self._shortcuts_installed:
             self._install_shortcuts()
+            self.sidebar.hold_selected_in_place()
             self._shortcuts_installed = True
         if not self._current:
             self.open_place(self.initial_place())
+        self._build_get_started()
+
+    # first-run guide ----------------------------------------------------------------------------------
+
+    def _build_get_started(self) -> None:
+        if self.get_started_card is not None:
+            return
+        from app.views.get_started import GetStartedCard
+
+        controller = self.context.get_started
+        self.get_started_card = GetStartedCard(controller)
+        margin = QWidget()
+        margin.setObjectName("GetStartedMargin")
+        layout = QVBoxLayout(margin)
+        layout.setContentsMargins(16, 12, 16, 0)
+        layout.addWidget(self.get_started_card)
+        margin.setVisible(controller.visible)
+        controller.changed.connect(lambda: margin.setVisible(controller.visible))
+        self._column.insertWidget(1, margin)
+        self.get_started_card.set_compact(self.height() < COMPACT_BELOW)
+        controller.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.get_started_card is not None:
+            self.get_started_card.set_compact(self.height() < COMPACT_BELOW)
+
+    def show_get_started(self) -> None:
+        """Help → Get started: the card again, even after it was closed."""
+        self._build_get_started()
+        self.context.get_started.show()
+
+    def _maybe_chatted(self, message: Any) -> None:
+        if getattr(message, "role", "") == "user":
+            self.context.get_started.chatted()
 
     def save_state(self) -> None:
         self.context.ui_state.set("geometry", bytes(self.saveGeometry().toBase64().data()).decode())

@@ -53,6 +53,7 @@ def stylesheet(palette: Palette = PALETTE) -> str:
     template = Template((THEME_DIR / "amethyst.qss").read_text(encoding="utf-8"))
     values = {name: getattr(palette, name) for name in palette.__dataclass_fields__}
     values.update(accent_light=palette.accent_light, accent_hover=palette.accent_hover)
+    values["theme_dir"] = THEME_DIR.as_posix()  # the SVGs the stylesheet draws (drop-down arrow, check mark)
     return template.substitute(values)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.models.db import SCHEMA_LOCK
 from modal_app.api import create_app
 from modal_app.services import Services, build_services
 from modal_app.settings import ServerSettings
@@ -32,7 +33,8 @@ class EmbeddedApi:
             local_account=True,
             poll_interval=self.poll_interval,
         )
-        services = build_services(settings)
+        with SCHEMA_LOCK:  # as the real factory (default_local_app): never alongside the cache DB's migration
+            services = build_services(settings)
         assert services.local_token is not None
         first_start = self.services is None
         self.services = services

@@ -55,6 +55,22 @@ class Totals:
     estimated: bool
 
 
+NO_LOCAL_SERVER = (
+    "No local server answered on ports 11434 (Ollama), 1234 (LM Studio), 8080 (llama.cpp) or 8000 (vLLM). "
+    "Install one (ollama.com or lmstudio.ai), start it (e.g. “ollama serve”, then “ollama pull llama3.2”; "
+    "in LM Studio: Developer → Start Server) and look again."
+)
+
+
+def count_text(count: int, noun: str) -> str:
+    """ "1 model", "3 models" (English plurals with an added s)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _short(name: str) -> str:
+    return name.removesuffix(" (local)")
+
+
 class ChatController(QObject):
     sessions_listed = Signal(list, object)  # [SessionInfo] first page (a fresh list), the open session's id or None
     sessions_appended = Signal(list)  # [SessionInfo]: the next page, after the rows listed so far
@@ -75,6 +91,8 @@ class ChatController(QObject):
     key_state_changed = Signal(str, bool)  # provider id, whether its key is missing
     models_offered = Signal(str, list)  # provider id, model names to offer in the picker
     models_status = Signal(str)  # progress or result of listing / detecting models
+    # A local server was found: select it (provider id) with this model, or "" to ask which of its models.
+    local_server_found = Signal(str, str)
     notice = Signal(object)  # Notice
     send_accepted = Signal()  # the typed text is on its way: the input box may be cleared
     edit_requested = Signal(int, str)  # message id, its text: put it in the input box for editing
@@ -364,20 +382,36 @@ class ChatController(QObject):
             return
         self.settings.put(CHAT_CUSTOM_BASE_URL, url)
 
+    @property
+    def keyring_available(self) -> bool:
+        """False once a keyring read has shown there is no usable system keyring (keys then last a session)."""
+        return self.keys.keyring_available is not False
+
     def open_key_settings(self, provider_id: str = "") -> None:
         """Opens Settings → Keys at ``provider_id`` (the picker's provider when empty)."""
         self.navigator.open("settings", {"section": "keys", "provider": provider_id or self._provider_id})
 
     def detect_local_servers(self) -> None:
+        """Look for local servers; the first one found is selected with its model (``local_server_found``;
+        the model is "" when it serves several, so the person picks one), and ``models_status`` says what was
+        found, or how to install and start one when none answered."""
+
         async def run() -> None:
             self.models_status.emit("Looking for local servers…")
             servers = await self.sources.local_servers()
             for server in servers:
                 self.models_offered.emit(server.provider_id, list(server.models))
-            found = ", ".join(f"{s.name} ({len(s.models)} models)" for s in servers)
-            self.models_status.emit(
-                f"Found {found}." if servers else "No local server answered on ports 11434, 1234, 8080 or 8000."
-            )
+            if not servers:
+                self.models_status.emit(NO_LOCAL_SERVER)
+                return
+            first = servers[0]
+            models = list(first.models)
+            self.local_server_found.emit(first.provider_id, models[0] if len(models) == 1 else "")
+            found = ", ".join(f"{_short(s.name)} ({count_text(len(s.models), 'model')})" for s in servers)
+            ask = f" Pick one of {_short(first.name)}'s models." if len(models) > 1 else ""
+            if not models:
+                ask = f" {_short(first.name)} serves no model yet: load or pull one there."
+            self.models_status.emit(f"Found {found}.{ask}")
 
         self.start("chat-detect", run())
 
@@ -390,7 +424,7 @@ class ChatController(QObject):
                 self.models_status.emit(error.message)
                 return
             self.models_offered.emit(provider_id, models)
-            self.models_status.emit(f"{len(models)} models listed.")
+            self.models_status.emit(f"{count_text(len(models), 'model')} listed.")
 
         self.start("chat-models", run())
 

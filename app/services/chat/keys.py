@@ -27,6 +27,8 @@ class KeyStatus(QObject):
         self._secrets = secrets
         self._workers = workers
         self._known: dict[str, bool] = {}
+        # Whether keys can be kept for good (a usable system keyring); None until the first read answers.
+        self.keyring_available: bool | None = None
         self._reading: dict[str, asyncio.Future[bool]] = {}
         self._secret_changed.connect(self._forget)
         subscribe = getattr(secrets, "on_change", None)
@@ -61,12 +63,17 @@ class KeyStatus(QObject):
         reading = self._reading.get(provider_id)
         if reading is None:
             loop = asyncio.get_running_loop()
-            reading = loop.run_in_executor(
-                self._workers.blocking_executor, has_key, provider(provider_id), self._secrets
-            )
+            reading = loop.run_in_executor(self._workers.blocking_executor, self._read_key, provider_id)
             self._reading[provider_id] = reading  # kept here until done, so the task is not collected
             reading.add_done_callback(lambda done: self._read(provider_id, done))
         return reading
+
+    def _read_key(self, provider_id: str) -> bool:
+        """On the blocking pool: whether the provider has a key; notes whether the keyring is usable."""
+        available = getattr(self._secrets, "available", None)
+        if available is not None and self.keyring_available is None:
+            self.keyring_available = bool(available())
+        return has_key(provider(provider_id), self._secrets)
 
     def _read(self, provider_id: str, done: asyncio.Future[bool]) -> None:
         if self._reading.get(provider_id) is not done:

@@ -26,7 +26,12 @@ class NoPrices:
 
 
 def cost_of(prices: PriceLookup, provider: str, model: str, tokens_in: int, tokens_out: int) -> float | None:
-    """USD for one reply through ``provider``'s ``model``, or None when that route has no known price."""
+    """USD for one reply through ``provider``'s ``model``, or None when that route has no known price.
+    A local server (Ollama, LM Studio, llama.cpp, vLLM) runs on the person's machine: 0.0, free."""
+    from app.services.providers.registry import PROVIDERS
+
+    if any(info.id == provider and info.local for info in PROVIDERS):
+        return 0.0
     price = prices.price_for(model, provider)
     if price is None:
         return None

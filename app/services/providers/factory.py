@@ -17,6 +17,9 @@ class KeySource(Protocol):
 
 
 def provider_key(info: ProviderInfo, secrets: KeySource) -> str | None:
+    """The provider's stored key; a provider that takes none (a local server) never reads the keyring."""
+    if not info.needs_key and not info.key_optional:
+        return None
     return secrets.get(info.secret_name) or None
 
 

@@ -9,6 +9,7 @@ connection on its own: ``StudioController.start`` does, once.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 from collections.abc import Callable
 from enum import StrEnum
@@ -37,6 +38,18 @@ NOTHING_READY = (
     "no image engine is ready yet — add an OpenAI or Google key in Settings → API keys, start ComfyUI or "
     "AUTOMATIC1111, or download a local model in Settings → Studio"
 )
+
+
+async def _all_or_none(*calls: Any) -> list[Any]:
+    """Await the calls together; when one fails the others are cancelled (and awaited) and its error raised."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 class ConnectionState(StrEnum):
@@ -94,6 +107,7 @@ class StudioConnection(QObject):
         self.me: dict[str, Any] = {}
         self._connect_lock = asyncio.Lock()
         self._local_token: str = ""
+        self._starting: concurrent.futures.Future[None] | None = None  # the embedded server, being started
         self.on_connected: list[Callable[[], None]] = []
         settings.on_change(self._setting_changed)
 
@@ -101,6 +115,21 @@ class StudioConnection(QObject):
         if key not in {"connection.kind", "connection.cloud_url"} or self._state == ConnectionState.DISCONNECTED:
             return  # never started: the next start reads the new settings
         self.start_reconnect()
+
+    def prepare(self) -> None:
+        """On the Local connection, start the embedded Studio API now, on the blocking pool (no event loop
+        needed): the app calls this right after the first paint, so the server's imports, migrations and
+        uvicorn start overlap the loading of the first place. The next connect waits for it and uses it.
+        Does nothing on the Cloud connection or when a server is running or starting."""
+        if self.kind == "local" and self._starting is None and (self.server is None or not self.server.running):
+            self._starting = self._workers.blocking_executor.submit(self._start_local)
+
+    def _start_local(self) -> None:
+        """Build and serve the embedded Studio API (blocking: on the blocking pool)."""
+        app, token = self._local_app_factory(self._data_folder)
+        # Owned before it starts: a stop meanwhile still finds it (and stops it).
+        self.server, self._local_token = EmbeddedServer(app), str(token)
+        self.server.start()
 
     def start_reconnect(self) -> None:
         """(Re)connect in the background (the ``studio-connect`` task; a newer one replaces an older one)."""
@@ -196,9 +225,11 @@ class StudioConnection(QObject):
                 self.client = await self._open_client()
                 if self.client is None:
                     return
-                self.me = await self.client.me()
-                self.models = await self._with_keys(await self.client.image_models())
-                self.credits = await self.client.credits()
+                # Three independent reads: asked together, the connection is up one round trip after the first.
+                self.me, models, self.credits = await _all_or_none(
+                    self.client.me(), self.client.image_models(), self.client.credits()
+                )
+                self.models = await self._with_keys(models)
             except AuthNeeded as error:
                 self._set_state(ConnectionState.AUTH_NEEDED, str(error))
                 return
@@ -220,12 +251,17 @@ class StudioConnection(QObject):
         if self.kind != "local":
             self.stop_server()
         else:
-            if self.server is None or not self.server.running:
+            if self._starting is None and (self.server is None or not self.server.running):
                 self.stop_server()  # one that stopped on its own
-                app, token = await self._workers.blocking(self._local_app_factory, self._data_folder)
-                # Owned before it starts: a reconnect cancelled meanwhile still finds it (and stops it).
-                self.server, self._local_token = EmbeddedServer(app), str(token)
-                await self._workers.blocking(self.server.start)
+                self.prepare()
+            starting = self._starting
+            if starting is not None:
+                try:  # a cancelled connect leaves the start running; the next connect waits for the same one
+                    await asyncio.shield(asyncio.wrap_future(starting))
+                finally:
+                    if starting.done() and self._starting is starting:
+                        self._starting = None
+            assert self.server is not None
             return StudioClient(self.server.url, self._local_token)
         url = self._settings.value(CONNECTION_CLOUD_URL).strip()
         if not url:
@@ -321,7 +357,12 @@ class StudioConnection(QObject):
         self.stop_server()
         self._set_state(ConnectionState.DISCONNECTED)
 
-    def stop_server(self) -> None:
+    def stop_server(self, start_timeout: float = 30.0) -> None:
+        """Stop the embedded server; one still starting is waited for (up to ``start_timeout`` s) and stopped,
+        so no server thread (and no local image worker it owns) outlives the app."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            concurrent.futures.wait([starting], timeout=start_timeout)
         if self.server is not None:
             self.server.stop()
             self.server = None

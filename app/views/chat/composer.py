@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.views.widgets.notice_label import NoticeLabel
+
 
 class PromptEdit(QPlainTextEdit):
     send_requested = Signal()
@@ -71,7 +73,7 @@ class Composer(QWidget):
         row.addLayout(buttons)
         layout.addLayout(row)
 
-        self.hint = QLabel("")
+        self.hint = NoticeLabel("")  # wraps in a narrow window instead of running off the edge
         self.hint.setProperty("role", "muted")
         layout.addWidget(self.hint)
 

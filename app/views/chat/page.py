@@ -171,6 +171,7 @@ class ChatPage(QWidget):
         controller.key_state_changed.connect(self._show_key_state)
         controller.models_offered.connect(self.params.add_models)
         controller.models_status.connect(self.params.status.setText)
+        controller.local_server_found.connect(self.params.choose)
         controller.notice.connect(self.show_notice)
         controller.send_accepted.connect(self.composer.finish_send)
         controller.edit_requested.connect(self.composer.begin_edit)
@@ -268,7 +269,10 @@ class ChatPage(QWidget):
         parts = [f"{session.provider}/{session.model}"]
         if totals.tokens_in or totals.tokens_out:
             parts.append(f"{mark}{totals.tokens_in:,} in · {mark}{totals.tokens_out:,} out tokens")
-            parts.append(f"{cost_text(totals.cost)} total" if totals.cost else "cost unknown")
+            if totals.cost == 0 and _is_local(session.provider):
+                parts.append("free ($0.00)")  # the person's own machine
+            else:
+                parts.append(f"{cost_text(totals.cost)} total" if totals.cost else "cost unknown")
         self.totals.setText("  ·  ".join(parts))
         how = (
             "“≈” marks counts estimated with tiktoken where the provider sent no usage."
@@ -284,9 +288,14 @@ class ChatPage(QWidget):
     def _show_key_state(self, provider_id: str, missing: bool) -> None:
         if provider_id != self.params.provider_id():
             return
-        self.params.show_key_needed(missing)
+        self.params.show_key_needed(missing, self.controller.keyring_available)
         name = provider(provider_id).name
-        self.composer.set_hint(f"{name} needs an API key: use “Add key”." if missing else "")
+        self.composer.set_hint(
+            f"{name} needs an API key: use “Add key”, or pick a local server (Ollama, LM Studio, llama.cpp, vLLM), "
+            "which needs none."
+            if missing
+            else ""
+        )
 
     def _scroll_to_message(self, message_id: int) -> None:
         row = self.model.reveal(message_id)
@@ -317,3 +326,10 @@ class ChatPage(QWidget):
         opens a new chat with that model."""
         self.params.flush()
         self.controller.activate(payload, self.params.fields())
+
+
+def _is_local(provider_id: str) -> bool:
+    try:
+        return provider(provider_id).local
+    except KeyError:
+        return False

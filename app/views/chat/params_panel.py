@@ -23,6 +23,7 @@ from app.services.chat.store import SessionInfo
 from app.services.chat.suggestions import suggested_models
 from app.services.providers.registry import PROVIDERS
 from app.views.chat.param_fields import OptionalNumber, OptionalTokens
+from app.views.widgets.combo_open import open_list_on_click
 
 
 class StatusLabel(QLabel):
@@ -58,6 +59,7 @@ class ParamsPanel(QWidget):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        open_list_on_click(self.model)  # the whole field opens the list, not only its right edge
         for combo in (self.provider, self.model):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
@@ -193,8 +195,16 @@ class ParamsPanel(QWidget):
         if visible and not self.custom_url.hasFocus():
             self.custom_url.setText(url)
 
-    def show_key_needed(self, needed: bool) -> None:
+    def show_key_needed(self, needed: bool, keyring_available: bool = True) -> None:
+        """Show the key notice; without a system keyring "Add key" says, as Settings does, that a key can
+        only be kept for this session."""
         self.key_box.setVisible(needed)
+        self.add_key.setText("Add key" if keyring_available else "Add key for this session")
+        self.add_key.setToolTip(
+            ""
+            if keyring_available
+            else "No system keyring is available to keep the key. It can be kept in memory until Amethyst quits."
+        )
 
     def add_models(self, provider_id: str, models: list[str]) -> None:
         known = self._extra_models.setdefault(provider_id, [])
@@ -225,6 +235,14 @@ class ParamsPanel(QWidget):
         self.failover_model.setText(session.failover_model or "")
         self._loading = False
         self._debounce.stop()
+
+    def choose(self, provider_id: str, model: str) -> None:
+        """Select ``provider_id`` and ``model`` as the person would (the change is saved); an empty ``model``
+        opens the model list so they pick one."""
+        self.provider.setCurrentIndex(max(0, self.provider.findData(provider_id)))
+        self.model.setEditText(model)
+        if not model and self.model.count() and self.isVisible():
+            self.model.showPopup()
 
     def load_defaults(self, provider_id: str, model: str) -> None:
         """What a new chat starts with, shown while no chat is open."""

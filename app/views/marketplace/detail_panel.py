@@ -105,8 +105,10 @@ class DetailPanel(QScrollArea):
         self.setFixedWidth(320)
         self.entry: CatalogEntry | None = None
 
+        # The scroll area itself is the card (theme: #MarketplaceDetail): its border stays whole, bottom edge
+        # included, however long the content, and the content keeps the card colour when a model is picked.
         card = QFrame()
-        card.setProperty("role", "card")
+        card.setObjectName("MarketplaceDetailCard")
         outer = QVBoxLayout(card)
         outer.setContentsMargins(0, 0, 0, 0)
         self.empty = EmptyState("info", "No model selected", "Pick a card to see its prices, limits and how to run it.")

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from app.services.catalog import CatalogQuery
 from app.services.catalog.schema import LICENCE_FILTERS
-from app.views.theme import PALETTE
 
 KINDS = (("chat", "Chat"), ("code", "Code"), ("image", "Image"), ("embedding", "Embedding"))
 PRICE_FROM = (("Any", None), ("$0.10", 0.1), ("$0.50", 0.5), ("$1", 1.0), ("$5", 5.0))
@@ -144,13 +143,8 @@ class FilterPanel(QScrollArea):
             item.setCheckState(Qt.CheckState.Unchecked)
             widget.addItem(item)
         widget.setFixedHeight(visible_rows * 26 + 8)
-        widget.setStyleSheet(
-            "QListWidget::item { padding: 3px 4px; }"
-            f" QListWidget::indicator {{ width: 13px; height: 13px; border: 1px solid {PALETTE.muted};"
-            f" border-radius: 4px; background: {PALETTE.surface}; }}"
-            f" QListWidget::indicator:hover {{ border-color: {PALETTE.accent}; }}"
-            f" QListWidget::indicator:checked {{ background: {PALETTE.accent}; border-color: {PALETTE.accent}; }}"
-        )
+        # Check marks as every check box draws them (the theme's one check-box style).
+        widget.setStyleSheet("QListWidget::item { padding: 3px 4px; }")
         widget.itemChanged.connect(lambda _item: self.changed.emit())
         return widget
 

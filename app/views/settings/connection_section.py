@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QPushButton, QRadioButton, QWidget
 
 from app.config import CONNECTION_CLOUD_URL, CONNECTION_KIND, Settings
 from app.views.settings.section import Section
+from app.views.widgets.notice_label import NoticeLabel
 
 
 def validate_api_url(text: str) -> str | None:
@@ -55,8 +56,7 @@ class ConnectionSection(Section):
         row.addWidget(self.url, 1)
         row.addWidget(self.apply_button)
         self.body.addLayout(row)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = NoticeLabel()
         self.message.setVisible(False)
         self.body.addWidget(self.message)
 
@@ -71,6 +71,8 @@ class ConnectionSection(Section):
     def _kind_toggled(self) -> None:
         self.url.setEnabled(self.cloud.isChecked())
         self.apply_button.setEnabled(self.cloud.isChecked())
+        if self.message.property("role") == "error":
+            self._say("", "muted")  # a problem with the Cloud address no longer applies once the choice changes
         if self.local.isChecked() and self.settings.value(CONNECTION_KIND) != "local":
             self.settings.put(CONNECTION_KIND, "local")
             self._say("Using the Studio API on this computer.", "success")

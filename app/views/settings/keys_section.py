@@ -1,15 +1,23 @@
-"""Provider API keys: add, replace and delete, shown masked, kept in the OS keyring only."""
+"""Provider API keys: add, replace and delete, shown masked, kept in the OS keyring only.
+
+Without a usable keyring, "Add key" is disabled with the reason, and "Use for this session" keeps a key in
+memory until Amethyst quits (never written anywhere); the section names what to install for a lasting one.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.services.providers.registry import ProviderInfo, keyed_providers
-from app.services.secrets import SecretStore, SecretsUnavailable, mask
+from app.services.secrets import SecretStore, SecretsUnavailable, lasting_keyring_advice, mask
 from app.views.settings.section import Section
+from app.views.widgets.notice_label import NoticeLabel
 from app.views.widgets.toast import Toast
+
+NO_KEYRING_REASON = "No system keyring is available to keep the key."
+SESSION_NOTE = "Kept in memory until Amethyst quits. Never written to disk."
 
 
 class KeyRow(QWidget):
@@ -23,18 +31,31 @@ class KeyRow(QWidget):
         self.info = info
         self.secrets = secrets
         self.setObjectName(f"key-row-{info.id}")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 2, 0, 2)
+        self.session_mode = False  # editing a key kept for this session only
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 2, 0, 2)
+        outer.setSpacing(2)
+        layout = QHBoxLayout()
+        layout.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(layout)
         self.name = QLabel(info.name)
-        self.name.setMinimumWidth(150)
+        self.name.setMinimumWidth(150)  # KeysSection widens every name to the longest: one status column
         self.status = QLabel()
         self.status.setMinimumWidth(130)
         self.editor = QLineEdit()
         self.editor.setEchoMode(QLineEdit.EchoMode.Password)
         self.editor.setPlaceholderText(f"Paste your {info.name} API key")
         self.editor.returnPressed.connect(self.save)
-        self.error = QLabel()
+        self.error = NoticeLabel()  # below the row: wraps at spaces, never widens the page
         self.error.setProperty("role", "error")
+        self.note = NoticeLabel()
+        self.note.setProperty("role", "muted")
+        self.session_button = QPushButton("Use for this session")
+        self.session_button.setProperty("kind", "ghost")
+        self.session_button.setToolTip(SESSION_NOTE)
+        self.session_button.setAccessibleName(f"Use a {info.name} key for this session only")
+        self.session_button.setVisible(False)
+        self.session_button.clicked.connect(lambda: self.start_editing(session=True))
         self.edit_button = QPushButton()
         self.edit_button.clicked.connect(self.start_editing)
         self.save_button = QPushButton("Save")
@@ -53,15 +74,35 @@ class KeyRow(QWidget):
         layout.addWidget(self.name)
         layout.addWidget(self.status)
         layout.addWidget(self.editor, 1)
-        layout.addWidget(self.error)
         layout.addStretch(0)
-        for button in (self.get_key, self.edit_button, self.save_button, self.cancel_button, self.delete_button):
+        buttons = (
+            self.get_key,
+            self.edit_button,
+            self.session_button,
+            self.save_button,
+            self.cancel_button,
+            self.delete_button,
+        )
+        for button in buttons:
             layout.addWidget(button)
+        outer.addWidget(self.note)
+        outer.addWidget(self.error)
+        self.keyring_available = True
+        self.deleted_session_only = False
         self.refresh()
+
+    def set_keyring_available(self, available: bool) -> None:
+        """Without a keyring "Add key" is disabled with the reason and "Use for this session" is offered."""
+        self.keyring_available = available
+        self.edit_button.setEnabled(available)
+        self.edit_button.setToolTip("" if available else NO_KEYRING_REASON)
+        self.stop_editing()
 
     def refresh(self) -> None:
         value = self.secrets.get(self.info.secret_name)
-        self.status.setText(mask(value) if value else "No key")
+        session = bool(value) and self.secrets.session_only(self.info.secret_name)
+        self.status.setText((mask(value) + " · this session" if session else mask(value)) if value else "No key")
+        self.status.setToolTip(SESSION_NOTE if session else "")
         self.status.setProperty("role", "" if value else "muted")
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
@@ -69,19 +110,31 @@ class KeyRow(QWidget):
         self.delete_button.setVisible(bool(value))
         self.stop_editing()
 
-    def start_editing(self) -> None:
+    def start_editing(self, session: bool | None = None) -> None:
+        """Open the editor; ``session`` (default: when there is no keyring) keeps the key in memory only."""
+        self.session_mode = (not self.keyring_available) if session is None else session
         self.editor.clear()
-        self.error.clear()
+        self.error.setText("")
+        if self.session_mode:
+            self.editor.setPlaceholderText(f"Paste your {self.info.name} API key (this session only)")
+            self.save_button.setText("Use until quit")
+            self.note.setText(SESSION_NOTE)
+        else:
+            self.editor.setPlaceholderText(f"Paste your {self.info.name} API key")
+            self.save_button.setText("Save")
+            self.note.setText("")
         for widget in (self.editor, self.save_button, self.cancel_button):
             widget.setVisible(True)
-        for widget in (self.edit_button, self.delete_button, self.get_key):
+        for widget in (self.edit_button, self.delete_button, self.get_key, self.session_button):
             widget.setVisible(False)
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def stop_editing(self) -> None:
         for widget in (self.editor, self.save_button, self.cancel_button):
             widget.setVisible(False)
+        self.note.setText("")
         self.edit_button.setVisible(True)
+        self.session_button.setVisible(not self.keyring_available)
         self.get_key.setVisible(bool(self.info.keys_page))
         self.delete_button.setVisible(self.status.text() != "No key")
 
@@ -94,7 +147,10 @@ class KeyRow(QWidget):
             self.error.setText("A key has no spaces; check what was pasted.")
             return
         try:
-            self.secrets.set(self.info.secret_name, value)
+            if self.session_mode:
+                self.secrets.set_for_session(self.info.secret_name, value)
+            else:
+                self.secrets.set(self.info.secret_name, value)
         except SecretsUnavailable as error:
             self.error.setText(str(error))
             return
@@ -104,6 +160,7 @@ class KeyRow(QWidget):
 
     def delete(self) -> None:
         value = self.secrets.get(self.info.secret_name) or ""
+        self.deleted_session_only = self.secrets.session_only(self.info.secret_name)
         try:
             self.secrets.delete(self.info.secret_name)
         except SecretsUnavailable as error:
@@ -125,10 +182,9 @@ class KeysSection(Section):
             parent,
         )
         self.secrets = secrets
-        self.backend = QLabel()
+        self.backend = NoticeLabel()
         self.backend.setProperty("role", "muted")
         self.backend.setObjectName("KeyringBackend")
-        self.backend.setWordWrap(True)
         self.body.addWidget(self.backend)
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
@@ -140,6 +196,10 @@ class KeysSection(Section):
             grid.addWidget(row, index, 0)
             self.rows[info.id] = row
         self.body.addLayout(grid)
+        # One column for every status ("No key" or the masked key), however long a provider's name.
+        name_width = max((row.name.sizeHint().width() for row in self.rows.values()), default=0)
+        for row in self.rows.values():
+            row.name.setMinimumWidth(max(150, name_width))
         self.undo_toast: Toast | None = None
         self._show_backend()
 
@@ -149,12 +209,11 @@ class KeysSection(Section):
         else:
             self.backend.setProperty("role", "error")
             self.backend.setText(
-                f"No system keyring is available ({self.secrets.backend_name()}). Keys cannot be saved until "
-                "one is installed or unlocked (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker)."
+                f"No system keyring is available ({self.secrets.backend_name()}), so keys cannot be saved. "
+                f"“Use for this session” keeps a key in memory until Amethyst quits. {lasting_keyring_advice()}"
             )
             for row in self.rows.values():  # saving would only fail: say why on the button instead
-                row.edit_button.setEnabled(False)
-                row.edit_button.setToolTip("No system keyring is available to keep the key.")
+                row.set_keyring_available(False)
 
     def focus_provider(self, provider_id: str) -> None:
         row = self.rows.get(provider_id)
@@ -164,8 +223,13 @@ class KeysSection(Section):
     def _offer_undo(self, provider_id: str, value: str) -> None:
         row = self.rows[provider_id]
 
+        session_only = row.deleted_session_only
+
         def undo() -> None:
-            self.secrets.set(row.info.secret_name, value)
+            if session_only:
+                self.secrets.set_for_session(row.info.secret_name, value)
+            else:
+                self.secrets.set(row.info.secret_name, value)
             row.refresh()
             self.changed.emit(provider_id)
 

@@ -60,6 +60,12 @@ class GalleryPanel(QWidget):
     import_finished = Signal(object)  # ImportReport
     make_first_image = Signal()
 
+    def set_prompt_written(self, written: bool) -> None:
+        """The empty gallery's "Write a prompt" button shows only while the prompt box is empty."""
+        self._prompt_written = written
+        if self.empty.action_button is not None:
+            self.empty.action_button.setVisible(not written)
+
     def __init__(self, gallery: GalleryService, tasks: TaskRunner, accent: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.gallery = gallery
@@ -122,6 +128,7 @@ class GalleryPanel(QWidget):
             "Write a prompt",
         )
         self.empty.action_clicked.connect(self.make_first_image)
+        self._prompt_written = False
         self.no_match = EmptyState(
             "search",
             "No images match",

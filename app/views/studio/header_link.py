@@ -29,7 +29,17 @@ class HeaderLike(Protocol):
 def connection_text(connection: StudioConnection) -> str:
     place = "Local" if connection.kind == "local" else "Cloud"
     state = connection.state
-    return place if state == ConnectionState.CONNECTED else f"{place} · {state.label}"
+    if state != ConnectionState.CONNECTED:
+        return f"{place} · {state.label}"
+    return place if connection.billing_enabled else f"{place} · free"
+
+
+def badge_text(connection: StudioConnection) -> str:
+    """The credits badge: the balance where credits count; empty (hidden) otherwise, since the connection
+    status beside it already says "Local · free" or what is wrong: the header says each thing once."""
+    if connection.state == ConnectionState.CONNECTED and connection.billing_enabled:
+        return connection.badge_text()
+    return ""
 
 
 def link_header(header: HeaderLike, connection: StudioConnection) -> None:
@@ -38,10 +48,12 @@ def link_header(header: HeaderLike, connection: StudioConnection) -> None:
     def show_state(_state: str = "") -> None:
         header.set_connection(connection_text(connection), STATE_COLOURS[connection.state])
         tooltip = connection.error_message or "Credits: the balance of your Studio account"
-        header.set_credits(connection.badge_text(), tooltip)
+        header.set_credits(badge_text(connection), tooltip)
 
     connection.state_changed.connect(show_state)
     connection.credits_changed.connect(
-        lambda text: header.set_credits(text, connection.error_message or "Credits: your Studio balance")
+        lambda _text: header.set_credits(
+            badge_text(connection), connection.error_message or "Credits: your Studio balance"
+        )
     )
     show_state()

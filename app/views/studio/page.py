@@ -146,6 +146,10 @@ class StudioPage(QWidget):
         self.gallery_panel.open_requested.connect(self.open_image)
         self.gallery_panel.import_finished.connect(lambda report: self.show_message(report.summary()))
         self.gallery_panel.make_first_image.connect(self.form.prompt.setFocus)
+        # "Write a prompt" (the empty gallery's button) goes once a prompt is written (issue 12).
+        self.form.prompt.textChanged.connect(
+            lambda: self.gallery_panel.set_prompt_written(bool(self.form.prompt.toPlainText().strip()))
+        )
         self.detail.back_requested.connect(self.show_gallery)
         self.detail.favourite_toggled.connect(controller.set_favourite)
         self.detail.remix_requested.connect(self.remix)

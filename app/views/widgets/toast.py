@@ -84,5 +84,9 @@ class Toast(QFrame):
         return False
 
     def _place(self) -> None:
+        """Centred; at the host's ``toast_top`` (px, set by the main window: just below the header) so it
+        never covers a place's input at the bottom (the chat composer), else near the bottom."""
         x = (self._host.width() - self.width()) // 2
-        self.move(x, self._host.height() - self.height() - 24)
+        top = self._host.property("toast_top")
+        y = int(top) if isinstance(top, int) else self._host.height() - self.height() - 24
+        self.move(x, y)
