@@ -12,9 +12,11 @@ then in no file under the data folder.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter, QPixmap
 
 from app.__main__ import start_studio
 from app.context import AppContext
@@ -25,6 +27,7 @@ from app.views.settings.page import SettingsPage
 from app.views.sidebar import SidebarMode
 from app.views.studio.model_list import MODEL_ROLE
 from app.views.studio.page import StudioPage
+from app.views.studio.prompt_form import PromptForm
 from modal_app.compute.managed import missing_libraries
 from tests.fakes.chat_servers import ServerThread, free_port
 from tests.fakes.images_common import Seen
@@ -65,6 +68,21 @@ def window(qtbot, context: AppContext, newcomer_env: Seen) -> Iterator[MainWindo
     studio.shutdown()
 
 
+def shoot_model_list(qtbot, form: PromptForm, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The form with its model list opened, as one picture (the list is a popup window of its own)."""
+    form.model.showPopup()
+    popup = form.model.view().window()
+    qtbot.waitUntil(popup.isVisible)
+    canvas = QPixmap(form.width() + popup.width() + 16, max(form.height(), popup.height()))
+    canvas.fill(form.palette().window().color())
+    painter = QPainter(canvas)
+    painter.drawPixmap(0, 0, form.grab())
+    painter.drawPixmap(form.width() + 16, 0, popup.grab())
+    painter.end()
+    form.model.hidePopup()
+    assert canvas.save(str(path))
+
+
 def model_rows(page: StudioPage) -> list[tuple[str, str, bool]]:
     """The model list as shown: (text, model id or "" for a heading, selectable)."""
     items = page.form.model.model()
@@ -77,7 +95,7 @@ def model_rows(page: StudioPage) -> list[tuple[str, str, bool]]:
 
 
 def test_a_newcomer_learns_how_to_enable_an_engine_then_makes_an_image_with_an_openai_key(  # type: ignore[no-untyped-def]
-    qtbot, context: AppContext, window: MainWindow, newcomer_env: Seen
+    qtbot, context: AppContext, window: MainWindow, newcomer_env: Seen, screenshot_dir: Path
 ) -> None:
     studio = window.page("studio")
     assert isinstance(studio, StudioPage)
@@ -108,6 +126,7 @@ def test_a_newcomer_learns_how_to_enable_an_engine_then_makes_an_image_with_an_o
     for how in ("OpenAI or Google key in Settings → API keys", "ComfyUI or AUTOMATIC1111", "local model"):
         assert how in reason
     assert form.use_cloud.isVisible()
+    shoot_model_list(qtbot, form, screenshot_dir / "studio-models-nothing-ready.png")
 
     # Choosing GPT Image 1 names its one fix; the one click leads to its key in Settings → API keys.
     assert form.select_model("gpt-image-1")
@@ -129,6 +148,7 @@ def test_a_newcomer_learns_how_to_enable_an_engine_then_makes_an_image_with_an_o
     qtbot.waitUntil(lambda: form.generate.isEnabled(), timeout=10000)
     assert form.model.currentData() == "gpt-image-1"
     assert form.model.currentText() == "GPT Image 1"
+    shoot_model_list(qtbot, form, screenshot_dir / "studio-models-openai-ready.png")
     qtbot.mouseClick(form.generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: studio.gallery_panel.model.rowCount() == 1, timeout=20000)
     stored = read_metadata(studio.gallery_panel.model.record(0).path)

@@ -7,9 +7,17 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionComboBox,
+    QStyleOptionViewItem,
+    QStylePainter,
+    QWidget,
+)
 
 from app.services.clients.studio_types import ImageModel, ModelTable
 from app.services.studio.engines import ENGINE_TITLES
@@ -18,6 +26,8 @@ if TYPE_CHECKING:
     from app.services.studio.local_models import LocalModels
 
 MODEL_ROLE = Qt.ItemDataRole.UserRole
+READY_ROLE = Qt.ItemDataRole.UserRole + 1
+HEADING_GAP = 8  # pixels above an engine's heading in the open list
 SHORT_REASON_CHARS = 48
 _ADDRESS = re.compile(r"\s+at\s+\S+://\S+")
 
@@ -34,6 +44,43 @@ def short_reason(reason: str, engine_title: str = "") -> str:
     return head if head and len(head) <= SHORT_REASON_CHARS else "not ready"
 
 
+class _RowDelegate(QStyledItemDelegate):
+    """Paints a model that is not ready in the muted colour (the stylesheet's item colour would override
+    the item's own foreground): its row reads as unavailable next to the ready ones, yet stays choosable."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        if not index.data(MODEL_ROLE) or index.data(READY_ROLE):
+            super().paint(painter, option, index)
+            return
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)
+        text, item.text = item.text, ""
+        widget = item.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            super().paint(painter, option, index)
+            return
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
+        text_box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, item, widget)
+        # Its sides from the style (the item's padding), centred on the whole row like the ready rows' text.
+        area = QRect(text_box.left() + 1, item.rect.top(), text_box.width() - 2, item.rect.height())
+        selected = bool(item.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        painter.save()
+        painter.setFont(item.font)
+        painter.setPen(item.palette.color(role))
+        shown = item.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, area.width())
+        painter.drawText(area, int(item.displayAlignment | Qt.AlignmentFlag.AlignVCenter), shown)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        """A heading row is taller, its text at the bottom: each group stands apart from the one above."""
+        size = super().sizeHint(option, index)
+        return size if index.data(MODEL_ROLE) else QSize(size.width(), size.height() + HEADING_GAP)
+
+
 class ModelList(QComboBox):
     """A combo box whose rows are engine headings (not selectable) and their models. A model that cannot run
     now stays selectable, greyed, with its reason as tooltip: choosing it shows the reason and the fix.
@@ -46,6 +93,7 @@ class ModelList(QComboBox):
         self._items = QStandardItemModel(self)
         self.setModel(self._items)
         self.setAccessibleName("Image model")
+        self.setItemDelegate(_RowDelegate(self))
         self.preferred: Callable[[], str] = str  # the default model (Settings → Studio); "" for none
         self._models: dict[str, ImageModel] = {}
         self._local: LocalModels | None = None
@@ -94,13 +142,15 @@ class ModelList(QComboBox):
             item.setData(text, Qt.ItemDataRole.AccessibleTextRole)
             item.setData(model.reason, Qt.ItemDataRole.AccessibleDescriptionRole)
             item.setData(model.id, MODEL_ROLE)
+            item.setData(model.ready, READY_ROLE)
             item.setToolTip(model.reason or f"{model.name} · {ENGINE_TITLES.get(model.engine, model.engine)}")
-            if not model.ready:
-                item.setForeground(self.palette().placeholderText())
             groups.setdefault(model.engine, []).append(item)
         for engine, items in groups.items():
             heading = QStandardItem(ENGINE_TITLES.get(engine, engine or "Other"))
             heading.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading, not a choice
+            heading.setData(
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, Qt.ItemDataRole.TextAlignmentRole
+            )
             font = heading.font()
             font.setBold(True)
             heading.setFont(font)
@@ -116,6 +166,20 @@ class ModelList(QComboBox):
             index = self.findData(first) if first else -1
         self.setCurrentIndex(index)
         self.blockSignals(False)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The closed box elides a long row ("… — needs your Google Gemini API key") instead of cutting it."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = option.fontMetrics.elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
     def model_count(self) -> int:
         return sum(1 for row in range(self._items.rowCount()) if self._items.item(row).data(MODEL_ROLE))
