@@ -108,7 +108,8 @@ def test_a_newcomer_learns_how_to_enable_an_engine_then_makes_an_image_with_an_o
     assert headings == ["On this computer", "Google Gemini", "OpenAI", "ComfyUI", "AUTOMATIC1111 / Forge"]
     assert not any(enabled for _, model_id, enabled in rows if not model_id)  # headings are not choices
     shown = {model_id: text for text, model_id, _ in rows if model_id}
-    local = "not installed" if missing_libraries() else "not downloaded"
+    missing = missing_libraries()  # CI without the generator's libraries: the row names what to install
+    local = f"{', '.join(missing)} not installed" if missing else "not downloaded"
     assert shown["sd-turbo"] == f"SD-Turbo (on this computer) — {local}"
     assert shown["gpt-image-1"] == "GPT Image 1 — needs your OpenAI API key"
     assert shown["gemini-2.5-flash-image"] == "Gemini 2.5 Flash Image — needs your Google Gemini API key"
