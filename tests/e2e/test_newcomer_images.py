@@ -115,7 +115,8 @@ def test_a_newcomer_learns_how_to_enable_an_engine_then_makes_an_image_with_an_o
     assert shown["gemini-2.5-flash-image"] == "Gemini 2.5 Flash Image — needs your Google Gemini API key"
     assert shown["comfyui"] == "ComfyUI (your checkpoint) — not found"
     assert shown["a1111"] == "AUTOMATIC1111 / Forge (current model) — not found"
-    assert shown["qwen-image-lightning"] == "Qwen-Image Lightning — runs on the cloud"
+    cloud_only = local if missing else "runs on the cloud"
+    assert shown["qwen-image-lightning"] == f"Qwen-Image Lightning — {cloud_only}"
     comfyui = form.model.itemData(form.model.findData("comfyui"), Qt.ItemDataRole.ToolTipRole)
     assert comfyui.startswith("ComfyUI not found at http://127.0.0.1:") and "start it" in comfyui
 
