@@ -66,6 +66,7 @@ class StudioPage(QWidget):
         self.form = PromptForm()
         self.form.references.bind(context.tasks, context.workers)  # files are read off the UI thread
         self.form.model.preferred = lambda: str(context.settings.value(STUDIO_DEFAULT_MODEL))
+        self.form.model.bind_downloads(context.studio_local_models)  # "downloading 43 %" in the model rows
         self.queue = QueuePanel()
         column = QWidget()
         column.setObjectName("StudioColumn")

@@ -157,6 +157,7 @@ class PromptForm(QFrame):
         layout.addLayout(problem_row)
 
         self.model.currentIndexChanged.connect(self._model_changed)
+        self.model.download_changed.connect(self._update_generate)
         for signal in (self.size_choice.currentIndexChanged, self.count.valueChanged, self.prompt.textChanged):
             signal.connect(self._update_generate)
         self.seed_fixed.toggled.connect(self.seed.setEnabled)
@@ -242,10 +243,15 @@ class PromptForm(QFrame):
         self._fix = None
         if not info.connected:
             reason = info.connection_message
-        elif chosen is not None and not chosen.ready:
+        elif (
+            chosen is not None and not chosen.ready and (percent := self.model.download_percent(chosen.id)) is not None
+        ):
+            reason = f"{chosen.name} is downloading ({percent} %); it is ready when the download finishes."
+            self._fix = FixAction("Show progress", "settings", "studio", chosen.id)
+        elif chosen is not None and not chosen.ready and not (compute_down and chosen.fix in ("", "settings")):
             reason = f"{chosen.name}: {chosen.reason}."
             self._fix = fix_action(chosen.fix)
-        elif compute_down:
+        elif compute_down:  # nothing can run: say how to enable each engine, not one model's set-up detail
             message = self._models.compute_message or "This Studio API cannot make images right now."
             reason = message[:1].upper() + message[1:] + "."
         elif self.model.model_count() == 0:
