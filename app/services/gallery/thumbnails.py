@@ -102,8 +102,6 @@ def make_thumbnail(folder: Path, source: Path, size: int, cell: tuple[int, int] 
     Pure Pillow and plain data: safe in any worker thread (or process). Raises ``ThumbnailError``.
     """
     image, from_cache = _cached_or_new(folder, source, cell if cell is not None else size)
-    if image.size != (cell or image.size):  # a cache file of another size under this key: never expected
-        image = ImageOps.fit(image, cell, Image.Resampling.BICUBIC)
     return Thumbnail(image.width, image.height, image.convert("RGBA").tobytes("raw", "BGRA"), from_cache)
 
 
