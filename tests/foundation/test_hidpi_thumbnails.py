@@ -3,6 +3,7 @@ shows a 352 × 352-pixel thumbnail drawn pixel for pixel, and each pixel size ha
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from PIL import Image
@@ -16,11 +17,14 @@ from app.views.studio.gallery_delegate import CELL, THUMB, GalleryDelegate
 from app.views.studio.gallery_model import PathRole
 from app.views.studio.thumbnail_loader import ThumbnailLoader
 
+STRIPE = 12  # source pixels: about 4 pixels in a 352-pixel thumbnail, 2 in a 176-pixel one
+
 
 def striped(path: Path, size: int = 1024) -> Path:
-    """A photo-sized source with fine detail: 4-px stripes, which a stretched 1× thumbnail would smear."""
+    """A photo-sized source with fine detail: vertical stripes, which a stretched 1× thumbnail would smear."""
     image = Image.new("RGB", (size, size))
-    image.putdata([(230, 40, 200) if (x // 4) % 2 else (20, 20, 40) for _y in range(size) for x in range(size)])
+    light, dark = (230, 40, 200), (20, 20, 40)
+    image.putdata([light if (x // STRIPE) % 2 else dark for _y in range(size) for x in range(size)])
     image.save(path)
     return path
 
@@ -39,6 +43,12 @@ def test_each_pixel_size_is_made_and_cached_apart_and_forgotten_together(context
     assert again.from_cache and again.pixels == cache.make(source, (352, 352)).pixels
     cache.forget(source)
     assert not any(path.exists() for path in files)
+
+
+def transitions(image: QImage, y: int, start: int, end: int) -> int:
+    """How often the row ``y`` changes between light and dark from ``start`` to ``end`` (pixels)."""
+    light = [image.pixelColor(x, y).lightness() > 80 for x in range(start, end)]
+    return sum(1 for a, b in itertools.pairwise(light) if a != b)
 
 
 def paint_cell(delegate: GalleryDelegate, model: QStandardItemModel, ratio: float) -> QImage:
@@ -76,4 +86,10 @@ def test_a_thumbnail_shown_at_ratio_2_has_twice_the_pixels_of_its_cell(
         inset = round(4 * ratio)  # the delegate's margin around the card
         drawn = painted.copy(QRect(inset, inset, image.width(), image.height()))
         assert drawn.convertToFormat(QImage.Format.Format_ARGB32) == image.convertToFormat(QImage.Format.Format_ARGB32)
+        # and the whole cell carries the source's detail: stripes from edge to edge, not a shrunken copy
+        middle = drawn.height() // 2
+        left = transitions(drawn, middle, 0, drawn.width() // 2)
+        right = transitions(drawn, middle, drawn.width() // 2, drawn.width())
+        expected = 1024 / STRIPE / 2  # stripe edges in each half of the source
+        assert left >= 0.8 * expected and right >= 0.8 * expected, (ratio, left, right)
     loader.deleteLater()

@@ -34,6 +34,8 @@ def rounded(image: QImage, radius: float) -> QImage:
     device pixel ratio is kept): painted once here, so cells paint without clipping."""
     ratio = image.devicePixelRatio()
     radius *= ratio
+    pixels = QImage(image)  # shallow copy, drawn pixel for pixel: at its own ratio it would shrink onto `result`
+    pixels.setDevicePixelRatio(1.0)
     result = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
     result.fill(Qt.GlobalColor.transparent)
     path = QPainterPath()
@@ -41,7 +43,7 @@ def rounded(image: QImage, radius: float) -> QImage:
     painter = QPainter(result)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setClipPath(path)
-    painter.drawImage(0, 0, image)
+    painter.drawImage(0, 0, pixels)
     painter.end()
     result.setDevicePixelRatio(ratio)
     return result
