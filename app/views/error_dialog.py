@@ -33,6 +33,7 @@ class ErrorDialog(QDialog):
         layout.addWidget(hint)
         self.details = QPlainTextEdit(details)
         self.details.setReadOnly(True)
+        self.details.setAccessibleName("Error details")
         self.details.setStyleSheet("font-family: monospace; font-size: 9pt;")
         layout.addWidget(self.details, 1)
         buttons = QHBoxLayout()

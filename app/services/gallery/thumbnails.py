@@ -1,4 +1,6 @@
-"""Thumbnails made off the UI thread with Pillow and cached on disk, keyed by the source's path and mtime.
+"""Thumbnails made off the UI thread with Pillow and cached on disk, keyed by the source's path and mtime
+and by the pixel size made: a grid cell on a 200 % screen asks for twice the pixels of one at 100 % and gets
+its own cached file, so neither is stretched from the other.
 
 The work runs on the app's blocking pool (``Workers.blocking``) and is pure Pillow (which releases the GIL
 while it decodes and resizes); no Qt call happens off the UI thread. A worker hands back the pixels already
@@ -37,21 +39,36 @@ class Thumbnail:
     from_cache: bool
 
 
-def cache_key(source: Path, size: int) -> str:
+def size_text(size: int | tuple[int, int]) -> str:
+    """``256`` (a bounding box) or ``352x352`` (a filled cell, in real pixels): part of the cache key."""
+    return str(size) if isinstance(size, int) else f"{size[0]}x{size[1]}"
+
+
+def source_key(source: Path) -> str:
+    """A hex digest of the source's path, mtime and byte size: every size made of one file shares it.
+
+    Raises ``ThumbnailError`` when the source cannot be stat'ed."""
     try:
         stat = source.stat()
     except OSError as error:
         raise ThumbnailError(f"{source.name}: {error.strerror or error}") from error
-    raw = f"{os.fspath(source)}|{stat.st_mtime_ns}|{stat.st_size}|{size}"
+    raw = f"{os.fspath(source)}|{stat.st_mtime_ns}|{stat.st_size}"
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()
 
 
-def cache_path(folder: Path, source: Path, size: int) -> Path:
+def cache_key(source: Path, size: int | tuple[int, int]) -> str:
+    """The source's key and the pixel ``size`` made, e.g. ``3f…9a-352x352``."""
+    return f"{source_key(source)}-{size_text(size)}"
+
+
+def cache_path(folder: Path, source: Path, size: int | tuple[int, int]) -> Path:
     key = cache_key(source, size)
     return folder / key[:2] / f"{key}.jpg"
 
 
-def _cached_or_new(folder: Path, source: Path, size: int) -> tuple[Image.Image, bool]:
+def _cached_or_new(folder: Path, source: Path, size: int | tuple[int, int]) -> tuple[Image.Image, bool]:
+    """The cached thumbnail, or a new one saved: ``size`` an int bounds the long side; a (width, height) cell
+    is filled exactly (centre-cropped)."""
     cached = cache_path(folder, source, size)
     if cached.exists():
         try:
@@ -61,9 +78,13 @@ def _cached_or_new(folder: Path, source: Path, size: int) -> tuple[Image.Image, 
             cached.unlink(missing_ok=True)
     try:
         with Image.open(source) as image:
-            image.draft("RGB", (size, size))  # JPEG sources decode at reduced scale
-            image.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-            thumb = image.convert("RGB")
+            box = (size, size) if isinstance(size, int) else size
+            image.draft("RGB", box)  # JPEG sources decode at a reduced scale still at least ``box``
+            if isinstance(size, int):
+                image.thumbnail(box, Image.Resampling.BILINEAR, reducing_gap=2.0)
+                thumb = image.convert("RGB")
+            else:
+                thumb = ImageOps.fit(image.convert("RGB"), box, Image.Resampling.BICUBIC)
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as error:
         raise ThumbnailError(f"{source.name} cannot be read as an image") from error
     cached.parent.mkdir(parents=True, exist_ok=True)
@@ -74,13 +95,13 @@ def _cached_or_new(folder: Path, source: Path, size: int) -> tuple[Image.Image, 
 
 
 def make_thumbnail(folder: Path, source: Path, size: int, cell: tuple[int, int] | None = None) -> Thumbnail:
-    """The thumbnail of ``source`` (from the disk cache when there), cropped to fill ``cell`` if given.
+    """The thumbnail of ``source`` (from the disk cache when there): at most ``size`` pixels on its long side,
+    or, if ``cell`` (width, height in real pixels: the cell's points × the screen's device pixel ratio) is
+    given, exactly ``cell``, made from the source at that size and centre-cropped to fill it.
 
-    Pure Pillow and plain data: safe in any worker thread (or process).
+    Pure Pillow and plain data: safe in any worker thread (or process). Raises ``ThumbnailError``.
     """
-    image, from_cache = _cached_or_new(folder, source, size)
-    if cell is not None:
-        image = ImageOps.fit(image, cell, Image.Resampling.BILINEAR)
+    image, from_cache = _cached_or_new(folder, source, cell if cell is not None else size)
     return Thumbnail(image.width, image.height, image.convert("RGBA").tobytes("raw", "BGRA"), from_cache)
 
 
@@ -105,8 +126,9 @@ class ThumbnailCache:
         for _ in range(WARM_THREADS):
             executor.submit(_warm_up)
 
-    def cache_path(self, source: Path) -> Path:
-        return cache_path(self.folder, source, self.size)
+    def cache_path(self, source: Path, cell: tuple[int, int] | None = None) -> Path:
+        """Where the thumbnail of ``source`` (bounded by ``size``, or filling ``cell`` pixels) is cached."""
+        return cache_path(self.folder, source, cell if cell is not None else self.size)
 
     def make(self, source: Path, cell: tuple[int, int] | None = None) -> Thumbnail:
         """Blocking: make (or read) the thumbnail in this process."""
@@ -122,5 +144,8 @@ class ThumbnailCache:
         return await self._workers.blocking(make_thumbnail, self.folder, source, self.size, cell)
 
     def forget(self, source: Path) -> None:
+        """Deletes every cached thumbnail of ``source`` (each pixel size) whose key still matches the file."""
         with contextlib.suppress(ThumbnailError):
-            self.cache_path(source).unlink(missing_ok=True)
+            key = source_key(source)
+            for cached in (self.folder / key[:2]).glob(f"{key}-*.jpg"):
+                cached.unlink(missing_ok=True)

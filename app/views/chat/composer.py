@@ -10,8 +10,14 @@ from app.views.widgets.notice_label import NoticeLabel
 
 
 class PromptEdit(QPlainTextEdit):
+    """The message box. Tab moves the focus on (a keyboard user is never held here); Ctrl+Enter sends."""
+
     send_requested = Signal()
     stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -52,6 +58,7 @@ class Composer(QWidget):
         row = QHBoxLayout()
         row.setSpacing(8)
         self.editor = PromptEdit()
+        self.editor.setAccessibleName("Message")
         self.editor.setPlaceholderText("Message…  (Ctrl+Enter to send, Esc to stop)")
         self.editor.setFixedHeight(84)
         self.editor.send_requested.connect(self._send)

@@ -89,6 +89,8 @@ class ParamsPanel(QWidget):
         self.detect_button.setProperty("kind", "ghost")
         self.detect_button.clicked.connect(self.detect_requested)
         self.system_prompt = QPlainTextEdit()
+        self.system_prompt.setAccessibleName("System prompt")
+        self.system_prompt.setTabChangesFocus(True)  # Tab moves on: no keyboard trap
         self.system_prompt.setPlaceholderText("You are a helpful assistant.")
         self.system_prompt.setFixedHeight(80)
         self.temperature = OptionalNumber(
@@ -105,6 +107,7 @@ class ParamsPanel(QWidget):
             "Presence penalty", -2.0, 2.0, 0.1, 0.0, "Encourages new topics. Unchecked: the provider's default."
         )
         self.failover_provider = QComboBox()
+        self.failover_provider.setAccessibleName("Failover provider")
         self.failover_provider.addItem("Same provider", "")
         for info in PROVIDERS:
             self.failover_provider.addItem(info.name, info.id)
@@ -112,6 +115,7 @@ class ParamsPanel(QWidget):
         self.failover_provider.setMinimumContentsLength(8)
         self.failover_model = QLineEdit()
         self.failover_model.setPlaceholderText("none")
+        self.failover_model.setAccessibleName("Failover model")
         self.failover_model.setToolTip("On a server error or rate limit, this model answers instead.")
         self.status = StatusLabel()
         self.status.setProperty("role", "muted")
@@ -152,6 +156,7 @@ class ParamsPanel(QWidget):
         self._field(column, "Model", self.failover_model)
         column.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Chat parameters")
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -80,6 +80,7 @@ class MarketplacePage(QWidget):
         self.model = CatalogListModel(self.catalog, self)
         self.grid = CardGrid(accent)
         self.grid.setModel(self.model)
+        self.grid.setAccessibleName("Models")
         self.empty = EmptyState(
             "search",
             "No model matches",
@@ -91,6 +92,7 @@ class MarketplacePage(QWidget):
         self.results.addWidget(self.empty)
 
         self.detail = DetailPanel()
+        self.detail.setAccessibleName("Model details")
 
         centre = QVBoxLayout()
         centre.setSpacing(10)

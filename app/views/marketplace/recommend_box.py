@@ -103,6 +103,7 @@ class RecommendBox(QFrame):
         title.setProperty("role", "subtitle")
         self.task = QLineEdit()
         self.task.setObjectName("recommendInput")
+        self.task.setAccessibleName("Describe the task to get a model recommendation")
         self.task.setPlaceholderText("e.g. read receipts from photos and extract JSON, cheaply")
         self.task.returnPressed.connect(self._ask)
         self.ask = QPushButton("Recommend")

@@ -20,6 +20,7 @@ class MarketplaceToolbar(QWidget):
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("marketplaceSearch")
+        self.search_box.setAccessibleName("Search models")
         self.search_box.setPlaceholderText("Search models, providers, capabilities…   Ctrl+K")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search", PALETTE.muted), QLineEdit.ActionPosition.LeadingPosition)
@@ -29,6 +30,8 @@ class MarketplaceToolbar(QWidget):
         self.sort_label.setProperty("role", "muted")
         self.sort_combo = QComboBox()
         self.sort_combo.setObjectName("sortCombo")
+        self.sort_label.setBuddy(self.sort_combo)
+        self.sort_combo.setAccessibleName("Sort models by")
         self.sort_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.sort_combo.setMinimumContentsLength(12)
         for key, label in SORT_LABELS.items():

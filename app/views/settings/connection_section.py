@@ -48,6 +48,7 @@ class ConnectionSection(Section):
 
         row = QHBoxLayout()
         self.url = QLineEdit()
+        self.url.setAccessibleName("Studio API address")
         self.url.setPlaceholderText("https://your-workspace--amethyst-studio-api.modal.run")
         self.apply_button = QPushButton("Apply")
         self.apply_button.setProperty("kind", "primary")

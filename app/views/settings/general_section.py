@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QButtonGroup, QCheckBox, QHBoxLayout
 from app.config import ACCENTS, APPEARANCE_ACCENT, GENERAL_CLOSE_TO_TRAY, Settings
 from app.paths import Paths
 from app.views.settings.section import Section
-from app.views.theme import apply_theme
+from app.views.theme import PALETTE, apply_theme
 
 
 class GeneralSection(Section):
@@ -32,7 +32,11 @@ class GeneralSection(Section):
             swatch.setStyleSheet(
                 f"QPushButton {{ background: {colour}; border-radius: 14px; border: 2px solid transparent; }}"
                 f"QPushButton:checked {{ border: 2px solid #f5f5f5; }}"
+                # the widget's own sheet wins over the theme's ring: ring the focused swatch here too
+                f"QPushButton:focus {{ border: 2px solid {PALETTE.accent_light}; }}"
+                f"QPushButton:checked:focus {{ border: 3px solid {PALETTE.accent_light}; }}"
             )
+            swatch.setAccessibleName(f"Accent colour {colour}")
             swatch.setChecked(colour == settings.value(APPEARANCE_ACCENT))
             swatch.clicked.connect(lambda _checked=False, c=colour: self.set_accent(c))
             self.swatches.addButton(swatch)

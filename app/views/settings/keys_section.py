@@ -44,6 +44,7 @@ class KeyRow(QWidget):
         self.status.setMinimumWidth(130)
         self.editor = QLineEdit()
         self.editor.setEchoMode(QLineEdit.EchoMode.Password)
+        self.editor.setAccessibleName(f"{info.name} API key")
         self.editor.setPlaceholderText(f"Paste your {info.name} API key")
         self.editor.returnPressed.connect(self.save)
         self.error = NoticeLabel()  # below the row: wraps at spaces, never widens the page
@@ -68,6 +69,10 @@ class KeyRow(QWidget):
         self.delete_button.setProperty("kind", "danger")
         self.delete_button.clicked.connect(self.delete)
         self.get_key = QPushButton("Get a key")
+        self.get_key.setAccessibleName(f"Get a {info.name} key")
+        self.save_button.setAccessibleName(f"Save the {info.name} key")
+        self.cancel_button.setAccessibleName(f"Cancel editing the {info.name} key")
+        self.delete_button.setAccessibleName(f"Delete the {info.name} key")
         self.get_key.setProperty("kind", "link")
         self.get_key.setVisible(bool(info.keys_page))
         self.get_key.clicked.connect(lambda: QDesktopServices.openUrl(QUrl(info.keys_page)))
@@ -107,6 +112,7 @@ class KeyRow(QWidget):
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self.edit_button.setText("Replace" if value else "Add key")
+        self.edit_button.setAccessibleName(f"{'Replace' if value else 'Add'} the {self.info.name} key")
         self.delete_button.setVisible(bool(value))
         self.stop_editing()
 

@@ -28,6 +28,8 @@ class AccountBox(QFrame):
         self.email = QLineEdit(placeholderText="you@example.com")
         self.password = QLineEdit(placeholderText="At least 8 characters")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.email.setAccessibleName("Studio account email")
+        self.password.setAccessibleName("Studio account password")
         self.sign_in = QPushButton("Sign in")
         self.sign_in.setProperty("kind", "primary")
         self.sign_up = QPushButton("Create account")

@@ -3,6 +3,9 @@
 The full image is decoded on the app's blocking pool (``Workers.blocking``, started as the task
 ``studio-detail-load``: showing another image replaces the load of the previous one) and only here; the
 grid never loads full images.
+
+At the window's minimum size the column beside the picture shrinks to ``SIDE_MIN_WIDTH``; its metadata
+scrolls (the short facts first, the long prompt below them) while the actions under it always stay in view.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -39,6 +43,10 @@ from app.views.widgets.elided_label import ElidedLabel
 from app.views.widgets.icons import icon
 
 SAVE_FILTERS = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;WebP image (*.webp)"
+SIDE_MIN_WIDTH, SIDE_MAX_WIDTH = 224, 300  # the metadata and actions column, in points
+PICTURE_MIN = 120  # points: the picture gives way first, the actions never
+# the short facts first: in a short window they stay in view and the long texts scroll below them
+FIELDS = ("Model", "Size", "Seed", "Cost", "Created", "Prompt", "Negative", "File")
 
 
 def _load_image(path: str) -> QImage:
@@ -77,7 +85,7 @@ class ImageDetail(QWidget):
 
         self.picture = QLabel("Loading…")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setMinimumSize(240, 240)
+        self.picture.setMinimumSize(PICTURE_MIN, PICTURE_MIN)
         self.picture.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
         self.favourite = QPushButton(icon("star"), "Favourite")
@@ -97,21 +105,38 @@ class ImageDetail(QWidget):
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(6)
-        for name in ("Prompt", "Negative", "Model", "Size", "Seed", "Cost", "Created", "File"):
-            value = QLabel()
-            value.setWordWrap(True)
+        for name in FIELDS:
+            # the file name has no spaces to wrap at: elided (full path as tooltip) instead of widening
+            value = ElidedLabel() if name == "File" else QLabel()
+            value.setWordWrap(name != "File")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             caption = QLabel(name)
             caption.setProperty("role", "muted")
+            caption.setBuddy(value)
             form.addRow(caption, value)
             self.fields[name] = value
+        facts = QWidget()
+        facts.setObjectName("DetailFacts")
+        facts.setStyleSheet("#DetailFacts { background: transparent; }")
+        facts_layout = QVBoxLayout(facts)
+        facts_layout.setContentsMargins(0, 0, 0, 0)
+        facts_layout.addLayout(form)
+        facts_layout.addStretch(1)
+        self.facts_area = QScrollArea()
+        self.facts_area.setWidget(facts)
+        self.facts_area.setWidgetResizable(True)
+        self.facts_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.facts_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.facts_area.viewport().setAutoFillBackground(False)
+        self.facts_area.setAccessibleName("Image details")
         info = QFrame()
         info.setProperty("role", "card")
-        info.setFixedWidth(300)
+        info.setMinimumWidth(SIDE_MIN_WIDTH)
+        info.setMaximumWidth(SIDE_MAX_WIDTH)
+        info.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         side = QVBoxLayout(info)
         side.setContentsMargins(14, 14, 14, 14)
-        side.addLayout(form)
-        side.addStretch(1)
+        side.addWidget(self.facts_area, 1)
         for button in (self.remix, self.favourite, self.save, self.copy, self.open_folder, self.delete):
             side.addWidget(button)
 

@@ -81,16 +81,20 @@ class GalleryPanel(QWidget):
         self._shut_down = False
 
         self.search = QLineEdit(placeholderText="Search prompts   Ctrl+K")
+        self.search.setAccessibleName("Search the gallery by prompt")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.model_filter = QComboBox()
+        self.model_filter.setAccessibleName("Show images made by model")
         self.model_filter.addItem(ALL_MODELS)
         self.model_filter.setMinimumWidth(120)
         self.search.setMinimumWidth(160)
         self.favourites = QPushButton(icon("star"), "Favourites")
         self.favourites.setCheckable(True)
+        self.favourites.setAccessibleName("Show favourites only")
         self.favourites.setProperty("kind", "ghost")
         self.sort = QComboBox()
+        self.sort.setAccessibleName("Sort the gallery")
         self.sort.addItems(["Newest first", "Oldest first"])
         self.import_button = QPushButton(icon("plus"), "")
         self.import_button.setProperty("kind", "ghost")
@@ -116,6 +120,7 @@ class GalleryPanel(QWidget):
 
         self.grid = GalleryGrid()
         self.grid.setModel(self.model)
+        self.grid.setAccessibleName("Gallery")
         self.grid.setItemDelegate(GalleryDelegate(self.loader, accent, self.grid))
         self.grid.activated.connect(self._open_index)
         self.grid.clicked.connect(self._open_index)

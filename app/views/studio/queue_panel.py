@@ -134,6 +134,7 @@ class QueuePanel(QFrame):
         self.list_layout.setSpacing(6)
         self.list_layout.addStretch(1)
         self.scroll_area = scroll = QScrollArea()
+        scroll.setAccessibleName("Generation queue")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

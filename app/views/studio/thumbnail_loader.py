@@ -3,6 +3,11 @@
 The newest requests go first (what is on screen now), at most a few run at once, and stale requests are
 dropped when the person scrolls far. Decoding and scaling happen in the worker; the UI thread only stores
 the finished image and repaints one cell.
+
+Thumbnails are made for the device pixel ratio of the screen the grid is painted on (the delegate passes
+the painter's ratio): a 176-point cell gets 352 × 352 pixels at 200 %, with the ratio set on the image, so
+it is drawn pixel for pixel, never stretched. When the ratio changes (the window moved to another screen)
+the images made for the old ratio are dropped and made again.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ CACHE_IMAGES = 600
 
 
 def rounded(image: QImage, radius: float) -> QImage:
-    """The image with rounded, antialiased corners: painted once here, so cells paint without clipping."""
+    """The image with rounded, antialiased corners (``radius`` in device-independent pixels; the image's
+    device pixel ratio is kept): painted once here, so cells paint without clipping."""
+    ratio = image.devicePixelRatio()
+    radius *= ratio
+    pixels = QImage(image)  # shallow copy, drawn pixel for pixel: at its own ratio it would shrink onto `result`
+    pixels.setDevicePixelRatio(1.0)
     result = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
     result.fill(Qt.GlobalColor.transparent)
     path = QPainterPath()
@@ -33,13 +43,15 @@ def rounded(image: QImage, radius: float) -> QImage:
     painter = QPainter(result)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setClipPath(path)
-    painter.drawImage(0, 0, image)
+    painter.drawImage(0, 0, pixels)
     painter.end()
+    result.setDevicePixelRatio(ratio)
     return result
 
 
-def thumbnail_image(thumb: Thumbnail) -> QImage:
-    """A QImage owning a copy of the worker's pixels (BGRA = little-endian ARGB32, opaque)."""
+def thumbnail_image(thumb: Thumbnail, ratio: float = 1.0) -> QImage:
+    """A QImage owning a copy of the worker's pixels (BGRA = little-endian ARGB32, opaque), with ``ratio``
+    as its device pixel ratio (its size in points is its pixels ÷ ratio)."""
     image = QImage(thumb.width, thumb.height, QImage.Format.Format_ARGB32_Premultiplied)
     pixels = cast(memoryview, image.bits())
     row = thumb.width * 4
@@ -49,17 +61,21 @@ def thumbnail_image(thumb: Thumbnail) -> QImage:
         for y in range(thumb.height):
             start = y * image.bytesPerLine()
             pixels[start : start + row] = thumb.pixels[y * row : (y + 1) * row]
+    image.setDevicePixelRatio(ratio)
     return image
 
 
 class ThumbnailLoader(QObject):
+    """Thumbnails of ``cell`` points for the grid, made at the screen's pixel ratio (see ``set_ratio``)."""
+
     ready = Signal(str)  # source path; ``image(path)`` now answers
-    _finished = Signal(str, object)  # emitted from worker threads, delivered on the UI thread
+    _finished = Signal(str, object, float)  # from worker threads, delivered on the UI thread
 
     def __init__(self, cache: ThumbnailCache, cell: QSize, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cache = cache
         self._cell = cell
+        self._ratio = 1.0
         self._images: OrderedDict[str, QImage] = OrderedDict()
         self._broken: set[str] = set()
         self._pending: OrderedDict[str, None] = OrderedDict()  # newest last
@@ -67,6 +83,25 @@ class ThumbnailLoader(QObject):
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self.cold_loads = 0
         self.radius = 10.0
+
+    @property
+    def ratio(self) -> float:
+        return self._ratio
+
+    def pixel_size(self) -> QSize:
+        """The size thumbnails are made at, in real pixels: the cell's points × the ratio."""
+        return QSize(round(self._cell.width() * self._ratio), round(self._cell.height() * self._ratio))
+
+    def set_ratio(self, ratio: float) -> None:
+        """Make thumbnails for ``ratio`` (a painter's device pixel ratio) from now on; cheap when unchanged.
+
+        Images made for another ratio are dropped (they would be blurred or oversized) and requested again
+        by the next paint; requests in flight for the old ratio are discarded when they arrive."""
+        if ratio <= 0 or ratio == self._ratio:
+            return
+        self._ratio = ratio
+        self._images.clear()
+        self._pending.clear()
 
     def image(self, path: str) -> QImage | None:
         image = self._images.get(path)
@@ -99,7 +134,8 @@ class ThumbnailLoader(QObject):
         return bool(self._pending or self._in_flight)
 
     def _pump(self) -> None:
-        cell = (self._cell.width(), self._cell.height())
+        pixels = self.pixel_size()
+        cell = (pixels.width(), pixels.height())
         while self._pending and len(self._in_flight) < MAX_IN_FLIGHT:
             path, _ = self._pending.popitem(last=True)
             try:
@@ -108,20 +144,22 @@ class ThumbnailLoader(QObject):
                 self._pending.clear()
                 return
             self._in_flight.add(path)
-            future.add_done_callback(partial(self._deliver, path))
+            future.add_done_callback(partial(self._deliver, path, self._ratio))
 
-    def _deliver(self, path: str, future: Future[Thumbnail]) -> None:
+    def _deliver(self, path: str, ratio: float, future: Future[Thumbnail]) -> None:
         """Runs on the pool's result thread: hand the outcome to the UI thread."""
         result: object = None if future.cancelled() else (future.exception() or future.result())
         with contextlib.suppress(RuntimeError):  # the view was closed while this one was being made
-            self._finished.emit(path, result)
+            self._finished.emit(path, result, ratio)
 
-    def _on_finished(self, path: str, result: object) -> None:
+    def _on_finished(self, path: str, result: object, ratio: float) -> None:
         self._in_flight.discard(path)
-        if isinstance(result, Thumbnail):
+        if ratio != self._ratio:  # made for the screen the window has left: the next paint asks again
+            self.ready.emit(path)
+        elif isinstance(result, Thumbnail):
             if not result.from_cache:
                 self.cold_loads += 1
-            self._images[path] = rounded(thumbnail_image(result), self.radius)
+            self._images[path] = rounded(thumbnail_image(result, ratio), self.radius)
             while len(self._images) > CACHE_IMAGES:
                 self._images.popitem(last=False)
             self.ready.emit(path)

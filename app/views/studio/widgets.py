@@ -22,6 +22,11 @@ def studio_styles(accent: str = PALETTE.accent) -> str:
         f'QPushButton[kind="segment"] {{ background: {PALETTE.surface_alt}; border: 1px solid {PALETTE.border};'
         f" border-radius: 6px; padding: 4px 0; min-width: 34px; }}"
         f'QPushButton[kind="segment"]:hover {{ border-color: {accent}; }}'
+        # this sheet outranks the theme's, so the keyboard focus ring is repeated here (after :checked)
+        f'QPushButton[kind="ghost"]:focus, QPushButton[kind="ghost"]:checked:focus {{'
+        f" border: 2px solid {PALETTE.accent_light}; }}"
+        f'QPushButton[kind="segment"]:focus, QPushButton[kind="segment"]:checked:focus {{'
+        f" border: 2px solid {PALETTE.accent_light}; padding: 3px 0; }}"
         "QSplitter::handle { background: transparent; }"
         f'QLabel[role="warning"] {{ color: {PALETTE.warning}; }}'
     )
@@ -95,6 +100,7 @@ class CountPicker(QWidget):
             button.setCheckable(True)
             button.setProperty("kind", "segment")
             button.setToolTip(f"{number} image{'s' if number > 1 else ''}")
+            button.setAccessibleName(f"{number} image{'s' if number > 1 else ''}")
             self.group.addButton(button, number)
             layout.addWidget(button)
         layout.addStretch(1)
