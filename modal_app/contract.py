@@ -509,6 +509,13 @@ class BuildRequest(RequestBody):
     code_model: str | None = Field(default=None, max_length=200)
     confirmed: bool = False
 
+    @field_validator("csv", mode="before")
+    @classmethod
+    def _csv_is_text(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:  # before the generic NUL rule: say what the file is
+            raise ValueError("this is a binary file, not CSV text (it holds NUL bytes)")
+        return value
+
 
 class TemplateRequest(RequestBody):
     """``POST /v1/builds/template``: the template's files for a task, to review before building."""

@@ -19,6 +19,7 @@ from modal_app.billing.gateway import CheckoutItem, PaymentsNotConfigured, Strip
 from modal_app.billing.service import BillingService
 from modal_app.billing.webhooks import WebhookRejected, verify
 from modal_app.contract import (
+    NO_NUL,
     BillingStatus,
     CheckoutRequest,
     CheckoutSession,
@@ -86,7 +87,7 @@ async def checkout(
     request: Request,
     auth: AuthDep,
     service: BillingDep,
-    idempotency_key: Annotated[str, Header(min_length=8, max_length=200)],
+    idempotency_key: Annotated[str, Header(min_length=8, max_length=200, pattern=NO_NUL)],
 ) -> CheckoutSession:
     """A Checkout Session for a pack (mode payment) or a paid plan (mode subscription). The desktop sends an
     ``Idempotency-Key`` per purchase; a retry with it answers the same session."""
@@ -188,7 +189,7 @@ async def stripe_webhook(
     request: Request,
     services: ServicesDep,
     service: BillingDep,
-    stripe_signature: Annotated[str | None, Header()] = None,
+    stripe_signature: Annotated[str | None, Header(max_length=2000, pattern=NO_NUL)] = None,
 ) -> dict[str, str]:
     """Verify the raw body's signature and apply the event once; 400 (nothing applied) when it is not
     genuine or too old, 503 when the server has no webhook secret (Stripe delivers again later)."""

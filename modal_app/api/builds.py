@@ -15,12 +15,12 @@ from modal_app.builder.code import CodeRejected, template_files
 from modal_app.builder.csvdata import BadCsv, check_csv
 from modal_app.builder.service import BuildService, ModelUnreachable, NeedsConfirmation, NotFound, build_out
 from modal_app.builder.store import LimitReached
-from modal_app.contract import MAX_INT64, Build, BuildCode, BuildPage, BuildRequest, ModelInfo, TemplateRequest
+from modal_app.contract import MAX_INT64, NO_NUL, Build, BuildCode, BuildPage, BuildRequest, ModelInfo, TemplateRequest
 
 router = APIRouter(prefix="/v1/builds", tags=["builds"])
 
 MAX_PREDICT_BODY = 1_000_000
-BuildId = Annotated[str, Path(max_length=64)]
+BuildId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 
 
 def _builds(services: ServicesDep) -> BuildService:
@@ -97,7 +97,7 @@ async def events(
     build_id: BuildId,
     auth: AuthDep,
     services: ServicesDep,
-    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=20, pattern=NO_NUL)] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_INT64, description="resume after this event id")] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: ``log`` (a line), ``step`` (a step's state), ``state`` (the build); resumable with

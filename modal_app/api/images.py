@@ -95,7 +95,8 @@ async def submit(
     services: ServicesDep,
     idempotency_key: Annotated[str | None, Header(max_length=200, pattern=NO_NUL)] = None,
     provider_key: Annotated[
-        str | None, Header(alias=PROVIDER_KEY_HEADER, max_length=400, description="Local connection: your key")
+        str | None,
+        Header(alias=PROVIDER_KEY_HEADER, max_length=400, pattern=NO_NUL, description="Local connection: your key"),
     ] = None,
     engine_checkpoint: Annotated[
         str | None, Header(alias="X-Engine-Checkpoint", max_length=400, pattern=NO_NUL)

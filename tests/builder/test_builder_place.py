@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.context import AppContext
+from app.models.db import SCHEMA_LOCK
 from app.services.builder.controller import BuilderController
 from app.services.studio.connection import ConnectionState
 from app.views.builder.page import BuilderPage
@@ -31,7 +32,8 @@ class BuilderApi(EmbeddedApi):
 
     def __call__(self, data_dir: Path) -> tuple[Any, str]:
         settings = local_settings(data_dir, compute=self.compute)
-        app = create_app(settings)
+        with SCHEMA_LOCK:  # as the real factory: its migrations never overlap the cache database's
+            app = create_app(settings)
         self.services = app.state.services
         return app, app.state.services.local_token
 

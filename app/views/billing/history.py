@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.theme import PALETTE
+from app.views.widgets.qt_guard import qt_guarded
 from modal_app.contract import LedgerItem
 
 log = logging.getLogger(__name__)
@@ -54,17 +55,21 @@ class LedgerModel(QAbstractTableModel):
         self.entries = list(entries)
         self.endResetModel()
 
+    @qt_guarded(default=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.entries)
 
+    @qt_guarded(default=0)
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
+    @qt_guarded()
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return HEADERS[section]
         return None
 
+    @qt_guarded()
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         try:  # an exception escaping a model method kills PySide
             if not index.isValid():
@@ -103,6 +108,7 @@ class ReasonFilter(QSortFilterProxyModel):
             self.reason = reason
             self.invalidateFilter()
 
+    @qt_guarded(default=True)
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:
         if not self.reason:
             return True

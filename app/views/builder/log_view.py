@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from app.services.builder.controller import LogLine
+from app.views.widgets.qt_guard import qt_guarded
 
 STREAM_COLORS = {"stderr": QColor("#f0a0a0"), "system": QColor("#c084fc")}
 
@@ -38,9 +39,11 @@ class LogModel(QAbstractListModel):
             self._shown = count
             self.endInsertRows()
 
+    @qt_guarded(default=0)
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._shown
 
+    @qt_guarded()
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         try:
             if not index.isValid() or index.row() >= self._shown:

@@ -26,6 +26,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, 
 from PySide6.QtGui import QKeyEvent, QPainter, QTextDocument
 from PySide6.QtWidgets import QListView, QMenu
 
+from app.views.chat.message_doc import MessageDocument
 from app.views.chat.message_model import ROW_ROLE, MessageRow
 from app.views.widgets.focus import paint_focus_ring
 
@@ -58,22 +59,23 @@ class MessageAction:
     label: str
 
 
-def actions_in(doc: QTextDocument) -> list[MessageAction]:
-    """Every link in ``doc`` in reading order, once each: the app's actions (``action:…``), code blocks'
-    Copy (``copy-code:N``) and the message's own web links."""
+def actions_in(doc: QTextDocument | MessageDocument) -> list[MessageAction]:
+    """Every link in ``doc`` (one document, or a message's parts top to bottom) in reading order, once each:
+    the app's actions (``action:…``), code blocks' Copy (``copy-code:N``) and the message's own web links."""
     found: list[MessageAction] = []
     seen: set[str] = set()
-    block = doc.begin()
-    while block.isValid():
-        iterator = block.begin()
-        while not iterator.atEnd():
-            fragment = iterator.fragment()
-            href = fragment.charFormat().anchorHref() if fragment.isValid() else ""
-            if href and href not in seen:
-                seen.add(href)
-                found.append(MessageAction(href, _label(href, fragment.text())))
-            iterator += 1
-        block = block.next()
+    for part in doc.part_documents() if isinstance(doc, MessageDocument) else [doc]:
+        block = part.begin()
+        while block.isValid():
+            iterator = block.begin()
+            while not iterator.atEnd():
+                fragment = iterator.fragment()
+                href = fragment.charFormat().anchorHref() if fragment.isValid() else ""
+                if href and href not in seen:
+                    seen.add(href)
+                    found.append(MessageAction(href, _label(href, fragment.text())))
+                iterator += 1
+            block = block.next()
     return found
 
 

@@ -121,6 +121,10 @@ class MessageDocument:
             top += part.height
         return ""
 
+    def part_documents(self) -> list[QTextDocument]:
+        """Every part as a document, top to bottom (built where not yet needed: keyboard actions read links)."""
+        return [self._laid_out(part) for part in self._parts]
+
     def toPlainText(self) -> str:  # the name QTextDocument uses
         return "\n".join(self._laid_out(part).toPlainText() for part in self._parts)
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.services.clients.studio_types import ImageModel, ModelTable
 from app.services.studio.engines import ENGINE_TITLES
+from app.views.widgets.qt_guard import paint_fallback, qt_guarded
 
 if TYPE_CHECKING:
     from app.services.studio.local_models import LocalModels
@@ -48,6 +49,7 @@ class _RowDelegate(QStyledItemDelegate):
     """Paints a model that is not ready in the muted colour (the stylesheet's item colour would override
     the item's own foreground): its row reads as unavailable next to the ready ones, yet stays choosable."""
 
+    @qt_guarded(fallback=paint_fallback)
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
@@ -75,6 +77,7 @@ class _RowDelegate(QStyledItemDelegate):
         painter.drawText(area, int(item.displayAlignment | Qt.AlignmentFlag.AlignVCenter), shown)
         painter.restore()
 
+    @qt_guarded(default=QSize(0, 28))
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """A heading row is taller, its text at the bottom: each group stands apart from the one above."""
         size = super().sizeHint(option, index)
