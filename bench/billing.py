@@ -23,21 +23,7 @@ import httpx
 import stripe
 import uvicorn
 
-try:  # the shared workload, once bench/_calibration.py is on this branch
-    from bench._calibration import calibration_ms  # type: ignore[import-not-found, unused-ignore]
-except ImportError:
-
-    def calibration_ms() -> float:
-        """Median of five runs of a fixed pure-Python workload, in ms (stand-in for the shared helper)."""
-        import statistics
-
-        runs = []
-        for _ in range(5):
-            started = time.perf_counter()
-            sum(i * i for i in range(300_000))
-            runs.append((time.perf_counter() - started) * 1000)
-        return round(statistics.median(runs), 2)
-
+from bench._calibration import calibration_ms
 
 SECRET = "whsec_bench"
 WEBHOOKS = 600
