@@ -3,7 +3,13 @@
 1. **Local server**: look for Ollama, LM Studio, llama.cpp or vLLM on this computer; the first one found
    becomes new chats' provider, with its first model.
 2. **Provider key**: Settings → Keys; done once any provider has a key.
-3. **Studio account**: Settings → Connection; done once a cloud Studio account is connected.
+3. **Studio**: on the Local connection with no image engine ready (the Studio connection's model table says
+   so), the way to a first image: Settings → Studio (add an OpenAI or Google key, start a local image server
+   such as ComfyUI, or download the local model). Otherwise a Studio account: Settings → Connection; done
+   once a cloud Studio account is connected.
+
+"Works now" names Studio only when its model table has a ready model (``images_ready``), never from the
+connection state alone: a connected Local Studio without any engine cannot generate.
 
 The card shows on the first start and stays until the person has chatted once or closes it (kept in the
 window state, ``state.json``); Help → Get started shows it again. QtCore only: the view
@@ -47,6 +53,8 @@ class Step:
 
 class StudioLike(Protocol):
     state_changed: Any  # Signal(str)
+    models_changed: Any  # Signal(ModelTable)
+    models: Any  # ModelTable | None: the image models and whether any can generate now
 
     @property
     def kind(self) -> str: ...
@@ -90,6 +98,7 @@ class GetStartedController(QObject):
         )
         self._key = Step("key", "Add a provider key", "Add a key", "OpenAI, Anthropic, Google, Groq, Mistral and more.")
         studio.state_changed.connect(lambda _state: self.changed.emit())
+        studio.models_changed.connect(lambda _table: self.changed.emit())
         self._secret_changed.connect(self._key_stored_or_deleted)
         if on_secret_change is not None:  # SecretStore.on_change: a key saved in Settings ticks the step
             on_secret_change(lambda _name: self._secret_changed.emit())
@@ -106,29 +115,46 @@ class GetStartedController(QObject):
     def steps(self) -> list[Step]:
         return [self._local, self._key, self._studio_step()]
 
+    def _connected(self) -> bool:
+        return str(getattr(self._studio.state, "value", self._studio.state)) == "connected"
+
+    def images_ready(self) -> bool:
+        """Whether Studio can make an image now: connected, and its model table has a ready model."""
+        table = self._studio.models
+        if not self._connected() or table is None:
+            return False
+        return bool(table.compute_ready) and any(model.ready for model in table.models)
+
     def _studio_step(self) -> Step:
-        connected = str(getattr(self._studio.state, "value", self._studio.state)) == "connected"
-        if self._studio.kind == "cloud" and connected:
+        if self._studio.kind == "cloud" and self._connected():
             return Step("studio", "Connect a Studio account", "Connection", "Connected to your Studio account.", True)
-        return Step(
-            "studio",
-            "Connect a Studio account",
-            "Connect",
-            "Cloud GPUs and credits. Studio already makes images on this computer without one.",
-        )
+        if self._studio.kind == "local" and self._connected() and not self.images_ready():
+            return Step(
+                "studio",
+                "Make images in Studio",
+                "Set up images",
+                "No image engine is ready yet: add an OpenAI or Google key, start a local image server "
+                "(ComfyUI, AUTOMATIC1111) or download the local model. A Studio account works too.",
+            )
+        if self._studio.kind == "local" and self.images_ready():
+            text = "Cloud GPUs and credits. Studio already makes images on this computer without one."
+        else:
+            text = "Cloud GPUs and credits for Studio's images."
+        return Step("studio", "Connect a Studio account", "Connect", text)
 
     def summary(self) -> str:
-        """What works right now, in one sentence."""
+        """What works right now, in one sentence (and what to pick for what does not)."""
         works = ["the Marketplace"]
-        if self._studio.kind == "local" and str(getattr(self._studio.state, "value", "")) == "connected":
-            works.append("Studio on this computer")
+        if self.images_ready():
+            works.append("Studio on this computer" if self._studio.kind == "local" else "Studio")
         chat_ready = self._local.done or self._key.done
         if chat_ready:
             works.append("Chat")
         said = ", ".join(works[:-1]) + (" and " if len(works) > 1 else "") + works[-1]
-        if chat_ready:
+        missing = [name for name, ready in (("Chat", chat_ready), ("images", self.images_ready())) if not ready]
+        if not missing:
             return f"Works now: {said}."
-        return f"Works now: {said}. For Chat, pick one of these:"
+        return f"Works now: {said}. For {' and '.join(missing)}, pick one of these:"
 
     # --- visibility ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -171,7 +197,8 @@ class GetStartedController(QObject):
         elif step_key == "key":
             self._navigator.open("settings", {"section": "keys"})
         elif step_key == "studio":
-            self._navigator.open("settings", {"section": "connection"})
+            local_setup = self._studio.kind == "local" and self._connected() and not self.images_ready()
+            self._navigator.open("settings", {"section": "studio" if local_setup else "connection"})
 
     def find_local(self) -> None:
         self._local = Step("local", self._local.title, self._local.action, "Looking on this computer…", busy=True)

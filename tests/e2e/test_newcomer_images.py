@@ -162,3 +162,27 @@ def test_a_newcomer_learns_how_to_enable_an_engine_then_makes_an_image_with_an_o
         path for path in context.paths.data_dir.rglob("*") if path.is_file() and GOOD_KEY.encode() in path.read_bytes()
     ]
     assert holding == []
+
+
+def test_the_get_started_card_names_studio_only_once_an_engine_is_ready(  # type: ignore[no-untyped-def]
+    qtbot, context: AppContext, window: MainWindow, newcomer_env: Seen
+) -> None:
+    """Connected Local Studio with no engine: the card does not claim Studio works; its third way leads to
+    Settings → Studio (keys, local image servers, the local model). A key later: Studio works, and says so."""
+    window.open_initial_place()  # what the app does after the first paint: the card comes with it
+    card = window.get_started_card
+    assert card is not None and context.studio.models is not None
+    qtbot.waitUntil(card.isVisible)  # the layout shows it on the next turn of the event loop
+    assert card.summary.text() == "Works now: the Marketplace. For Chat and images, pick one of these:"
+    tile = card.tiles["studio"]
+    assert tile.title.text() == "Make images in Studio" and tile.button.text() == "Set up images"
+    assert "download the local model" in tile.text.text() and "local image server" in tile.text.text()
+    qtbot.mouseClick(tile.button, Qt.MouseButton.LeftButton)
+    assert window.current_place == "settings"
+    settings = window.page("settings")
+    assert isinstance(settings, SettingsPage) and settings.studio.isVisible()
+
+    context.secrets.set("provider:openai", GOOD_KEY)  # OpenAI's engine becomes ready on the Local connection
+    qtbot.waitUntil(lambda: "Studio on this computer" in card.summary.text(), timeout=10000)
+    assert card.summary.text() == "Works now: the Marketplace, Studio on this computer and Chat."
+    assert tile.title.text() == "Connect a Studio account" and tile.button.text() == "Connect"

@@ -7,12 +7,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QTextEdit,
+    QWidget,
+)
 
+from app.__main__ import start_studio
 from app.context import AppContext
+from app.services.studio.connection import ConnectionState
 from app.views.main_window import MainWindow
 from app.views.places import PLACES
 from app.views.widgets.notice_label import NoticeLabel
+from tests.fakes.chat_servers import free_port
 
 SIZES = [(960, 600), (1366, 768), (1920, 1080)]
 LONG_ERROR = (
@@ -45,6 +58,28 @@ def past_the_right_edge(window: QWidget) -> list[str]:
     return found
 
 
+SHOWN = (QLabel, QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit)
+
+
+def clipped_in_scroll_areas(window: QWidget) -> list[str]:
+    """Visible labels, buttons and fields inside a scroll area whose right edge lies beyond its viewport's
+    (cut off by the viewport, which the window-edge check cannot see)."""
+    found = []
+    for area in window.findChildren(QScrollArea):
+        content = area.widget()
+        if content is None or not area.isVisibleTo(window):
+            continue
+        viewport = area.viewport()
+        for widget in content.findChildren(QWidget):
+            if not isinstance(widget, SHOWN) or not widget.isVisibleTo(window) or widget.width() <= 1:
+                continue
+            right = widget.mapTo(viewport, widget.rect().topRight()).x()
+            if right > viewport.width() + 1:
+                text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
+                found.append(f"{area.objectName()}: {type(widget).__name__}#{widget.objectName()} {str(text)[:40]!r}")
+    return found
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_place_fits_without_sideways_scrolling(
     qtbot, context: AppContext, screenshot_dir: Path, size: tuple[int, int]
@@ -65,6 +100,7 @@ def test_every_place_fits_without_sideways_scrolling(
         assert window.grab().save(str(screenshot_dir / f"fit-{spec.key}-{size[0]}.png"))
         assert sideways_scrollers(window) == [], spec.key
         assert past_the_right_edge(window) == [], spec.key
+        assert clipped_in_scroll_areas(window) == [], spec.key
     assert window.width() == size[0]  # the window did not grow to fit something
 
 
@@ -79,3 +115,44 @@ def test_a_notice_wraps_at_spaces_and_elides_a_long_token(qtbot) -> None:  # typ
     assert all(label.fontMetrics().horizontalAdvance(word) <= 260 for word in words)
     assert label.toolTip() == LONG_ERROR  # the whole text stays reachable
     assert label.sizeHint().width() <= 360 and label.minimumSizeHint().width() <= 40
+
+
+def test_the_studio_create_panel_fits_at_1366x768_with_the_get_started_card(
+    qtbot, context: AppContext, screenshot_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The Studio's Create column on a laptop screen with the first-run card above it, on the real Local
+    connection with nothing ready (the longest texts it shows): every label wraps inside the column, nothing
+    is cut on the right, and what does not fit in height scrolls (Generate is reachable) instead of being cut."""
+    for name in ("COMFYUI_URL", "A1111_URL", "GOOGLE_BASE_URL", "OPENAI_BASE_URL"):  # nothing listens there
+        monkeypatch.setenv(f"AMETHYST_{name}", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.delenv("AMETHYST_LOCAL_IMAGE_MODEL", raising=False)
+    for name in ("OPENAI_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_place("studio")
+    start_studio(window, context)
+    qtbot.waitUntil(lambda: context.studio.state == ConnectionState.CONNECTED, timeout=30000)
+    card = window.get_started_card
+    assert card is not None
+    qtbot.waitUntil(card.isVisible)
+    page = window.page("studio")
+    form = page.form  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: form.model.model_count() > 0, timeout=10000)
+    form.select_model("qwen-image-lightning")
+    qtbot.wait(60)
+    try:
+        assert window.grab().save(str(screenshot_dir / "fit-studio-card-1366.png"))
+        assert form.reason.text().startswith("No image engine is ready yet")
+        assert clipped_in_scroll_areas(window) == []
+        assert past_the_right_edge(window) == [] and sideways_scrollers(window) == []
+        left = page.left  # type: ignore[attr-defined]
+        left.ensureWidgetVisible(form.generate)
+        qtbot.wait(20)
+        top = form.generate.mapTo(left.viewport(), form.generate.rect().topLeft()).y()
+        assert top >= 0 and top + form.generate.height() <= left.viewport().height()  # scrolled to, not cut
+    finally:
+        page.shutdown()  # type: ignore[attr-defined]

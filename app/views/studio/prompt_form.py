@@ -85,6 +85,9 @@ class PromptForm(QFrame):
         self.size_choice.setAccessibleName("Image size")
         self.aspect = QComboBox()
         self.aspect.setAccessibleName("Aspect ratio")
+        # The column is narrow: the model box's width never follows its longest row (the closed box elides).
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model.setMinimumContentsLength(12)
         self.count = CountPicker()
         self.seed_random = QPushButton("Random")
         self.seed_random.setAccessibleName("Random seed")

@@ -1,7 +1,9 @@
 """Amethyst template: serve model.joblib over HTTP (standard library server, no framework needed).
 
 GET /health → {"status": "ok"}; GET /info → info.json; POST /predict with {"inputs": {...}} or
-{"inputs": [{...}, ...]} → {"predictions": [...]} (and "probabilities" for classifiers). Binds $HOST:$PORT.
+{"inputs": [{...}, ...]} → {"predictions": [...]} (and "probabilities" for classifiers). Every input named in
+/info is required with its type (number: a JSON number; string/text: a JSON string); anything else → 400 with
+{"error": "invalid inputs: <field>: <why>; ..."}. Binds $HOST:$PORT.
 """
 
 from __future__ import annotations
@@ -29,22 +31,34 @@ def plain(value: Any) -> Any:
     return value
 
 
+def check(record: dict[str, Any], index: int) -> list[str]:
+    """What is wrong with one input record against the schema /info describes ([] when nothing is)."""
+    where = f"inputs[{index}]." if index >= 0 else ""
+    known = {field["name"] for field in INFO["inputs"]}
+    problems = [f"{where}{name}: not an input of this model" for name in record if name not in known]
+    for field in INFO["inputs"]:
+        name = field["name"]
+        if name not in record or record[name] is None:
+            problems.append(f"{where}{name}: missing ({field['type']} expected)")
+            continue
+        value = record[name]
+        if field["type"] == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                problems.append(f"{where}{name}: expected a finite number, got {json.dumps(value)[:40]}")
+        elif not isinstance(value, str):
+            problems.append(f"{where}{name}: expected a string, got {json.dumps(value)[:40]}")
+    return problems
+
+
 def features(record: dict[str, Any]) -> Any:
+    """One checked record as the model's pipeline takes it."""
     fields = INFO["inputs"]
     if INFO["task"] == "text_classification":
-        return str(record.get(fields[0]["name"], ""))
-    out: dict[str, Any] = {}
-    for field in fields:
-        value = record.get(field["name"])
-        if field["type"] == "number":
-            try:
-                number = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                number = math.nan
-            out[field["name"]] = number if math.isfinite(number) else field["default"]
-        else:
-            out[field["name"]] = "" if value is None else str(value)
-    return out
+        return record[fields[0]["name"]]
+    return {
+        field["name"]: float(record[field["name"]]) if field["type"] == "number" else record[field["name"]]
+        for field in fields
+    }
 
 
 def predict(body: Any) -> dict[str, Any]:
@@ -53,6 +67,9 @@ def predict(body: Any) -> dict[str, Any]:
     records = body["inputs"] if isinstance(body["inputs"], list) else [body["inputs"]]
     if not records or not all(isinstance(record, dict) for record in records):
         raise ValueError("inputs must be an object or a non-empty list of objects")
+    problems = [p for i, r in enumerate(records) for p in check(r, i if isinstance(body["inputs"], list) else -1)]
+    if problems:
+        raise ValueError("invalid inputs: " + "; ".join(problems[:20]))
     X = [features(record) for record in records]
     answer: dict[str, Any] = {"predictions": [plain(p) for p in MODEL.predict(X)]}
     if hasattr(MODEL, "predict_proba") and INFO.get("classes"):
