@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -92,7 +93,9 @@ class ImageDetail(QWidget):
         self.favourite.setCheckable(True)
         self.save = QPushButton(icon("folder"), "Save As…")
         self.copy = QPushButton(icon("copy"), "Copy")
-        self.open_folder = QPushButton(icon("folder"), "Show in folder")
+        self.open_folder = QPushButton(icon("folder"), "Folder")  # two to a row: the short name fits
+        self.open_folder.setToolTip("Show the image in its folder")
+        self.open_folder.setAccessibleName("Show in folder")
         self.remix = QPushButton(icon("sparkles"), "Remix")
         self.remix.setProperty("kind", "primary")
         self.remix.setToolTip("Put this image's prompt and settings back into the prompt form")
@@ -100,6 +103,7 @@ class ImageDetail(QWidget):
         self.delete.setProperty("kind", "danger")
         for button in (self.favourite, self.save, self.copy, self.open_folder, self.delete):
             button.setProperty("kind", button.property("kind") or "ghost")
+            button.setStyleSheet("padding-left: 4px; padding-right: 4px;")  # two to a row in a 224-pt column
 
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
@@ -137,8 +141,14 @@ class ImageDetail(QWidget):
         side = QVBoxLayout(info)
         side.setContentsMargins(14, 14, 14, 14)
         side.addWidget(self.facts_area, 1)
-        for button in (self.remix, self.favourite, self.save, self.copy, self.open_folder, self.delete):
-            side.addWidget(button)
+        # Remix across the column, the other five two to a row: three rows of actions leave the facts room
+        # in a short window.
+        side.addWidget(self.remix)
+        actions = QGridLayout()
+        actions.setSpacing(6)
+        for position, button in enumerate((self.favourite, self.save, self.copy, self.open_folder, self.delete)):
+            actions.addWidget(button, position // 2, position % 2)
+        side.addLayout(actions)
 
         body = QHBoxLayout()
         body.setSpacing(14)
