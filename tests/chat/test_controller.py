@@ -36,6 +36,7 @@ SIGNALS = (
     "key_state_changed",
     "models_offered",
     "models_status",
+    "model_picked",
     "notice",
     "send_accepted",
     "edit_requested",
@@ -303,3 +304,25 @@ async def test_custom_url_must_be_http(controller: ChatController, context: AppC
     assert seen.notices() == [Notice("The server URL must start with http:// or https://")]
     controller.set_custom_url("http://127.0.0.1:9/v1")
     assert controller.custom_base_url == "http://127.0.0.1:9/v1"
+
+
+async def test_listing_picks_a_model_when_the_field_is_empty_or_not_served(
+    controller: ChatController, script: Script
+) -> None:
+    script.models = ("solo-7b",)
+    seen = Seen(controller)
+    controller.list_models("custom", "")
+    await until(lambda: "listed" in (seen.of("models_status") or [("",)])[-1][0])
+    assert seen.of("models_offered") == [("custom", ["solo-7b"])]
+    assert seen.of("model_picked") == [("custom", "solo-7b")]
+    assert seen.of("models_status")[-1] == ("1 model listed. Picked solo-7b, the only one.",)
+
+    script.models = ("first", "second")
+    controller.list_models("custom", "gone-model")
+    await until(lambda: len(seen.of("model_picked")) == 2)
+    assert seen.of("model_picked")[-1] == ("custom", "first")
+    assert seen.of("models_status")[-1] == ("2 models listed. Picked first.",)
+
+    controller.list_models("custom", "second")  # already served: kept as it is
+    await until(lambda: seen.of("models_status")[-1] == ("2 models listed.",))
+    assert len(seen.of("model_picked")) == 2

@@ -222,6 +222,22 @@ def test_list_and_detect_models(qtbot, page: ChatPage) -> None:  # type: ignore[
     qtbot.waitUntil(lambda: "Found" in page.params.status.text() or "No local server" in page.params.status.text())
 
 
+def test_listing_one_model_fills_the_empty_model_field_and_send_works(  # type: ignore[no-untyped-def]
+    qtbot, page: ChatPage, script: Script
+) -> None:
+    script.models = ("echo",)
+    page.params.provider.setCurrentIndex(page.params.provider.findData("custom"))
+    page.params.model.setEditText("")
+    page.params.refresh_button.click()
+    qtbot.waitUntil(lambda: "listed" in page.params.status.text())
+    assert page.params.model_id() == "echo"
+    assert "Picked echo" in page.params.status.text()
+    send(qtbot, page, "hello after listing")
+    qtbot.waitUntil(lambda: last_status(page) == "complete", timeout=10_000)
+    assert page.model.rows[-1].text == "You said: hello after listing"
+    assert page.current is not None and page.current.model == "echo"
+
+
 def test_rejected_key_links_to_settings(qtbot, page: ChatPage) -> None:  # type: ignore[no-untyped-def]
     page.context.secrets.set("provider:custom", "sk-wrong-key")
     send(qtbot, page, "hello")

@@ -269,3 +269,43 @@ def test_random_bytes_never_crash_the_metadata_reader(tmp_path: Path) -> None:
         except (OSError, ValueError, SyntaxError, UnidentifiedImageError, zlib.error, Image.DecompressionBombError):
             continue
         assert metadata.seed is None or 0 <= metadata.seed < 2**63
+
+
+def _png_with_raw_chunk(path: Path, kind: bytes, payload: bytes) -> Path:
+    """A 16×8 PNG with one hand-made chunk (any bytes at all) just before IEND."""
+    import struct
+    import zlib
+
+    base = png_bytes(size=(16, 8))
+    end = base.rindex(b"IEND") - 4
+    chunk = struct.pack(">I", len(payload)) + kind + payload
+    chunk += struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+    path.write_bytes(base[:end] + chunk + base[end:])
+    return path
+
+
+async def test_a_text_chunk_of_random_bytes_never_becomes_the_prompt(gallery: GalleryService, tmp_path: Path) -> None:
+    import zlib
+
+    junk = bytes(range(256)) * 4
+    paths = [
+        _png_with_raw_chunk(tmp_path / "text.png", b"tEXt", b"parameters\x00" + junk),
+        _png_with_raw_chunk(tmp_path / "ztext.png", b"zTXt", b"prompt\x00\x00" + zlib.compress(junk)),
+        _png_with_raw_chunk(tmp_path / "itext.png", b"iTXt", b"prompt\x00\x00\x00\x00\x00" + junk[128:]),
+        _png_with_raw_chunk(tmp_path / "c1.png", b"tEXt", b"prompt\x00a cat\x85\x9b2J"),
+    ]
+    report = await gallery.import_files(paths)
+    assert report.skipped == [], report.skipped
+    assert sorted(record.path.name for record in report.added) == ["c1.png", "itext.png", "text.png", "ztext.png"]
+    for record in report.added:
+        assert record.prompt == "", (record.path.name, record.prompt)
+        assert not any(key.startswith("original:") for key in read_metadata(record.path).extra)
+
+
+def test_utf8_in_a_latin1_text_chunk_is_read_as_utf8(tmp_path: Path) -> None:
+    """Many tools write UTF-8 into tEXt; an em dash there is text, not control characters to drop."""
+    text = "a fox — im Schnee, 狐\n\tdetailed"
+    path = _png_with_raw_chunk(tmp_path / "utf8.png", b"tEXt", b"prompt\x00" + text.encode())
+    assert read_metadata(path).prompt == text
+    latin = _png_with_raw_chunk(tmp_path / "latin.png", b"tEXt", "prompt\x00café".encode("latin-1"))
+    assert read_metadata(latin).prompt == "café"

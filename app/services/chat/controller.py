@@ -67,6 +67,13 @@ def count_text(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def model_after_listing(current: str, models: list[str]) -> str:
+    """The model to use after a listing returned ``models``: ``current`` (stripped) when it is among them
+    or nothing was listed, else the first one listed."""
+    current = current.strip()
+    return current if not models or current in models else models[0]
+
+
 def _short(name: str) -> str:
     return name.removesuffix(" (local)")
 
@@ -93,6 +100,8 @@ class ChatController(QObject):
     models_status = Signal(str)  # progress or result of listing / detecting models
     # A local server was found: select it (provider id) with this model, or "" to ask which of its models.
     local_server_found = Signal(str, str)
+    # A listing left the model field empty or naming a model the provider does not serve: take this one.
+    model_picked = Signal(str, str)  # provider id, model
     notice = Signal(object)  # Notice
     send_accepted = Signal()  # the typed text is on its way: the input box may be cleared
     edit_requested = Signal(int, str)  # message id, its text: put it in the input box for editing
@@ -415,7 +424,10 @@ class ChatController(QObject):
 
         self.start("chat-detect", run())
 
-    def list_models(self, provider_id: str) -> None:
+    def list_models(self, provider_id: str, current_model: str = "") -> None:
+        """List ``provider_id``'s models (``models_offered``); when ``current_model`` is empty or not among
+        them, the first one listed is picked (``model_picked``) so Send works without another step."""
+
         async def run() -> None:
             self.models_status.emit("Listing models…")
             try:
@@ -424,7 +436,12 @@ class ChatController(QObject):
                 self.models_status.emit(error.message)
                 return
             self.models_offered.emit(provider_id, models)
-            self.models_status.emit(f"{count_text(len(models), 'model')} listed.")
+            picked = model_after_listing(current_model, models)
+            listed = f"{count_text(len(models), 'model')} listed."
+            if picked != current_model.strip():
+                self.model_picked.emit(provider_id, picked)
+                listed += f" Picked {picked}." if len(models) > 1 else f" Picked {picked}, the only one."
+            self.models_status.emit(listed)
 
         self.start("chat-models", run())
 

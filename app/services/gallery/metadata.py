@@ -48,9 +48,15 @@ class ImageMetadata:
     def from_text_chunks(cls, chunks: dict[str, Any]) -> ImageMetadata:
         """Metadata from text chunks written by Amethyst, AUTOMATIC1111-style tools or ComfyUI. Values
         that are out of range (a seed past 64 bits, a negative cost) are dropped; another tool's original
-        chunk is kept in ``extra`` as ``original:<keyword>``."""
+        chunk is kept in ``extra`` as ``original:<keyword>``. A chunk that holds binary junk rather than text
+        (control characters, undecodable bytes: ``png_text.is_text``) is dropped, so it never becomes a
+        prompt."""
         metadata = cls()
-        text = {str(key): _as_text(value) for key, value in chunks.items() if isinstance(value, str | bytes)}
+        text = {
+            str(key): _as_text(value)
+            for key, value in chunks.items()
+            if isinstance(value, str | bytes) and png_text.is_text(str(key)) and png_text.is_text(_as_text(value))
+        }
         ours = any(key.startswith(PREFIX) for key in text)
         if not ours and "parameters" in text:
             _apply(metadata, formats.parse_a1111(text["parameters"]))

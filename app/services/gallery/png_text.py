@@ -9,6 +9,7 @@ is read on its own with its own size limit — one that is damaged or too big is
 from __future__ import annotations
 
 import logging
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -19,6 +20,24 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_TYPES = frozenset({b"tEXt", b"zTXt", b"iTXt"})
 MAX_TEXT_BYTES = 32 * 1024 * 1024  # per chunk, after decompression
 MAX_KEYWORD = 79  # PNG spec: keywords are 1–79 bytes
+# C0/C1 control characters other than tab, line feed and carriage return, and U+FFFD (what undecodable
+# bytes become): a value holding any of them is binary junk, not text a person wrote.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value`` reads as text: no control characters but tab, line feed and carriage return, and
+    no U+FFFD replacement characters (left where bytes could not be decoded)."""
+    return _NOT_TEXT.search(value) is None
+
+
+def _decode_latin1_chunk(raw: bytes) -> str:
+    """A tEXt/zTXt value: the PNG spec says Latin-1, but many tools (AUTOMATIC1111 forks, ComfyUI nodes)
+    write UTF-8 there, so valid UTF-8 is read as UTF-8 and anything else as Latin-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def is_png(data: bytes) -> bool:
@@ -56,12 +75,12 @@ def _text_of(kind: bytes, payload: bytes, limit: int) -> tuple[str, str] | None:
         return None
     key = keyword.decode("latin-1")
     if kind == b"tEXt":
-        return (key, rest[:limit].decode("latin-1")) if len(rest) <= limit else None
+        return (key, _decode_latin1_chunk(rest)) if len(rest) <= limit else None
     if kind == b"zTXt":
         if not rest or rest[0] != 0:  # method 0 (deflate) is the only one defined
             return None
         inflated = _inflate(rest[1:], limit)
-        return None if inflated is None else (key, inflated.decode("latin-1"))
+        return None if inflated is None else (key, _decode_latin1_chunk(inflated))
     # iTXt: compression flag, method, language tag \0, translated keyword \0, UTF-8 text
     if len(rest) < 2:
         return None
@@ -84,7 +103,8 @@ def _text_of(kind: bytes, payload: bytes, limit: int) -> tuple[str, str] | None:
 
 def read_text(data: bytes, limit: int = MAX_TEXT_BYTES) -> dict[str, str]:
     """Every readable text chunk of the PNG in ``data`` (the first of a repeated keyword wins); chunks
-    that are damaged or decompress past ``limit`` bytes are left out. Empty for data that is not a PNG."""
+    that are damaged, decompress past ``limit`` bytes or hold binary junk rather than text (``is_text``)
+    are left out. Empty for data that is not a PNG."""
     if not is_png(data):
         return {}
     found: dict[str, str] = {}
@@ -96,8 +116,8 @@ def read_text(data: bytes, limit: int = MAX_TEXT_BYTES) -> dict[str, str]:
         except (ValueError, IndexError) as error:  # defensive: one bad chunk never spoils the rest
             log.debug("unreadable %s chunk: %s", kind, error)
             item = None
-        if item is None:
-            log.info("dropped an unreadable or oversized %s chunk", kind.decode())
+        if item is None or not is_text(item[0]) or not is_text(item[1]):
+            log.info("dropped an unreadable, oversized or binary %s chunk", kind.decode())
             continue
         found.setdefault(item[0], item[1])
     return found

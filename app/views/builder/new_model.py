@@ -1,5 +1,8 @@
 """The New model form: describe, attach a CSV (preview and column types), target and task, who writes the
-code (a template or a named chat model), review the files read-only, confirm and build."""
+code (a template or a named chat model), review the files read-only, confirm and build.
+
+The fields scroll (at the smallest window they never overlap); the Build row stays below them, with a line
+saying what is missing whenever Build is disabled (``readiness.build_blocker``)."""
 
 from __future__ import annotations
 
@@ -12,12 +15,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -26,11 +31,16 @@ from PySide6.QtWidgets import (
 
 from app.services.builder.controller import BuilderController
 from app.services.builder.csv_preview import CsvPreview
+from app.services.builder.readiness import BuildForm, build_blocker
 from app.views.builder.code_view import CodeView
 from modal_app.contract import BuildFiles, BuildRequest, BuildTask
 
+TEMPLATE = "Built-in template"  # who wrote the files, as ``BuilderController.code_ready`` names the template
+
 
 class NewModelForm(QWidget):
+    """The New model form bound to a ``BuilderController``."""
+
     def __init__(self, controller: BuilderController, default_model: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -45,6 +55,7 @@ class NewModelForm(QWidget):
         self.description.setPlaceholderText("What should the model predict? e.g. “Tell big flats from small ones”")
         self.description.setAccessibleName("Model description")
         self.description.setMaximumHeight(70)
+        self.description.setMinimumHeight(48)
         self.attach = QPushButton("Attach CSV…")
         self.attach.setAccessibleName("Attach a CSV file")
         self.attach.clicked.connect(self._choose_csv)
@@ -89,7 +100,15 @@ class NewModelForm(QWidget):
         self.build_button.setProperty("role", "primary")
         self.build_button.setEnabled(False)
         self.build_button.clicked.connect(self._build)
+        self.build_reason = QLabel("")
+        self.build_reason.setProperty("role", "muted")
+        self.build_reason.setWordWrap(True)
+        self.build_reason.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignTrailing)
+        self.build_reason.setAccessibleName("Why Build is not available")
         self.confirm.toggled.connect(self._update_buttons)
+        self.description.textChanged.connect(self._update_buttons)
+        self.model.textChanged.connect(self._update_buttons)
+        self.use_template.toggled.connect(self._update_buttons)
         self.error = QLabel("")
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
@@ -104,23 +123,34 @@ class NewModelForm(QWidget):
         form.addRow("Target", self.target)
         form.addRow("Task", self.task)
         form.addRow("Code by", writer)
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addLayout(form)
+        body = QWidget()
+        fields = QVBoxLayout(body)
+        fields.setContentsMargins(0, 0, 8, 0)
+        fields.addWidget(title)
+        fields.addLayout(form)
         actions = QHBoxLayout()
         actions.addWidget(self.review)
         actions.addWidget(self.code_by, 1)
-        layout.addLayout(actions)
-        layout.addWidget(self.code, 1)
-        layout.addWidget(self.confirm)
+        fields.addLayout(actions)
+        fields.addWidget(self.code, 1)
+        fields.addWidget(self.confirm)
+        # Below the window's room the fields scroll instead of being squeezed on top of each other.
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.fields_scroll, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.error, 1)
+        bottom.addWidget(self.build_reason, 1)
         bottom.addWidget(self.build_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addLayout(bottom)
 
         controller.preview_ready.connect(self.show_preview)
         controller.code_ready.connect(self.show_code)
         controller.problem.connect(self.error.setText)
+        self._update_buttons()
 
     # --- data ---------------------------------------------------------------------------------------
     def _choose_csv(self) -> None:
@@ -183,23 +213,40 @@ class NewModelForm(QWidget):
         self.code.show_files(files)
         self.code_by.setText(f"Written by: {by}")
         local = getattr(self.controller.connection, "kind", "local") == "local"
-        self.confirm.setVisible(by != "Built-in template" and local)
+        self.confirm.setVisible(by != TEMPLATE and local)
         self.confirm.setChecked(False)
         self._update_buttons()
 
+    def state(self) -> BuildForm:
+        """What the form holds, for ``build_blocker``."""
+        by_template = self.use_template.isChecked()
+        return BuildForm(
+            description=self.description.toPlainText(),
+            has_csv=self.preview is not None,
+            target=self.target.currentText(),
+            by_template=by_template,
+            code_model=self.model.text(),
+            # a chat model's build needs that model's files; a template's review does not count for it
+            reviewed=self.files is not None and self.files_by != TEMPLATE,
+            confirm_needed=not self.confirm.isHidden(),
+            confirmed=self.confirm.isChecked(),
+        )
+
     def _update_buttons(self) -> None:
-        ready = self.files is not None and self.preview is not None
-        if self.confirm.isVisible() and not self.confirm.isChecked():
-            ready = False
-        self.build_button.setEnabled(ready)
+        reason = build_blocker(self.state())
+        self.build_button.setEnabled(not reason)
+        self.build_button.setToolTip(reason)
+        self.build_button.setAccessibleDescription(reason)
+        self.build_reason.setText(reason)
+        self.build_reason.setVisible(bool(reason))
 
     def _build(self) -> None:
-        if self.files is None or self.preview is None:
+        state = self.state()
+        if build_blocker(state):
             return
-        description = self.description.toPlainText().strip() or f"Predict {self.target.currentText()}"
-        llm = self.files_by != "Built-in template"
+        llm = not state.by_template and self.files is not None
         request = BuildRequest(
-            description=description,
+            description=state.description.strip(),
             task=self.current_task(),
             target=self.target.currentText(),
             csv=self.csv_text,

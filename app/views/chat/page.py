@@ -172,6 +172,7 @@ class ChatPage(QWidget):
         controller.models_offered.connect(self.params.add_models)
         controller.models_status.connect(self.params.status.setText)
         controller.local_server_found.connect(self.params.choose)
+        controller.model_picked.connect(self.params.take_model)
         controller.notice.connect(self.show_notice)
         controller.send_accepted.connect(self.composer.finish_send)
         controller.edit_requested.connect(self.composer.begin_edit)

@@ -43,7 +43,7 @@ class ParamsPanel(QWidget):
     changed = Signal(dict)  # session fields to store
     add_key_requested = Signal(str)  # provider id
     detect_requested = Signal()
-    refresh_models_requested = Signal(str)  # provider id
+    refresh_models_requested = Signal(str, str)  # provider id, the model field's text
     custom_url_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -83,7 +83,9 @@ class ParamsPanel(QWidget):
         self.custom_url.editingFinished.connect(lambda: self.custom_url_changed.emit(self.custom_url.text().strip()))
         self.refresh_button = QPushButton("List models")
         self.refresh_button.setProperty("kind", "ghost")
-        self.refresh_button.clicked.connect(lambda: self.refresh_models_requested.emit(self.provider_id()))
+        self.refresh_button.clicked.connect(
+            lambda: self.refresh_models_requested.emit(self.provider_id(), self.model_id())
+        )
         self.detect_button = QPushButton("Find local")
         self.detect_button.setToolTip("Look for Ollama, LM Studio, llama.cpp and vLLM on this computer")
         self.detect_button.setProperty("kind", "ghost")
@@ -248,6 +250,12 @@ class ParamsPanel(QWidget):
         self.model.setEditText(model)
         if not model and self.model.count() and self.isVisible():
             self.model.showPopup()
+
+    def take_model(self, provider_id: str, model: str) -> None:
+        """Put ``model`` in the model field (the change is saved) if ``provider_id`` is still selected; a
+        listing that ends after the person switched provider changes nothing."""
+        if provider_id == self.provider_id():
+            self.model.setEditText(model)
 
     def load_defaults(self, provider_id: str, model: str) -> None:
         """What a new chat starts with, shown while no chat is open."""
