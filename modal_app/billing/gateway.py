@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
+if TYPE_CHECKING:
+    import stripe
 
 
 class PaymentsNotConfigured(Exception):
@@ -52,6 +53,8 @@ class StripeGateway:
         self._client: stripe.StripeClient | None = None
         if secret_key:
             addresses: Any = {"api": api_base.rstrip("/")} if api_base else None
+            import stripe  # the server extra: only a server with a Stripe key builds a client
+
             self._client = stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=retries)
 
     def _ready(self, item_id: str | None = None) -> stripe.StripeClient:
@@ -73,6 +76,8 @@ class StripeGateway:
         client_key: str,
     ) -> tuple[str, str]:
         """Create the Checkout Session; returns (id, url). Raises PaymentsNotConfigured or StripeFailed."""
+        import stripe  # the server extra
+
         client = self._ready(item.id)
         metadata = {"account_id": account_id, item.kind: item.id}
         params: Any = {  # stripe.checkout.SessionCreateParams (a TypedDict)
@@ -105,6 +110,8 @@ class StripeGateway:
 
     def portal(self, customer_id: str, return_url: str) -> str:
         """A Customer Portal URL for this customer. Raises PaymentsNotConfigured or StripeFailed."""
+        import stripe
+
         client = self._ready()
         try:
             session = client.v1.billing_portal.sessions.create(

@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import stripe
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -64,6 +63,8 @@ class WebhookRejected(Exception):
 def verify(payload: bytes, signature: str | None, secret: str, tolerance: int) -> dict[str, Any]:
     """The event as plain JSON values, after ``stripe.Webhook.construct_event`` checked it; raises
     ``WebhookRejected`` for a missing, wrong or stale signature, a tampered body or one that is not JSON."""
+    import stripe  # the server extra; the desktop's embedded API (billing off) never gets here
+
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance)
     except stripe.SignatureVerificationError as error:
