@@ -13,13 +13,13 @@ is a 400 ``INVALID_ARGUMENT`` whose message names the key (or 401/403), quota is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from modal_app.compute import provider_errors as say
 from modal_app.compute.base import Done, GenerationRequest
-from modal_app.compute.calls import EngineFailure, TaskCompute
+from modal_app.compute.calls import EngineFailure
 from modal_app.compute.images_io import as_png, sniff_mime
+from modal_app.compute.keyed import KeyedProviderCompute
 
 KEY_WHERE = "Settings → API keys (Google)"
 FINISH_WORDS = {
@@ -42,35 +42,18 @@ BLOCKING_FINISH = {
 }
 
 
-class GeminiImageCompute(TaskCompute):
-    """``api_key``: the server's own key (Cloud); None on the Local connection, where each job brings the
-    person's key. ``base_url`` points the SDK elsewhere (tests: a loopback fake)."""
+class GeminiImageCompute(KeyedProviderCompute):
+    """Gemini image models through the official ``google-genai`` SDK, reference images as inline parts
+    (keys and addresses: ``KeyedProviderCompute``)."""
 
     engine = "gemini"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 180.0,
-        vendor_ids: Callable[[str], str] | None = None,
-    ) -> None:
-        super().__init__()
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout = timeout
-        self._vendor_ids = vendor_ids or (lambda model: model)
-
-    def needs_job_key(self) -> bool:
-        return not self._api_key
+    provider = "Google"
 
     async def generate(self, request: GenerationRequest) -> Done:
         from google import genai
         from google.genai import types
 
-        key = request.inputs.api_key or self._api_key
-        if not key:
-            raise EngineFailure(say.no_key("Google", KEY_WHERE))
+        key = self.job_key(request)
         options = types.HttpOptions(
             base_url=self._base_url,
             timeout=int(self._timeout * 1000),  # milliseconds

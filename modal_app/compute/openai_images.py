@@ -12,12 +12,12 @@ its credits are released instead of waiting silently.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 
 from modal_app.compute import provider_errors as say
 from modal_app.compute.base import Done, GenerationRequest
-from modal_app.compute.calls import EngineFailure, TaskCompute
+from modal_app.compute.calls import EngineFailure
 from modal_app.compute.images_io import as_png, sniff_mime
+from modal_app.compute.keyed import KeyedProviderCompute
 
 KEY_WHERE = "Settings → API keys (OpenAI)"
 SAFETY_CODES = {"moderation_blocked", "content_policy_violation"}
@@ -32,38 +32,17 @@ def openai_size(width: int, height: int) -> str:
     return "1024x1024"
 
 
-class OpenAIImageCompute(TaskCompute):
-    """``api_key`` is the server's own key (Cloud); on the Local connection it is None and each job brings
-    the person's key in ``request.inputs``. ``base_url`` points the SDK elsewhere (tests: a loopback fake)."""
+class OpenAIImageCompute(KeyedProviderCompute):
+    """OpenAI Images through the official ``openai`` SDK: ``images.generate``, or ``images.edit`` with the
+    job's reference images (keys and addresses: ``KeyedProviderCompute``)."""
 
     engine = "openai"
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 180.0,
-        vendor_ids: Callable[[str], str] | None = None,
-    ) -> None:
-        super().__init__()
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout = timeout
-        self._vendor_ids = vendor_ids or (lambda model: model)
-
-    def readiness(self) -> tuple[bool, str]:
-        return True, ""
-
-    def needs_job_key(self) -> bool:
-        """Whether each job must bring the person's key (no server key configured)."""
-        return not self._api_key
+    provider = "OpenAI"
 
     async def generate(self, request: GenerationRequest) -> Done:
         import openai
 
-        key = request.inputs.api_key or self._api_key
-        if not key:
-            raise EngineFailure(say.no_key("OpenAI", KEY_WHERE))
+        key = self.job_key(request)
         size = openai_size(request.width, request.height)
         client = openai.AsyncOpenAI(api_key=key, base_url=self._base_url, max_retries=0, timeout=self._timeout)
         try:

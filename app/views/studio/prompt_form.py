@@ -30,8 +30,9 @@ from app.services.gallery import GalleryRecord
 from app.services.studio.engines import FixAction, fix_action
 from app.views.studio.model_list import ModelList
 from app.views.studio.references import ReferencePicker
-from app.views.studio.widgets import CountPicker, WrapLabel
+from app.views.studio.widgets import CountPicker
 from app.views.widgets.icons import icon
+from app.views.widgets.notice_label import NoticeLabel
 
 MAX_SEED = 2**32 - 1
 NEGATIVE_PLACEHOLDER = "What to leave out (optional)"
@@ -129,9 +130,9 @@ class PromptForm(QFrame):
         self.generate.setProperty("kind", "primary")
         self.generate.setMinimumHeight(38)
         self.generate.setToolTip("Generate (Ctrl+Enter)")
-        self.reason = WrapLabel()  # breaks long words (paths, variable names) instead of widening the form
+        self.reason = NoticeLabel()  # wraps at spaces, elides a long path or name: never widens the form
         self.reason.setProperty("role", "muted")
-        self.problem = WrapLabel()
+        self.problem = NoticeLabel()
         self.problem.setProperty("role", "error")
         self.problem.hide()
         self.buy = QPushButton("Buy credits")

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 
 from app.services.clients.studio_types import JobState
 from app.services.studio.jobs import QueuedJob
-from app.views.studio.widgets import ElidedLabel, WrapLabel
+from app.views.studio.widgets import ElidedLabel
 from app.views.theme import PALETTE
+from app.views.widgets.notice_label import NoticeLabel
 
 STATE_TEXT = {
     JobState.QUEUED: "Queued",
@@ -55,9 +56,9 @@ class JobRow(QFrame):
         self.state.setObjectName("JobState")
         self.state.setFixedWidth(78)
         self.prompt = ElidedLabel()
-        self.details = WrapLabel()
+        self.details = NoticeLabel()
         self.details.setProperty("role", "muted")
-        self.error = WrapLabel()
+        self.error = NoticeLabel()
         self.error.setProperty("role", "error")
         self.cancel = QPushButton("Cancel")
         self.cancel.setProperty("kind", "ghost")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QTextLayout, QTextOption
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QWidget
 
 from app.views.theme import PALETTE
 from app.views.widgets.elided_label import ElidedLabel
 
-__all__ = ["ElidedLabel", "WrapLabel", "studio_styles"]
+__all__ = ["ElidedLabel", "studio_styles"]
 
 
 def studio_styles(accent: str = PALETTE.accent) -> str:
@@ -30,58 +27,6 @@ def studio_styles(accent: str = PALETTE.accent) -> str:
         "QSplitter::handle { background: transparent; }"
         f'QLabel[role="warning"] {{ color: {PALETTE.warning}; }}'
     )
-
-
-class WrapLabel(QLabel):
-    """Plain text that wraps to the width it is given, breaking inside long words (paths, variable names)
-    when a word alone is wider than the line, so it never forces its parent wider than the window."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def _layout(self, width: int) -> tuple[QTextLayout, float]:
-        layout = QTextLayout(self.text().replace("\n", "\u2028"), self.font())
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(option)
-        height = 0.0
-        layout.beginLayout()
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(max(1, width))
-            line.setPosition(QPointF(0, height))
-            height += line.height()
-        layout.endLayout()
-        return layout, height
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        margins = self.contentsMargins()
-        inner = width - margins.left() - margins.right()
-        return math.ceil(self._layout(inner)[1]) + margins.top() + margins.bottom()
-
-    def sizeHint(self) -> QSize:
-        width = max(1, self.fontMetrics().horizontalAdvance(self.text().split("\n")[0]) if self.text() else 1)
-        width = min(width, 360)
-        return QSize(width, self.heightForWidth(width))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(40, self.fontMetrics().height())
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        rect = self.contentsRect()
-        layout, _height = self._layout(rect.width())
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        layout.draw(painter, QPointF(rect.topLeft()))
 
 
 class CountPicker(QWidget):
