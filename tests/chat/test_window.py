@@ -4,6 +4,7 @@ the top, without moving what they were reading, and a search hit brings its mess
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtWidgets import QAbstractSlider
@@ -40,9 +41,16 @@ def test_a_long_chat_opens_with_its_newest_messages_and_grows_upward(qtbot) -> N
     qtbot.waitUntil(lambda: model.rowCount() == 2 * WINDOW)
     qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
     qtbot.wait(50)
-    top = view.indexAt(view.viewport().rect().topLeft() + view.viewport().rect().center() * 0)
+    top = view.indexAt(view.viewport().rect().topLeft())
     assert model.rows[top.row()].info.id == COUNT - WINDOW + 1  # the message that was at the top still is
     assert bar.value() > 0
+    # A message below it grows (an edit, a finished reply): what the person reads at the top does not move.
+    longer = info(COUNT - 1)
+    model.update(replace(longer, content=longer.content + "more words " * 400))
+    qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
+    qtbot.wait(50)
+    top = view.indexAt(view.viewport().rect().topLeft())
+    assert model.rows[top.row()].info.id == COUNT - WINDOW + 1
     # Opening a chat does not pull the older messages in on its own.
     model.set_messages([info(n) for n in range(1, COUNT + 1)])
     qtbot.wait(100)

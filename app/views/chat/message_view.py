@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
 
@@ -19,6 +19,10 @@ RELAYOUT_EVERY_S = 0.15
 class MessageListView(QListView):
     def __init__(self, model: MessageListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # After older rows came in above: the message that was at the top and its offset there (px), held
+        # through every layout pass until the person scrolls, whatever heights change above or below it.
+        self._anchor: tuple[int, int] | None = None
+        self._follow = True
         self.setObjectName("MessageList")
         self.setModel(model)
         self.message_model = model
@@ -33,11 +37,9 @@ class MessageListView(QListView):
         self.setStyleSheet("QListView#MessageList { background: transparent; border: none; }")
         self.verticalScrollBar().setSingleStep(24)
         self.message_actions = MessageActions(self)  # focus, message keys, context menu, focus ring
-        self._follow = True
         self._measure_from = -1
         self._last_relayout = 0.0
         self._unlaid = False  # heights measured since the last layout pass
-        self._keep_from_bottom: int | None = None  # after older rows came in above: the distance to hold
         self._measurer = QTimer(self, interval=0)
         self._measurer.timeout.connect(self._measure_slice)
         self.delegate.relayout_needed.connect(self.relayout)
@@ -60,25 +62,44 @@ class MessageListView(QListView):
     def _scroll_action(self, _action: int) -> None:
         """The person scrolled (wheel, drag, keys); the slider's position is already where it goes."""
         bar = self.verticalScrollBar()
-        self._keep_from_bottom = None  # where the person goes now is theirs
+        self._anchor = None  # where the person goes now is theirs
         if bar.sliderPosition() <= bar.minimum() and self.message_model.earlier:
-            self._show_earlier(bar.maximum() - bar.sliderPosition())
+            self._show_earlier()
 
-    def _show_earlier(self, from_bottom: int) -> None:
-        """At the top with older messages left: they become rows above, and what was shown stays put
-        (``from_bottom`` px above the end) while their heights are measured."""
-        self._keep_from_bottom = from_bottom
+    def _show_earlier(self) -> None:
+        """At the top with older messages left: they become rows above, and the message shown at the top
+        stays where it is while their heights are measured."""
+        bar = self.verticalScrollBar()
+        shift = bar.sliderPosition() - bar.value()  # the action moved the slider; the view follows it later
+        top = self.indexAt(QPoint(0, shift))
+        if top.isValid():
+            message_id = self.message_model.rows[top.row()].info.id
+            self._anchor = (message_id, self.visualRect(top).top() - shift)
         self._follow = False  # the person is at the top: the new rows must not send the view to the end
         count = self.message_model.show_earlier()
         self._measure_from = max(self._measure_from, count - 1)
         self._measurer.start()
 
-    def _range_changed(self, _low: int, high: int) -> None:
+    def _range_changed(self, _low: int, _high: int) -> None:
         bar = self.verticalScrollBar()
         if self._follow:
             bar.setValue(bar.maximum())
-        elif self._keep_from_bottom is not None:
-            bar.setValue(max(0, high - self._keep_from_bottom))
+
+    def updateGeometries(self) -> None:
+        """After every layout pass: the anchored message's top goes back to its remembered offset."""
+        super().updateGeometries()
+        if self._anchor is not None and not self._follow:
+            self._hold_anchor()
+
+    def _hold_anchor(self) -> None:
+        assert self._anchor is not None
+        message_id, offset = self._anchor
+        row = self.message_model.row_of(message_id)
+        if row is None:
+            self._anchor = None
+            return
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + self.visualRect(self.message_model.index(row)).top() - offset)
 
     def _stick(self) -> None:
         if self._follow:
@@ -112,7 +133,7 @@ class MessageListView(QListView):
 
     def _after_reset(self) -> None:
         self._follow = True
-        self._keep_from_bottom = None
+        self._anchor = None
         self._measure_from = self.message_model.rowCount() - 1
         self._measurer.start()
         QTimer.singleShot(0, self.scrollToBottom)
