@@ -115,11 +115,11 @@ async def events(
 
     async def stream() -> AsyncIterator[str]:
         yield "retry: 2000\n\n"
-        async for event in builds.stream(auth.account_id, build_id, start):
-            if event is None:
+        async for batch in builds.stream(auth.account_id, build_id, start):
+            if batch is None:
                 yield ": keep-alive\n\n"
-            else:
-                yield f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+            else:  # one write per stored batch, not one per line; the stored JSON goes out as it is
+                yield "".join(f"id: {e.id}\nevent: {e.kind}\ndata: {e.raw}\n\n" for e in batch)
         yield "event: end\ndata: {}\n\n"
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

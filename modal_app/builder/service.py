@@ -41,6 +41,7 @@ from modal_app.store.models import Account, utcnow
 
 log = logging.getLogger(__name__)
 
+StoredBatch = list[StoredEvent]  # a name: ``BuildService.list`` shadows ``list`` in the class
 KEEPALIVE_S = 15.0
 CROSS_PROCESS_POLL_S = 1.0  # a stream also re-reads this often (a build run by another server process)
 
@@ -201,9 +202,10 @@ class BuildService:
         files = json.loads(row.files)
         return BuildCode(requirements_txt=files["requirements.txt"], train_py=files["train.py"], app_py=files["app.py"])
 
-    async def stream(self, account_id: str, build_id: str, after: int) -> AsyncIterator[StoredEvent | None]:
-        """Stored events after id ``after``, then new ones as they come; ends once the build is no longer in
-        progress and everything is sent. ``None`` items are keep-alive moments (nothing new for a while)."""
+    async def stream(self, account_id: str, build_id: str, after: int) -> AsyncIterator[StoredBatch | None]:
+        """Stored events after id ``after`` in batches (as stored together, up to 2000), then new ones as they
+        come; ends once the build is no longer in progress and everything is sent. ``None`` items are
+        keep-alive moments (nothing new for a while)."""
         await self.get(account_id, build_id)
         quiet = 0.0
         while True:
@@ -212,10 +214,9 @@ class BuildService:
             row = await asyncio.to_thread(self.store.get, build_id)
             ended = row is None or (not BuildState(row.state).in_progress and build_id not in self._running)
             batch = await asyncio.to_thread(self.store.events_after, build_id, after)
-            for event in batch:
-                after = event.id
-                yield event
             if batch:
+                after = batch[-1].id
+                yield batch
                 quiet = 0.0
                 continue
             if ended:

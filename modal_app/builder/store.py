@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from modal_app.builder.models import BuildEventRow, BuildRow
 from modal_app.contract import BuildState
@@ -37,10 +37,17 @@ class LimitReached(Exception):
 
 @dataclass(frozen=True)
 class StoredEvent:
+    """One stored event; ``raw`` is its data as stored (JSON text), sent as is on the stream."""
+
     id: int
     build_id: str
     kind: str
-    data: dict[str, Any]
+    raw: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value = json.loads(self.raw)
+        return value if isinstance(value, dict) else {}
 
 
 class BuildStore:
@@ -115,21 +122,26 @@ class BuildStore:
 
     @staticmethod
     def _append(session: Any, build_id: str, events: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        # One executemany of plain rows (Core): a batch of hundreds of log lines costs one statement, not an
+        # ORM object and a flush per line, so the server thread holds the GIL only briefly.
         now = utcnow()
-        session.add_all(
-            BuildEventRow(build_id=build_id, kind=kind, data=json.dumps(data, ensure_ascii=False), created_at=now)
+        rows = [
+            {"build_id": build_id, "kind": kind, "data": json.dumps(data, ensure_ascii=False), "created_at": now}
             for kind, data in events
-        )
+        ]
+        if rows:
+            session.execute(insert(BuildEventRow), rows)
 
     def events_after(self, build_id: str, after: int, limit: int = 2000) -> list[StoredEvent]:
+        """Up to ``limit`` events after id ``after``, oldest first; their data stays JSON text."""
         query = (
-            select(BuildEventRow)
+            select(BuildEventRow.id, BuildEventRow.kind, BuildEventRow.data)
             .where(BuildEventRow.build_id == build_id, BuildEventRow.id > after)
             .order_by(BuildEventRow.id)
             .limit(limit)
         )
         with self.store.reads() as session:
-            return [StoredEvent(r.id, r.build_id, r.kind, json.loads(r.data)) for r in session.scalars(query)]
+            return [StoredEvent(id_, build_id, kind, data) for id_, kind, data in session.execute(query)]
 
     def delete(self, build_id: str) -> None:
         with self.store.writes.begin() as session:

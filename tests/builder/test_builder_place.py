@@ -87,7 +87,7 @@ def test_a_template_build_from_the_place(
     qtbot.mouseClick(form.build_button, Qt.MouseButton.LeftButton)
     view = page.build_view
     qtbot.waitUntil(lambda: page.stack.currentWidget() is view and view.build is not None, timeout=10000)
-    qtbot.waitUntil(lambda: view.log.log_model.rowCount() > 3, timeout=30000)
+    qtbot.waitUntil(lambda: view.log.document().blockCount() > 3, timeout=30000)
     assert view.cancel_button.isVisible()
     shot(page, "4-building")
     qtbot.waitUntil(lambda: view.build is not None and view.build.state == BuildState.READY, timeout=120000)
@@ -134,8 +134,8 @@ def test_a_failed_build_shows_its_traceback_and_a_new_controller_reads_the_store
     view = page.build_view
     qtbot.waitUntil(lambda: view.build is not None and view.build.state == BuildState.FAILED, timeout=60000)
     assert "Failed: Train failed" in view.status.text()
-    qtbot.waitUntil(lambda: "RuntimeError: no column named price" in view.log.log_model.text(), timeout=10000)
-    assert "Traceback (most recent call last):" in view.log.log_model.text()
+    qtbot.waitUntil(lambda: "RuntimeError: no column named price" in view.log.toPlainText(), timeout=10000)
+    assert "Traceback (most recent call last):" in view.log.toPlainText()
     qtbot.waitUntil(lambda: page.usage.text().startswith("0 live") and not page.busy.text(), timeout=10000)
     shot(page, "7-failed")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.builder.client import parse_sse
+from app.services.builder.client import SseParser
 from app.services.builder.codegen import CodeWriterProblem, parse_files
 from app.services.builder.csv_preview import CsvProblem, preview_csv
 from modal_app.contract import BuildTask
@@ -47,22 +47,17 @@ def test_files_from_a_model_answer() -> None:
         parse_files("requirements.txt\n```\nx\n```\ntrain.py\n```\ny\n```\n")
 
 
-async def test_sse_reader() -> None:
-    async def lines():  # type: ignore[no-untyped-def]
-        for line in [
-            "retry: 2000",
-            "",
-            ": keep-alive",
-            "",
-            "id: 7",
-            "event: log",
-            'data: {"line": "hello"}',
-            "",
-            "event: end",
-            "data: {}",
-            "",
-        ]:
-            yield line
-
-    events = [event async for event in parse_sse(lines())]
-    assert [(e.id, e.kind, e.data) for e in events] == [(7, "log", {"line": "hello"}), (None, "end", {})]
+def test_sse_parser_across_chunks() -> None:
+    """Events split anywhere (inside a line, a UTF-8 character or a JSON value) come out whole, in order."""
+    stream = (
+        "retry: 2000\n\n: keep-alive\n\n"
+        'id: 7\nevent: log\ndata: {"line": "héllo ✓"}\n\n'
+        'id: 8\r\nevent: log\r\ndata: {"line": "two"}\r\n\r\n'
+        "id: 9\nevent: step\ndata: not json\n\n"
+        "event: end\ndata: {}\n\n"
+    ).encode()
+    expected = [(7, "log", {"line": "héllo ✓"}), (8, "log", {"line": "two"}), (9, "step", {}), (None, "end", {})]
+    for size in (1, 2, 3, 7, len(stream)):
+        parser = SseParser()
+        events = [e for i in range(0, len(stream), size) for e in parser.feed(stream[i : i + size])]
+        assert [(e.id, e.kind, e.data) for e in events] == expected, size

@@ -4,15 +4,15 @@
 - New model: a CSV read off the UI thread into a preview with suggestions (``load_csv``), the code from a
   template or a chat model (``prepare_code``), then ``submit``.
 - Every build in progress is watched (task ``builder-watch-<id>``): its stored events are read from the
-  start, so after an app restart its log view fills again and follows on. Log lines reach the view in
-  batches (every ``LOG_FLUSH_MS``), never one signal per line.
+  start, so after an app restart its log view fills again and follows on. The stream is parsed off the UI
+  thread (``BuildsClient.events`` yields a batch per network read); log lines reach the view in batches
+  (at most one ``log_appended`` per build every ``LOG_FLUSH_MS``), never one signal per line.
 - Cancel / stop, delete, the model's ``/info`` and ``/predict``; a tray notification when a build is ready
   or fails.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Coroutine
@@ -34,7 +34,6 @@ from modal_app.contract import MAX_CSV_CHARS, Build, BuildFiles, BuildRequest, B
 log = logging.getLogger(__name__)
 
 LOG_FLUSH_MS = 40
-YIELD_EVERY = 100  # events handled before the watcher lets the event loop run
 MAX_LOG_LINES = 200_000  # kept per build in memory (the server keeps them all)
 WriterFactory = Callable[[str], tuple[CodeWriter | None, str]]
 
@@ -215,35 +214,36 @@ class BuilderController(QObject):
         known = self.builds.get(build_id)
         if known is None or known.state.in_progress:
             self._watched_live.add(build_id)  # its end is news: tell the person
-        async with aclosing(client.events(build_id, self._last_event.get(build_id, 0))) as events:
-            await self._follow(client, build_id, lines, events)
+        after = self._last_event.get(build_id, 0)
+        parse_in = None if self.workers.closed else self.workers.blocking_executor
+        async with aclosing(client.events(build_id, after, parse_in)) as batches:
+            await self._follow(client, build_id, lines, batches)
         self._emit_pending()
 
-    async def _follow(self, client: BuildsClient, build_id: str, lines: list[LogLine], events: Any) -> None:
-        handled = 0
-        async for event in events:
-            handled += 1
-            if handled % YIELD_EVERY == 0:  # one network read can hold hundreds of lines: let Qt paint between
-                await asyncio.sleep(0)
-            if event.id is not None:
-                self._last_event[build_id] = event.id
-            if event.kind == "log":
-                if len(lines) < MAX_LOG_LINES:
-                    data = event.data
-                    lines.append(LogLine(data.get("step"), str(data.get("stream", "")), str(data.get("line", ""))))
-                    self._pending[build_id] = self._pending.get(build_id, 0) + 1
-                    if not self._flush.isActive():
-                        self._flush.start()
-            elif event.kind == "step":
-                self._emit_pending()
-                await self._reload(client, build_id)
-            elif event.kind == "state":
-                self._emit_pending()
-                build = Build.model_validate_json(json.dumps(event.data))
-                self._set(build)
-                if not build.state.in_progress and build_id in self._watched_live:
-                    self._watched_live.discard(build_id)
-                    self._tell(build)
+    async def _follow(self, client: BuildsClient, build_id: str, lines: list[LogLine], batches: Any) -> None:
+        """Apply each batch of events (one network read, parsed off this thread): log lines are appended in
+        one go and announced by the flush timer; a step or state change is announced at once, in order."""
+        async for batch in batches:
+            for event in batch:
+                if event.id is not None:
+                    self._last_event[build_id] = event.id
+                if event.kind == "log":
+                    if len(lines) < MAX_LOG_LINES:
+                        data = event.data
+                        lines.append(LogLine(data.get("step"), str(data.get("stream", "")), str(data.get("line", ""))))
+                        self._pending[build_id] = self._pending.get(build_id, 0) + 1
+                elif event.kind == "step":
+                    self._emit_pending()
+                    await self._reload(client, build_id)
+                elif event.kind == "state":
+                    self._emit_pending()
+                    build = Build.model_validate_json(json.dumps(event.data))
+                    self._set(build)
+                    if not build.state.in_progress and build_id in self._watched_live:
+                        self._watched_live.discard(build_id)
+                        self._tell(build)
+            if self._pending and not self._flush.isActive():
+                self._flush.start()
         self._emit_pending()
 
     async def _reload(self, client: BuildsClient, build_id: str) -> None:

@@ -52,7 +52,7 @@ class BuildView(QWidget):
         self.paused = QLabel("Paused — scroll to the end to follow the log")
         self.paused.setProperty("role", "muted")
         self.paused.setVisible(False)
-        self.log.verticalScrollBar().valueChanged.connect(lambda _v: self.paused.setVisible(not self.log.following))
+        self.log.following_changed.connect(lambda following: self.paused.setVisible(not following))
         self.copy_button = QPushButton("Copy log")
         self.save_button = QPushButton("Save log…")
         self.cancel_button = QPushButton("Cancel build")
@@ -103,7 +103,7 @@ class BuildView(QWidget):
 
     def _appended(self, build_id: str, _count: int) -> None:
         if self.build is not None and build_id == self.build.id:
-            if self.log.log_model._lines is not self.controller.log(build_id):
+            if self.log.lines is not self.controller.log(build_id):
                 self.log.set_lines(self.controller.log(build_id))
             self.log.appended()
 
@@ -160,7 +160,7 @@ class BuildView(QWidget):
 
     # --- actions -------------------------------------------------------------------------------------
     def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.log.log_model.text())
+        QGuiApplication.clipboard().setText(self.log.text())
 
     def _save(self) -> None:
         if self.build is None:
@@ -169,7 +169,7 @@ class BuildView(QWidget):
             self, "Save the log", f"build-{self.build.id[:8]}.log", "Logs (*.log *.txt)"
         )
         if path:
-            Path(path).write_text(self.log.log_model.text() + "\n", encoding="utf-8")
+            Path(path).write_text(self.log.text() + "\n", encoding="utf-8")
 
     def _cancel(self) -> None:
         if self.build is not None:
