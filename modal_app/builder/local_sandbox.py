@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from modal_app.builder import processes
+from modal_app.builder.pidbook import FILE_NAME as PIDS_FILE
+from modal_app.builder.pidbook import PidBook
 from modal_app.builder.processes import Limits, Process
 from modal_app.builder.sandbox import DEFAULT_PORT, OutputSink, Sandbox, SandboxCompute, SandboxError
 
@@ -59,6 +61,7 @@ class LocalSandbox(Sandbox):
         self.venv = folder / "venv"
         self._server: Process | None = None
         self._running: set[Process] = set()
+        self.pids = PidBook(folder)  # what runs, on disk: a crash's leftovers are ended at the next start
 
     @property
     def python(self) -> Path:
@@ -80,6 +83,7 @@ class LocalSandbox(Sandbox):
     ) -> None:
         process = await processes.start(argv, self.work, on_output, processes.child_env(env), limits, name)
         self._running.add(process)
+        self.pids.add(process.pid, name)
         try:
             code = await process.wait()
         except BaseException:
@@ -87,6 +91,7 @@ class LocalSandbox(Sandbox):
             raise
         finally:
             self._running.discard(process)
+            self.pids.remove(process.pid)
         if code != 0:
             raise processes.CommandFailed(code, f"{name} exited with code {code}")
 
@@ -120,6 +125,7 @@ class LocalSandbox(Sandbox):
         self._server = await processes.start(
             [str(self.python), script], self.work, on_output, full_env, SERVE_LIMITS, f"python {script}"
         )
+        self.pids.add(self._server.pid, f"the served model (python {script} on port {port})")
         return f"http://{self.compute.host}:{port}", port
 
     def serving(self) -> bool | None:
@@ -129,6 +135,7 @@ class LocalSandbox(Sandbox):
         server, self._server = self._server, None
         if server is not None:
             await server.stop()
+            self.pids.remove(server.pid)
 
     async def kill(self) -> None:
         await self._stop_server()
@@ -185,6 +192,21 @@ class LocalSandboxCompute(SandboxCompute):
         sandbox = LocalSandbox(self, folder)
         self._sandboxes[sandbox.id] = sandbox
         return sandbox
+
+    async def sweep(self) -> dict[str, list[str]]:
+        """End what an earlier run left in any build folder (see ``PidBook``); {build id: sentences}."""
+
+        def sweep_all() -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for path in self.root.glob(f"*/{PIDS_FILE}"):
+                if path.parent.name in self._sandboxes:
+                    continue  # this server's own
+                ended = PidBook(path.parent).sweep()
+                if ended:
+                    found[path.parent.name] = ended
+            return found
+
+        return await asyncio.to_thread(sweep_all)
 
     def forget(self, sandbox_id: str) -> None:
         self._sandboxes.pop(sandbox_id, None)

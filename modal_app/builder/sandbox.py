@@ -89,3 +89,8 @@ class SandboxCompute(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Stop every process this compute started in this server process (server shutdown)."""
+
+    async def sweep(self) -> dict[str, list[str]]:
+        """At server start: end processes an earlier server process left running (it crashed); returns, per
+        sandbox id, a sentence per process ended. Cloud sandboxes have none on this machine."""
+        return {}

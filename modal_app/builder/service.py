@@ -2,7 +2,8 @@
 
 One task per running build, in this server process. ``stop`` (server shutdown) leaves builds as they are
 and stops their processes; ``start`` settles what the last process left: a build that was in progress is
-failed with the step it was at (its processes are gone), a ready one is found again by its sandbox id and
+failed with the step it was at (processes a crash left running are ended first, and the build's log
+says so), a ready one is found again by its sandbox id and
 checked on ``/health`` (served again if it does not answer, failed clearly if the sandbox is gone).
 """
 
@@ -301,6 +302,11 @@ class BuildService:
     # --- lifetime ----------------------------------------------------------------------------------
     async def start(self) -> None:
         """Settle what an earlier server process left (see the module docstring)."""
+        for sandbox_id, ended in (await self.compute.sweep()).items():
+            # A local sandbox's id is its build's id; each process ended is said in that build's log.
+            lines = [("log", {"step": None, "stream": "system", "line": sentence}) for sentence in ended]
+            await asyncio.to_thread(self.store.append, sandbox_id, lines)
+            log.warning("build %s: %s", sandbox_id, "; ".join(ended))
         for row in await asyncio.to_thread(self.store.unfinished):
             if BuildState(row.state).in_progress:
                 step = BuildStep(row.step).label if row.step else "the queue"
