@@ -1,11 +1,12 @@
 """``LocalSandboxCompute``: a build runs on this computer, in its own folder and venv, with OS limits.
 
 Layout: ``<root>/<build id>/`` holds ``work/`` (the three files, data.csv, the trained model) and
-``venv/``. ``install`` makes the venv and pip-installs the requirements into it. With
-``inherit_packages`` the venv also sees the packages of the server's own environment (``--system-site-
-packages`` plus a ``.pth`` naming this interpreter's site-packages, since a venv made from a venv would only
-see the base interpreter's), so with ``pip_args=("--no-index",)`` an offline machine that already has
-scikit-learn installs nothing and needs no network.
+``venv/``. ``install`` makes the venv (with ``hostenv.venv_python``: in a PyInstaller bundle a Python found
+on the machine) and pip-installs the requirements into it. With ``inherit_packages`` (and the venv made by
+this same interpreter) the venv also sees, through one ``.pth``, links to the distributions of the server's
+own environment that requirements.txt needs, their dependencies and pip — and nothing else, so build code
+cannot import the app's packages by accident. With ``pip_args=("--no-index",)`` an offline machine that
+already has scikit-learn installs nothing and needs no network.
 
 The served app is bound to 127.0.0.1 on the first free port from ``port`` (default 49999) upwards; the real
 one is returned. Code not from a built-in template runs only after the person confirmed it (the builds
@@ -23,12 +24,13 @@ import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
 
-from modal_app.builder import processes
+from modal_app.builder import hostenv, processes
 from modal_app.builder.pidbook import FILE_NAME as PIDS_FILE
 from modal_app.builder.pidbook import PidBook
 from modal_app.builder.processes import Limits, Process
 from modal_app.builder.sandbox import DEFAULT_PORT, OutputSink, Sandbox, SandboxCompute, SandboxError
 
+HOST_PACKAGES = "host-packages"  # in the venv: links to the host distributions the build needs
 PORT_SEARCH = 100  # ports tried after the configured one
 INSTALL_LIMITS = Limits(wall_s=900.0, cpu_s=1800)
 SERVE_LIMITS = Limits(wall_s=None, cpu_s=None)
@@ -97,23 +99,32 @@ class LocalSandbox(Sandbox):
 
     async def install(self, on_output: OutputSink) -> None:
         if not self.python.exists():
-            argv = [sys.executable, "-m", "venv"]
-            if self.compute.inherit_packages:
-                argv += ["--system-site-packages", "--without-pip"]
+            python = await asyncio.to_thread(hostenv.venv_python)
+            # Host distributions are only usable by the same interpreter (compiled extensions, versions).
+            link = self.compute.inherit_packages and python == sys.executable
+            argv = [python, "-m", "venv", *(["--without-pip"] if link else [])]
             on_output("stdout", f"$ python -m venv {self.venv.name}")
             await self._run([*argv, str(self.venv)], on_output, {}, INSTALL_LIMITS, "creating the venv")
-            if self.compute.inherit_packages:
-                await asyncio.to_thread(self._link_host_packages)
+            if link:
+                names = await asyncio.to_thread(self._link_host_packages)
+                on_output("stdout", f"from this computer's Python (no download): {', '.join(names)}")
         pip = [str(self.python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
         pip += [*self.compute.pip_args, "-r", "requirements.txt"]
         on_output("stdout", "$ pip install " + " ".join([*self.compute.pip_args, "-r", "requirements.txt"]))
         await self._run(pip, on_output, {}, INSTALL_LIMITS, "pip install")
 
-    def _link_host_packages(self) -> None:
-        paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    def _link_host_packages(self) -> list[str]:
+        """Only what requirements.txt needs (and pip) becomes visible in the venv, through one ``.pth``."""
+        wanted = [
+            line.split(" #", 1)[0].strip()
+            for line in (self.work / "requirements.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "-"))
+        ]
+        names = hostenv.link_distributions(wanted, self.venv / HOST_PACKAGES)
         purelib = Path(sysconfig.get_paths(vars={"base": str(self.venv), "platbase": str(self.venv)})["purelib"])
         purelib.mkdir(parents=True, exist_ok=True)
-        (purelib / "_amethyst_host.pth").write_text("\n".join(sorted(paths)) + "\n", encoding="utf-8")
+        (purelib / "_amethyst_host.pth").write_text(str(self.venv / HOST_PACKAGES) + "\n", encoding="utf-8")
+        return names
 
     async def run_python(self, script: str, on_output: OutputSink, env: Mapping[str, str]) -> None:
         await self._run([str(self.python), script], on_output, env, self.compute.train_limits, f"python {script}")
