@@ -57,6 +57,28 @@ def test_a_long_chat_opens_with_its_newest_messages_and_grows_upward(qtbot) -> N
     assert model.rowCount() == WINDOW
 
 
+def test_reaching_the_top_while_a_layout_is_pending_keeps_the_top_message(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reply below grows (its layout still pending) in the same moment the person reaches the top."""
+    model = MessageListModel()
+    view = MessageListView(model)
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    model.set_messages([info(n) for n in range(1, COUNT + 1)])
+    qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    last = info(COUNT)
+    model.update(replace(last, content=last.content + "more words " * 400))
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * WINDOW)
+    qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
+    qtbot.wait(50)
+    top = view.indexAt(view.viewport().rect().topLeft())
+    assert model.rows[top.row()].info.id == COUNT - WINDOW + 1
+    assert not view.at_bottom()
+
+
 def test_a_search_hit_in_older_messages_is_revealed() -> None:
     model = MessageListModel()
     model.set_messages([info(n) for n in range(1, COUNT + 1)])

@@ -42,6 +42,8 @@ class MessageListView(QListView):
         self._unlaid = False  # heights measured since the last layout pass
         self._measurer = QTimer(self, interval=0)
         self._measurer.timeout.connect(self._measure_slice)
+        self._top_check = QTimer(self, interval=0, singleShot=True)
+        self._top_check.timeout.connect(self._check_top)
         self.delegate.relayout_needed.connect(self.relayout)
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.verticalScrollBar().actionTriggered.connect(self._scroll_action)
@@ -60,22 +62,28 @@ class MessageListView(QListView):
         self._follow = self.at_bottom()
 
     def _scroll_action(self, _action: int) -> None:
-        """The person scrolled (wheel, drag, keys); the slider's position is already where it goes."""
+        """The person scrolled (wheel, drag, keys). Qt applies the move after this signal, and a layout pass
+        run from here would reset the slider, so reaching the top is checked once the move is done."""
         bar = self.verticalScrollBar()
         self._anchor = None  # where the person goes now is theirs
-        if bar.sliderPosition() <= bar.minimum() and self.message_model.earlier:
+        # Decided now, from where the slider goes: the move can run a pending layout whose range change
+        # must not pull the view back to the end the person is leaving.
+        self._follow = bar.sliderPosition() >= bar.maximum() - 8
+        self._top_check.start()
+
+    def _check_top(self) -> None:
+        bar = self.verticalScrollBar()
+        if bar.value() <= bar.minimum() and self.message_model.earlier:
             self._show_earlier()
 
     def _show_earlier(self) -> None:
         """At the top with older messages left: they become rows above, and the message shown at the top
         stays where it is while their heights are measured."""
-        bar = self.verticalScrollBar()
-        shift = bar.sliderPosition() - bar.value()  # the action moved the slider; the view follows it later
-        top = self.indexAt(QPoint(0, shift))
+        self._follow = False  # the person is at the top: the new rows must not send the view to the end
+        top = self.indexAt(QPoint(0, 0))  # runs a pending layout first, so the anchor is where it is painted
         if top.isValid():
             message_id = self.message_model.rows[top.row()].info.id
-            self._anchor = (message_id, self.visualRect(top).top() - shift)
-        self._follow = False  # the person is at the top: the new rows must not send the view to the end
+            self._anchor = (message_id, self.visualRect(top).top())
         count = self.message_model.show_earlier()
         self._measure_from = max(self._measure_from, count - 1)
         self._measurer.start()
@@ -103,7 +111,11 @@ class MessageListView(QListView):
 
     def _stick(self) -> None:
         if self._follow:
-            QTimer.singleShot(0, self.scrollToBottom)
+            QTimer.singleShot(0, self._to_end_if_following)
+
+    def _to_end_if_following(self) -> None:
+        if self._follow:  # the person may have scrolled up since this was asked for
+            self.scrollToBottom()
 
     def scroll_to_end(self) -> None:
         self._follow = True
@@ -136,7 +148,7 @@ class MessageListView(QListView):
         self._anchor = None
         self._measure_from = self.message_model.rowCount() - 1
         self._measurer.start()
-        QTimer.singleShot(0, self.scrollToBottom)
+        QTimer.singleShot(0, self._to_end_if_following)
 
     def _measure_slice(self) -> None:
         """Replaces estimated heights by measured ones, newest first, a few milliseconds at a time."""
