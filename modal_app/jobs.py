@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modal_app.compute.base import Done, Failed, GenerationRequest
-from modal_app.contract import ACTIVE_STATES, MAX_SEED, TERMINAL_STATES, ImageRequest, JobState
+from modal_app.contract import ACTIVE_STATES, MAX_SEED, ImageRequest, JobState
 from modal_app.image_models import charge, find_model
 from modal_app.ledger import lock_account, reserve_in, settle_in
 from modal_app.storage import ResultStorage, result_key
@@ -44,7 +44,12 @@ def fingerprint(request: ImageRequest) -> str:
 
 
 @dataclass(frozen=True)
-class JobView:
+class JobRow:
+    """A snapshot of one ``image_jobs`` row: the server's own record of a job, with what it never answers
+    (the account, the compute's call id, the steps, the stored image count, the paging ``seq``). It is not
+    a wire shape: the one answer of a job is the contract's ``Job``, and ``modal_app.api.schemas.job_json``
+    is the one conversion to it (``job_out`` validates that into the model). Naive datetimes are UTC."""
+
     id: str
     account_id: str
     state: JobState
@@ -70,9 +75,11 @@ class JobView:
 
     @property
     def terminal(self) -> bool:
-        return self.state in TERMINAL_STATES
+        """Whether the job has ended (its state will not change again)."""
+        return self.state.terminal
 
     def generation_request(self) -> GenerationRequest:
+        """What the compute is asked to make for this job."""
         return GenerationRequest(
             model=self.model,
             prompt=self.prompt,
@@ -101,9 +108,7 @@ class JobStore:
         self.storage = storage
         self.faults = store.faults
 
-    def create(
-        self, account_id: str, request: ImageRequest, idempotency_key: str | None = None
-    ) -> tuple[JobView, bool]:
+    def create(self, account_id: str, request: ImageRequest, idempotency_key: str | None = None) -> tuple[JobRow, bool]:
         """Insert the job and reserve its cost in one transaction; (job, created). Raises
         InsufficientCredits or IdempotencyConflict."""
         model = find_model(request.model)
@@ -127,7 +132,7 @@ class JobStore:
                     if existing is not None:
                         if existing.request_hash != request_hash:
                             raise IdempotencyConflict(idempotency_key)
-                        return _view(existing), False
+                        return _row(existing), False
                 job = ImageJob(
                     id=new_id(),
                     account_id=account_id,
@@ -152,7 +157,7 @@ class JobStore:
                     reserve_in(session, account_id, job.id, cost)
                 session.add(job)
                 session.flush()
-                return _view(job), True
+                return _row(job), True
         except IntegrityError:
             # A concurrent request with the same key won the insert (Postgres); answer with its job.
             if idempotency_key is None:
@@ -162,12 +167,12 @@ class JobStore:
                 raise
             return found, False
 
-    def by_key(self, account_id: str, idempotency_key: str) -> JobView | None:
+    def by_key(self, account_id: str, idempotency_key: str) -> JobRow | None:
         with self._store.reads() as session:
             row = session.scalar(
                 select(ImageJob).where(ImageJob.account_id == account_id, ImageJob.idempotency_key == idempotency_key)
             )
-            return None if row is None else _view(row)
+            return None if row is None else _row(row)
 
     def mark_running(self, job_id: str, call_id: str) -> bool:
         """Record the call of a queued job; False when the job left ``queued`` meanwhile (cancelled)."""
@@ -226,17 +231,17 @@ class JobStore:
             notify_changed(session, job_id)
         return True
 
-    def get(self, job_id: str, account_id: str | None = None) -> JobView | None:
+    def get(self, job_id: str, account_id: str | None = None) -> JobRow | None:
         # A prepared Core statement on a bare connection: this is the hot path of every status poll.
         with self._store.single_reads.connect() as connection:
             row = connection.execute(_GET_JOB, {"job_id": job_id}).first()
         if row is None or (account_id is not None and row.account_id != account_id):
             return None
-        return JobView(**row._mapping)
+        return JobRow(**row._mapping)
 
     def list_jobs(
         self, account_id: str, limit: int = 50, cursor: int | None = None, state: JobState | None = None
-    ) -> tuple[list[JobView], int | None]:
+    ) -> tuple[list[JobRow], int | None]:
         query = select(ImageJob).where(ImageJob.account_id == account_id)
         if cursor is not None:
             query = query.where(ImageJob.seq < cursor)
@@ -244,13 +249,13 @@ class JobStore:
             query = query.where(ImageJob.state == state)
         with self._store.reads() as session:
             rows = session.scalars(query.order_by(ImageJob.seq.desc()).limit(limit + 1)).all()
-        jobs = [_view(row) for row in rows[:limit]]
+        jobs = [_row(row) for row in rows[:limit]]
         return jobs, (jobs[-1].seq if len(rows) > limit else None)
 
-    def unfinished(self) -> list[JobView]:
+    def unfinished(self) -> list[JobRow]:
         with self._store.reads() as session:
             rows = session.scalars(select(ImageJob).where(ImageJob.state.in_(ACTIVE_STATES))).all()
-        return [_view(row) for row in rows]
+        return [_row(row) for row in rows]
 
     def active_calls(self) -> list[ActiveCall]:
         """Every unfinished job's id, call id and age, in one light query (the sweep runs it often)."""
@@ -275,33 +280,10 @@ class JobStore:
         return None if key is None else self.storage.get(key)
 
 
-_VIEW_COLUMNS = tuple(getattr(ImageJob, name) for name in JobView.__dataclass_fields__)
-_GET_JOB = select(*_VIEW_COLUMNS).where(ImageJob.id == bindparam("job_id"))
+_ROW_FIELDS = tuple(JobRow.__dataclass_fields__)  # the columns a JobRow holds, by their ORM attribute names
+_GET_JOB = select(*(getattr(ImageJob, name) for name in _ROW_FIELDS)).where(ImageJob.id == bindparam("job_id"))
 _ACTIVE_CALLS = select(ImageJob.id, ImageJob.call_id, ImageJob.created_at).where(ImageJob.state.in_(ACTIVE_STATES))
 
 
-def _view(row: ImageJob) -> JobView:
-    return JobView(
-        id=row.id,
-        account_id=row.account_id,
-        state=row.state,
-        model=row.model,
-        prompt=row.prompt,
-        negative_prompt=row.negative_prompt,
-        size=row.size,
-        aspect_ratio=row.aspect_ratio,
-        width=row.width,
-        height=row.height,
-        count=row.count,
-        seed=row.seed,
-        steps=row.steps,
-        cost=row.cost,
-        charged=row.charged,
-        call_id=row.call_id,
-        error=row.error,
-        image_count=row.image_count,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        finished_at=row.finished_at,
-        seq=row.seq,
-    )
+def _row(job: ImageJob) -> JobRow:
+    return JobRow(**{name: getattr(job, name) for name in _ROW_FIELDS})

@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from modal_app.compute.base import NO_INPUTS, ComputeError, Failed, ImageCompute, JobInputs, Pending, PollResult
-from modal_app.jobs import ImageRequest, JobStore, JobView
+from modal_app.jobs import ImageRequest, JobRow, JobStore
 from modal_app.store.faults import storage_fault
 from modal_app.store.models import utcnow
 
@@ -171,7 +171,7 @@ class JobMonitor:
         request: ImageRequest,
         idempotency_key: str | None = None,
         inputs: JobInputs = NO_INPUTS,
-    ) -> tuple[JobView, bool]:
+    ) -> tuple[JobRow, bool]:
         """Store the job (reserving its cost) and start its call; the call id is recorded by the thread
         that started it, right after the compute answered (see ImageCompute.submit_recorded). ``inputs``
         (a per-job key, reference images) go to the compute only, never to the database."""
@@ -196,7 +196,7 @@ class JobMonitor:
         latest = await self.read(self.jobs.get, job.id)
         return (latest or job), True
 
-    async def cancel(self, account_id: str, job_id: str) -> JobView | None:
+    async def cancel(self, account_id: str, job_id: str) -> JobRow | None:
         job = await self.read(self.jobs.get, job_id, account_id)
         if job is None or job.terminal:
             return job
@@ -322,7 +322,7 @@ class JobMonitor:
 
     # -- long-poll ----------------------------------------------------------------------------------------
 
-    async def wait(self, account_id: str, job_id: str, wait: float) -> JobView | None:
+    async def wait(self, account_id: str, job_id: str, wait: float) -> JobRow | None:
         """The job as soon as its state differs from now, or after ``wait`` seconds."""
         if wait <= 0:
             return await self.read(self.jobs.get, job_id, account_id)
@@ -343,11 +343,11 @@ class JobMonitor:
                 del self._waiters[job_id]
 
     async def _wait_for_change(
-        self, job: JobView, event: asyncio.Event, deadline: float, account_id: str
-    ) -> JobView | None:
+        self, job: JobRow, event: asyncio.Event, deadline: float, account_id: str
+    ) -> JobRow | None:
         loop = asyncio.get_running_loop()
         job_id, first_state = job.id, job.state
-        current: JobView | None = job
+        current: JobRow | None = job
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:

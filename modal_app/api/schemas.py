@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from modal_app.contract import Account, Job, Plan, RequestBody
 from modal_app.image_models import image_seed
-from modal_app.jobs import JobView
+from modal_app.jobs import JobRow
 from modal_app.store.models import Account as AccountRow
 
 
@@ -81,14 +81,16 @@ class LedgerPage(BaseModel):
     next_cursor: int | None
 
 
-def job_out(job: JobView) -> Job:
-    """The contract's ``Job`` of a job; built from ``job_json``, the one mapping of a job to its shape."""
+def job_out(job: JobRow) -> Job:
+    """The contract's ``Job`` of a job row, validated from ``job_json``: the one mapping of a job to its
+    answer, so every route answers a job in the same bytes."""
     return Job.model_validate(job_json(job), strict=False)  # job_json gives times as ISO strings
 
 
-def job_json(job: JobView) -> dict[str, Any]:
-    """The ``contract.Job`` shape as plain JSON types, built without pydantic for the status hot path
-    (``tests/server/test_contract.py`` validates it strictly against the contract for every state)."""
+def job_json(job: JobRow) -> dict[str, Any]:
+    """The one conversion of a job row (the server's record) to the contract's ``Job`` shape, as plain JSON
+    types built without pydantic for the status hot path (``tests/server/test_contract.py`` validates it
+    strictly against the contract for every state). Times are the row's naive UTC with a ``Z``."""
 
     def stamp(value: datetime | None) -> str | None:
         return None if value is None else value.isoformat() + "Z"

@@ -91,3 +91,24 @@ def test_idempotency_fingerprint_is_unchanged_by_the_contract() -> None:
     old = {"model": "flux-schnell", "prompt": "a fox", "negative_prompt": "", "size": "1K", "aspect_ratio": "1:1"}
     payload = json.dumps({**old, "count": 1, "seed": 7}, sort_keys=True, ensure_ascii=False)
     assert fingerprint(request) == hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def test_every_route_answers_a_job_in_the_same_bytes(api: httpx.AsyncClient, cloud: FakeModalCloud) -> None:
+    # One wire shape: the server's row type is converted by job_json alone, whichever route answers.
+    token = await sign_up(api)
+    grant(api, "ada@example.com", 20)
+    headers = {**bearer(token), "Idempotency-Key": "one-shape"}
+    created = await api.post("/v1/images", json={**JOB, "count": 2}, headers=headers)
+    job_id = created.json()["id"]
+    retried = await api.post("/v1/images", json={**JOB, "count": 2}, headers=headers)
+    status = await api.get(f"/v1/images/{job_id}", headers=bearer(token))
+    listed = await api.get("/v1/images", headers=bearer(token))
+    assert (created.status_code, retried.status_code) == (201, 200)
+    assert created.content == retried.content == status.content
+    assert listed.json()["jobs"] == [status.json()]
+
+    cancelled = await api.post(f"/v1/images/{job_id}/cancel", headers=bearer(token))
+    after = await api.get(f"/v1/images/{job_id}", headers=bearer(token))
+    assert cancelled.json()["state"] == "cancelled"
+    assert json.loads(cancelled.content) == json.loads(after.content)
+    assert Job.model_validate_json(after.content) == job_out(api._transport.app.state.services.jobs.get(job_id))  # type: ignore[attr-defined]
