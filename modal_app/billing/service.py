@@ -1,9 +1,10 @@
 """What the billing routes need, built once per app: the Stripe gateway, the webhook processor, and reads of
 an account's billing state and spend.
 
-``usage_counters`` maps a limit name ("models") to a function counting what an account uses now, inside a
-read session; a part of the server that owns such a thing (the Builder's kept models) registers one with
-``count_usage``, and ``GET /v1/billing`` reports it next to the plan's limit.
+``usage_counters`` maps a usage name ("models"; "api_tokens", the personal API tokens) to a function
+counting what an account uses now, inside a read session; a part of the server that owns such a thing (the
+Builder's kept models) registers one with ``count_usage``, and ``GET /v1/billing`` reports it next to the
+plan's limit.
 """
 
 from __future__ import annotations
@@ -12,19 +13,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from modal_app.accounts import PERSONAL_TOKEN
 from modal_app.billing.gateway import StripeGateway
 from modal_app.billing.tables import BillingAccount
 from modal_app.billing.webhooks import WebhookProcessor
 from modal_app.plans import Plan, find_plan
 from modal_app.settings import ServerSettings
 from modal_app.store.db import Store
-from modal_app.store.models import Account, ImageJob, LedgerEntry, utcnow
+from modal_app.store.models import Account, ApiToken, ImageJob, LedgerEntry, utcnow
 
 UsageCounter = Callable[[Session, str], int]
 Count = tuple[str, int]  # (a day or a model, credits)
+
+
+def personal_tokens(session: Session, account_id: str) -> int:
+    """The account's personal API tokens not revoked (the "api_tokens" usage of the API access limit)."""
+    query = select(func.count()).where(
+        ApiToken.account_id == account_id, ApiToken.kind == PERSONAL_TOKEN, ApiToken.revoked_at.is_(None)
+    )
+    return int(session.scalar(query) or 0)
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,7 @@ class BillingService:
             settings.stripe_secret_key, settings.stripe_prices, api_base=settings.stripe_api_base
         )
         self.webhooks = WebhookProcessor(store, settings.stripe_prices)
-        self.usage_counters: dict[str, UsageCounter] = {}
+        self.usage_counters: dict[str, UsageCounter] = {"api_tokens": personal_tokens}
 
     def count_usage(self, limit: str, counter: UsageCounter) -> None:
         """Report ``counter(session, account_id)`` as the account's use of ``limit`` in its billing state."""
