@@ -89,19 +89,20 @@ class WebhookProcessor:
         self._store = store
         self._items_by_price = {price: item for item, price in prices.items()}
 
-    def apply(self, event: Mapping[str, Any]) -> str:
-        """``applied``, ``duplicate`` (this id was applied before) or ``ignored`` (a type we do not use)."""
+    def apply(self, event: Mapping[str, Any]) -> tuple[str, str | None]:
+        """(outcome, account id changed or None): ``applied``, ``duplicate`` (this id was applied before) or
+        ``ignored`` (a type we do not use)."""
         handler = HANDLERS.get(str(event["type"]))
         if handler is None:
-            return IGNORED
+            return IGNORED, None
         obj = dict(event.get("data", {}).get("object") or {})
         with self._store.writes.begin() as session:
             tx = EventTransaction(session)
             if not tx.record_event(str(event["id"]), str(event["type"]), int(event.get("created") or 0)):
-                return DUPLICATE  # nothing else was written; the transaction ends empty
+                return DUPLICATE, None  # nothing else was written; the transaction ends empty
             account_id = handler(self, tx, obj, dict(event))
             tx.finish(str(event["id"]), account_id)
-        return APPLIED
+        return APPLIED, account_id
 
     # --- finding the account -----------------------------------------------------------------------
     def account_of(

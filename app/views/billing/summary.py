@@ -10,6 +10,15 @@ STATUS_TEXT = {"active": "active", "past_due": "payment overdue", "cancelled": "
 LIMIT_NAMES = {"models": "Models"}
 
 
+def api_access_text(allowed: bool, tokens: int | None) -> str:
+    """The API access limit as the plan panel says it: personal API tokens in use, or that the plan has none."""
+    if not allowed:
+        return "No API access (personal API tokens for scripts)"
+    if tokens is None:
+        return "API access"
+    return f"API access · {tokens} API token{'' if tokens == 1 else 's'}"
+
+
 class StatCard(QFrame):
     def __init__(self, title: str, hint: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +78,7 @@ class PlanPanel(QFrame):
         used = status.usage.get("models")
         limit = f"{plan.max_models}"
         parts.append(f"Models {used} / {limit}" if used is not None else f"Up to {limit} Builder models")
-        parts.append("API access" if plan.api_access else "No API access")
+        parts.append(api_access_text(plan.api_access, status.usage.get("api_tokens")))
         if plan.monthly_credits:
             parts.append(f"{plan.monthly_credits} credits each month")
         self.limits.setText(" · ".join(parts))
