@@ -153,6 +153,7 @@ class VersionedBillingStatus(BillingStatus):
 
 @router.get("/billing", response_model=VersionedBillingStatus)
 async def billing_status(
+    request: Request,
     auth: AuthDep,
     service: BillingDep,
     wait: Annotated[
@@ -169,7 +170,7 @@ async def billing_status(
 
     if wait and since is not None:
         state = await service.changes.wait_until_changed(
-            auth.account_id, read, lambda state: state.version, since, wait
+            auth.account_id, read, lambda state: state.version, since, wait, gone=request.is_disconnected
         )
     else:
         state = await read()

@@ -35,9 +35,16 @@ class BillingChanges:
         return len(self._waiters.get(account_id, ()))
 
     async def wait_until_changed(
-        self, account_id: str, read: Callable[[], Awaitable[T]], version: Callable[[T], str], since: str, wait: float
+        self,
+        account_id: str,
+        read: Callable[[], Awaitable[T]],
+        version: Callable[[T], str],
+        since: str,
+        wait: float,
+        gone: Callable[[], Awaitable[bool]] | None = None,
     ) -> T:
-        """``read()`` as soon as its ``version`` differs from ``since``, or when ``wait`` seconds have passed.
+        """``read()`` as soon as its ``version`` differs from ``since``, or when ``wait`` seconds have passed,
+        or when ``gone()`` says the caller left (the client hung up: Cancel in the app), checked each re-read.
 
         The waiter is registered before each read, so a change committed between the read and the wait
         still wakes it."""
@@ -49,7 +56,7 @@ class BillingChanges:
             try:
                 value = await read()
                 remaining = deadline - loop.time()
-                if version(value) != since or remaining <= 0:
+                if version(value) != since or remaining <= 0 or (gone is not None and await gone()):
                     return value
                 await asyncio.wait({waiter}, timeout=min(remaining, self.recheck))
             finally:
