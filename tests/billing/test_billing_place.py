@@ -209,3 +209,32 @@ def qtbot_button() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+@pytest.mark.parametrize(
+    ("plan", "usage", "shown"),
+    [
+        ("free", {}, "No API access"),
+        ("enterprise", {"api_tokens": 0}, "API access · 0 API tokens"),
+        ("enterprise", {"api_tokens": 1, "models": 3}, "API access · 1 API token"),
+    ],
+)
+def test_the_plan_panel_shows_api_access_and_its_tokens(qtbot, plan: str, usage: dict[str, int], shown: str) -> None:
+    from app.views.billing.summary import PlanPanel
+    from modal_app.contract import BillingStatus, Plan
+    from modal_app.plans import find_plan
+
+    panel = PlanPanel()
+    qtbot.addWidget(panel)
+    status = BillingStatus(
+        plan=Plan(**find_plan(plan).as_dict()),
+        status="active",
+        renews_at=None,
+        customer=False,
+        debt=0,
+        usage=usage,
+        last_payment_failed=False,
+    )
+    panel.show_status(status)
+    assert shown in panel.limits.text()
+    assert "API tokens" in panel.limits.toolTip() and shown in panel.accessibleName()
