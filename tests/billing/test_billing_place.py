@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 from app.context import AppContext
 from app.services.billing.controller import BillingState, poll_pauses
@@ -76,6 +78,9 @@ def long_polls(context: AppContext) -> int:
 
 
 def shoot(page: BillingPage, folder: Path, name: str) -> None:
+    # Let pending layout passes run first: a grab right after new cards arrive shows them squeezed.
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QApplication.processEvents()
     page.grab().save(str(folder / f"billing-{name}.png"))
 
 
