@@ -173,7 +173,8 @@ def test_0008_keeps_every_existing_token_a_sign_in_token(empty_url: str) -> None
     with old.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO accounts (id, email, plan, local, created_at) VALUES ('a', 'a@b.c', 'free', false, '2026-01-01')"
+                "INSERT INTO accounts (id, email, plan, local, created_at)"
+                " VALUES ('a', 'a@b.c', 'free', false, '2026-01-01')"
             )
         )
         connection.execute(
