@@ -189,7 +189,8 @@ class BillingController(QObject):
                 try:
                     if version:  # the server holds the answer until something changes
                         wait = min(LONG_POLL_SECONDS, max(deadline - loop.time(), 0.0))
-                        version = (await api.status_after(version, wait)).version
+                        if (await api.status_after(version, wait)).version == version:
+                            continue  # ``wait`` passed with nothing new: ask again
                     else:
                         await asyncio.sleep(next(pauses))
                     now_credits, now_status = await api.state()
