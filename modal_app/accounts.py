@@ -35,7 +35,15 @@ LOCAL_EMAIL = f"local@{LOCAL_DOMAIN}"
 LOCAL_TOKEN_LABEL = "local desktop"
 
 _AUTHENTICATE = (
-    select(ApiToken.id, ApiToken.account_id, ApiToken.created_at, ApiToken.last_used_at, Account.local)
+    select(
+        ApiToken.id,
+        ApiToken.account_id,
+        ApiToken.created_at,
+        ApiToken.last_used_at,
+        ApiToken.kind,
+        Account.local,
+        Account.plan,
+    )
     .join(Account, Account.id == ApiToken.account_id)
     .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
 )
@@ -62,10 +70,18 @@ class WeakPassword(AccountError):
     field = "password"
 
 
+SESSION_TOKEN, PERSONAL_TOKEN = "session", "personal"
+
+
 @dataclass(frozen=True)
 class AuthContext:
+    """Who is calling: the account, the token used, whether it is a personal API token (made for scripts
+    with ``POST /v1/tokens``, not by signing in) and the account's plan id as read with the token."""
+
     account_id: str
     token_id: str
+    personal: bool = False
+    plan: str = "free"
 
 
 @dataclass(frozen=True)
@@ -130,10 +146,11 @@ class Accounts:
 
     # -- tokens ---------------------------------------------------------------------------------------
 
-    def issue_token(self, account_id: str, label: str = "") -> tuple[str, str]:
-        """A new token for the account: (token shown once, token id)."""
+    def issue_token(self, account_id: str, label: str = "", kind: str = SESSION_TOKEN) -> tuple[str, str]:
+        """A new token for the account: (token shown once, token id). ``kind``: ``SESSION_TOKEN`` (sign-in)
+        or ``PERSONAL_TOKEN`` (an API token for scripts, which needs a plan with API access)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(account_id=account_id, token_hash=self.token_digest(token), label=label[:100])
+        row = ApiToken(account_id=account_id, token_hash=self.token_digest(token), label=label[:100], kind=kind)
         with self._store.writes.begin() as session:
             session.add(row)
         return token, row.id
@@ -150,7 +167,9 @@ class Accounts:
             if not row.local and self._expired(last_used, now):
                 return None
             self._uses[row.id] = now
-        return AuthContext(account_id=row.account_id, token_id=row.id)
+        return AuthContext(
+            account_id=row.account_id, token_id=row.id, personal=row.kind == PERSONAL_TOKEN, plan=row.plan
+        )
 
     def _expired(self, last_used: datetime, now: datetime) -> bool:
         return self.token_lifetime > 0 and now - last_used > timedelta(seconds=self.token_lifetime)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from modal_app.accounts import AuthContext
-from modal_app.api import accounts, billing, credits, image_models, images, plans
+from modal_app.api import accounts, api_access, billing, credits, image_models, images, plans
 from modal_app.api import builds as builds_api  # Builder (issue 14)
 from modal_app.api.faults import install_fault_handlers
 from modal_app.api.limits import BodyLimit
@@ -42,7 +42,7 @@ def create_app(settings: ServerSettings, services: Services | None = None) -> Fa
     )
     app.state.services = services
     install_fault_handlers(app)
-    for module in (accounts, credits, plans, image_models, images):
+    for module in (accounts, api_access, credits, plans, image_models, images):
         app.include_router(module.router)
     app.include_router(billing.router)  # billing (issue 13): 404 on every route while billing is off
     app.add_exception_handler(billing.PlanLimitExceeded, billing.plan_limit_exceeded)  # 403 naming plan and limit

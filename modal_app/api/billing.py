@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, s
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from modal_app.api.deps import AuthDep, ServicesDep, field_error
+from modal_app.billing.changes import MAX_WAIT_SECONDS
 from modal_app.billing.gateway import CheckoutItem, PaymentsNotConfigured, StripeFailed
-from modal_app.billing.service import BillingService
+from modal_app.billing.service import BillingService, BillingState
 from modal_app.billing.webhooks import WebhookRejected, verify
 from modal_app.contract import (
     NO_NUL,
@@ -142,10 +143,38 @@ async def portal(request: Request, auth: AuthDep, service: BillingDep) -> Portal
     return PortalSession(url=url)
 
 
-@router.get("/billing", response_model=BillingStatus)
-async def billing_status(auth: AuthDep, service: BillingDep) -> BillingStatus:
-    state = await asyncio.to_thread(service.state, auth.account_id)
-    return BillingStatus(
+class VersionedBillingStatus(BillingStatus):
+    """``GET /v1/billing``'s answer: ``BillingStatus`` and ``version``, an opaque string that changes whenever
+    the balance or anything in the status changes (what ``since`` compares). Defined here until
+    ``modal_app.contract`` takes it."""
+
+    version: str
+
+
+@router.get("/billing", response_model=VersionedBillingStatus)
+async def billing_status(
+    request: Request,
+    auth: AuthDep,
+    service: BillingDep,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to hold the answer until the version changes")
+    ] = 0,
+    since: Annotated[str | None, Query(max_length=64, pattern=NO_NUL, description="the version last seen")] = None,
+) -> VersionedBillingStatus:
+    """The plan and its state. With ``wait`` and ``since`` (a long poll, e.g. while a Checkout is open) the
+    answer comes as soon as the version differs from ``since`` (a webhook credited or changed the account),
+    or after ``wait`` seconds with the same version."""
+
+    async def read() -> BillingState:
+        return await asyncio.to_thread(service.state, auth.account_id)
+
+    if wait and since is not None:
+        state = await service.changes.wait_until_changed(
+            auth.account_id, read, lambda state: state.version, since, wait, gone=request.is_disconnected
+        )
+    else:
+        state = await read()
+    return VersionedBillingStatus(
         plan=Plan(**state.plan.as_dict()),
         status=state.status,
         renews_at=None if state.renews_at is None else state.renews_at.replace(tzinfo=UTC),
@@ -153,6 +182,7 @@ async def billing_status(auth: AuthDep, service: BillingDep) -> BillingStatus:
         debt=state.debt,
         usage=state.usage,
         last_payment_failed=state.last_payment_failed,
+        version=state.version,
     )
 
 
@@ -201,5 +231,7 @@ async def stripe_webhook(
         event = verify(payload, stripe_signature, secret, services.settings.stripe_webhook_tolerance)
     except WebhookRejected as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
-    outcome = await asyncio.to_thread(service.webhooks.apply, event)
+    outcome, account_id = await asyncio.to_thread(service.webhooks.apply, event)
+    if account_id is not None:
+        service.changes.changed(account_id)  # committed: wake the account's long-polls of GET /v1/billing
     return {"id": event["id"], "outcome": outcome}

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from modal_app.accounts import AuthContext
+from modal_app.plans import check_limit
 from modal_app.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="A Studio API token (amt_…)")
@@ -32,6 +33,10 @@ async def current_auth(
             "this token is not valid (signed out, revoked, or expired after going unused); sign in again",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if auth.personal and services.settings.billing_enabled:
+        # A personal API token works only while the plan has API access (a downgrade stops it at once);
+        # the desktop's own sign-in tokens are not personal. PlanLimitExceeded answers a 403 naming the plan.
+        check_limit(auth.plan, "api_access", 0)
     return auth
 
 

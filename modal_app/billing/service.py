@@ -1,30 +1,43 @@
 """What the billing routes need, built once per app: the Stripe gateway, the webhook processor, and reads of
 an account's billing state and spend.
 
-``usage_counters`` maps a limit name ("models") to a function counting what an account uses now, inside a
-read session; a part of the server that owns such a thing (the Builder's kept models) registers one with
-``count_usage``, and ``GET /v1/billing`` reports it next to the plan's limit.
+``usage_counters`` maps a usage name ("models"; "api_tokens", the personal API tokens) to a function
+counting what an account uses now, inside a read session; a part of the server that owns such a thing (the
+Builder's kept models) registers one with ``count_usage``, and ``GET /v1/billing`` reports it next to the
+plan's limit.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from modal_app.accounts import PERSONAL_TOKEN
+from modal_app.billing.changes import BillingChanges
 from modal_app.billing.gateway import StripeGateway
 from modal_app.billing.tables import BillingAccount
 from modal_app.billing.webhooks import WebhookProcessor
 from modal_app.plans import Plan, find_plan
 from modal_app.settings import ServerSettings
 from modal_app.store.db import Store
-from modal_app.store.models import Account, ImageJob, LedgerEntry, utcnow
+from modal_app.store.models import Account, ApiToken, ImageJob, LedgerEntry, utcnow
 
+_LAST_ENTRY = select(func.max(LedgerEntry.id)).where(LedgerEntry.account_id == bindparam("account_id"))
 UsageCounter = Callable[[Session, str], int]
 Count = tuple[str, int]  # (a day or a model, credits)
+
+
+def personal_tokens(session: Session, account_id: str) -> int:
+    """The account's personal API tokens not revoked (the "api_tokens" usage of the API access limit)."""
+    query = select(func.count()).where(
+        ApiToken.account_id == account_id, ApiToken.kind == PERSONAL_TOKEN, ApiToken.revoked_at.is_(None)
+    )
+    return int(session.scalar(query) or 0)
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,22 @@ class BillingState:
     debt: int
     usage: dict[str, int]
     last_payment_failed: bool
+    last_entry: int  # the id of the account's newest ledger entry (0: none)
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the balance (a new ledger entry) or anything else shown here changes; opaque."""
+        parts = (
+            self.last_entry,
+            self.plan.id,
+            self.status,
+            self.renews_at.isoformat() if self.renews_at else "",
+            self.customer_id or "",
+            self.debt,
+            int(self.last_payment_failed),
+            sorted(self.usage.items()),
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class BillingService:
@@ -46,7 +75,8 @@ class BillingService:
             settings.stripe_secret_key, settings.stripe_prices, api_base=settings.stripe_api_base
         )
         self.webhooks = WebhookProcessor(store, settings.stripe_prices)
-        self.usage_counters: dict[str, UsageCounter] = {}
+        self.changes = BillingChanges()
+        self.usage_counters: dict[str, UsageCounter] = {"api_tokens": personal_tokens}
 
     def count_usage(self, limit: str, counter: UsageCounter) -> None:
         """Report ``counter(session, account_id)`` as the account's use of ``limit`` in its billing state."""
@@ -68,6 +98,7 @@ class BillingService:
                 debt=row.debt if row else 0,
                 usage=usage,
                 last_payment_failed=bool(row and row.last_payment_failed),
+                last_entry=int(session.scalar(_LAST_ENTRY, {"account_id": account_id}) or 0),
             )
 
     def email(self, account_id: str) -> str:

@@ -74,6 +74,9 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Sliding lifetime: a token unused for ServerSettings.token_lifetime is refused (None = never used yet).
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "session": issued by sign-up / sign-in (the desktop, the local token); "personal": an API token made
+    # for scripts with POST /v1/tokens, accepted only while the account's plan has API access (billing on).
+    kind: Mapped[str] = mapped_column(String(16), default="session", server_default="session")
 
 
 class LedgerEntry(Base):

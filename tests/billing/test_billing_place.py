@@ -4,14 +4,17 @@ buy → Checkout opened → the signed webhook → balance, plan and history upd
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 from app.context import AppContext
-from app.services.billing.controller import BillingState
+from app.services.billing.controller import BillingState, poll_pauses
 from app.services.studio.connection import ConnectionState, StudioConnection
 from app.views.billing.page import BillingPage
 from modal_app.api import create_app
@@ -66,7 +69,18 @@ def deliver(context: AppContext, evt: dict[str, Any]) -> None:
     assert response.status_code == 200, response.text
 
 
+def long_polls(context: AppContext) -> int:
+    """How many long polls of ``GET /v1/billing`` the embedded server holds for the local account now."""
+    assert context.studio.server is not None
+    state = context.studio.server.app.state
+    billing = getattr(state, "billing", None)
+    return 0 if billing is None else billing.changes.waiting(state.services.accounts.local_account().id)
+
+
 def shoot(page: BillingPage, folder: Path, name: str) -> None:
+    # Let pending layout passes run first: a grab right after new cards arrive shows them squeezed.
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QApplication.processEvents()
     page.grab().save(str(folder / f"billing-{name}.png"))
 
 
@@ -94,6 +108,7 @@ def test_buying_a_pack_and_a_plan_updates_balance_plan_and_history(
     qtbot.waitUntil(lambda: controller.state == BillingState.WAITING, timeout=10000)
     assert opened and opened[-1].startswith("https://checkout.stripe.com/c/pay/cs_test_")
     assert page.waiting.isVisible() and not page.pack_cards["pack-10"].button.isEnabled()
+    qtbot.waitUntil(lambda: long_polls(context) == 1, timeout=10000)  # held by the server, not polled
     shoot(page, screenshot_dir, "waiting")
 
     session = fake_stripe.complete(opened[-1].rsplit("/", 1)[1])
@@ -141,11 +156,33 @@ def test_cancelling_the_wait_loses_nothing(
     qtbot.waitUntil(lambda: controller.state == BillingState.READY and len(page.pack_cards) == 5, timeout=20000)
     qtbot.mouseClick(page.pack_cards["pack-10"].button, qtbot_button())
     qtbot.waitUntil(lambda: controller.state == BillingState.WAITING, timeout=10000)
+    qtbot.waitUntil(lambda: long_polls(context) == 1, timeout=10000)
     qtbot.mouseClick(page.cancel, qtbot_button())
     assert controller.state == BillingState.READY and not page.waiting.isVisible()
+    qtbot.waitUntil(lambda: not context.tasks.running("billing-wait"), timeout=10000)
+    qtbot.waitUntil(lambda: long_polls(context) == 0, timeout=10000)  # the server saw the app hang up
     deliver(context, event("checkout.session.completed", fake_stripe.complete(opened[-1].rsplit("/", 1)[1])))
     controller.refresh()  # the next look (a start, or opening the place) shows it
     qtbot.waitUntil(lambda: page.balance.value.text() == "10", timeout=10000)
+
+
+def test_closing_the_place_stops_waiting_for_the_payment(
+    qtbot, context: AppContext, fake_stripe: FakeStripe, opened: list[str]
+) -> None:
+    page = open_billing(qtbot, context, BillingApi(fake_stripe), opened)
+    controller = context.billing_controller
+    qtbot.waitUntil(lambda: controller.state == BillingState.READY and len(page.pack_cards) == 5, timeout=20000)
+    qtbot.mouseClick(page.plan_cards["enterprise"].button, qtbot_button())
+    qtbot.waitUntil(lambda: controller.state == BillingState.WAITING and long_polls(context) == 1, timeout=10000)
+    page.close()
+    assert controller.state == BillingState.READY
+    qtbot.waitUntil(lambda: not context.tasks.running("billing-wait"), timeout=10000)
+    qtbot.waitUntil(lambda: long_polls(context) == 0, timeout=10000)
+
+
+def test_polls_back_off_to_a_longest_pause() -> None:
+    assert list(itertools.islice(poll_pauses(2.0), 7)) == [2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0]
+    assert list(itertools.islice(poll_pauses(0.05, factor=2, longest=0.1), 3)) == [0.05, 0.1, 0.1]
 
 
 def test_local_connection_explains_that_local_work_is_free(
@@ -177,3 +214,32 @@ def qtbot_button() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+@pytest.mark.parametrize(
+    ("plan", "usage", "shown"),
+    [
+        ("free", {}, "No API access"),
+        ("enterprise", {"api_tokens": 0}, "API access · 0 API tokens"),
+        ("enterprise", {"api_tokens": 1, "models": 3}, "API access · 1 API token"),
+    ],
+)
+def test_the_plan_panel_shows_api_access_and_its_tokens(qtbot, plan: str, usage: dict[str, int], shown: str) -> None:
+    from app.views.billing.summary import PlanPanel
+    from modal_app.contract import BillingStatus, Plan
+    from modal_app.plans import find_plan
+
+    panel = PlanPanel()
+    qtbot.addWidget(panel)
+    status = BillingStatus(
+        plan=Plan(**find_plan(plan).as_dict()),
+        status="active",
+        renews_at=None,
+        customer=False,
+        debt=0,
+        usage=usage,
+        last_payment_failed=False,
+    )
+    panel.show_status(status)
+    assert shown in panel.limits.text()
+    assert "API tokens" in panel.limits.toolTip() and shown in panel.accessibleName()

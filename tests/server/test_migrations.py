@@ -16,7 +16,7 @@ from modal_app.store.db import _alembic_config, create_server_engine, open_store
 from tests.fakes.modal_fake import tiny_png
 from tests.server.pgcluster import PostgresCluster
 
-HEAD = "0007_builder14_builds"
+HEAD = "0008_webhooks13_token_kind"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -165,3 +165,28 @@ _LEDGER_ROW = text(
     "INSERT INTO ledger_entries (id, account_id, amount, reason, idempotency_key, created_at)"
     " VALUES (:id, 'a', 1, 'grant', :key, '2026-01-01')"
 )
+
+
+def test_0008_keeps_every_existing_token_a_sign_in_token(empty_url: str) -> None:
+    old = create_server_engine(empty_url)
+    command.upgrade(_alembic_config(old), "0007_builder14_builds")
+    with old.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, email, plan, local, created_at)"
+                " VALUES ('a', 'a@b.c', 'free', false, '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO api_tokens (id, account_id, token_hash, label, created_at)"
+                " VALUES ('t', 'a', 'x', 'sign-in', '2026-01-01')"
+            )
+        )
+    old.dispose()
+    store = open_store(empty_url)
+    try:
+        with store.engine.connect() as connection:
+            assert connection.execute(text("SELECT kind FROM api_tokens WHERE id = 't'")).scalar() == "session"
+    finally:
+        store.close()

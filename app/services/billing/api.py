@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from pydantic import BaseModel
 
-from app.services.clients.studio import StudioClient
+from app.services.clients.studio import LONG_POLL_SLACK, StudioClient
 from modal_app.contract import (
     BillingStatus,
     CheckoutSession,
@@ -27,12 +28,19 @@ class _Plans(BaseModel):
     plans: tuple[Plan, ...]
 
 
+class VersionedStatus(BillingStatus):
+    """``GET /v1/billing`` with its ``version`` (changes with the balance or the status); "" from a server
+    that has no long poll (then the wait for a payment polls)."""
+
+    version: str = ""
+
+
 @dataclass(frozen=True)
 class Overview:
     """Everything the Billing place shows at the top: credits, plan state, and what can be bought."""
 
     credits: Credits
-    status: BillingStatus
+    status: VersionedStatus
     packs: PackList
     plans: tuple[Plan, ...]
 
@@ -43,14 +51,21 @@ class BillingApi:
 
     async def overview(self) -> Overview:
         credits = await self.client.credits()
-        status = await self.client.call(BillingStatus, "GET", "/v1/billing")
+        status = await self.client.call(VersionedStatus, "GET", "/v1/billing")
         packs = await self.client.call(PackList, "GET", "/v1/packs")
         plans = await self.client.call(_Plans, "GET", "/v1/plans")
         return Overview(credits=credits, status=status, packs=packs, plans=plans.plans)
 
-    async def state(self) -> tuple[Credits, BillingStatus]:
-        """Only what a purchase changes (what the wait for a payment polls)."""
-        return await self.client.credits(), await self.client.call(BillingStatus, "GET", "/v1/billing")
+    async def state(self) -> tuple[Credits, VersionedStatus]:
+        """Only what a purchase changes (what the wait for a payment looks at)."""
+        return await self.client.credits(), await self.client.call(VersionedStatus, "GET", "/v1/billing")
+
+    async def status_after(self, since: str, wait: float) -> VersionedStatus:
+        """A long poll: the status as soon as its version is no longer ``since``, or after ``wait`` seconds
+        (at most 25) with the same version."""
+        params = {"since": since, "wait": f"{wait:g}"}
+        timeout = httpx.Timeout(wait + LONG_POLL_SLACK, connect=5.0)
+        return await self.client.call(VersionedStatus, "GET", "/v1/billing", params=params, timeout=timeout)
 
     async def checkout(self, kind: str, item: str, idempotency_key: str) -> CheckoutSession:
         """A Checkout Session for ``{kind: item}`` (kind "pack" or "plan"); retried safely with the key."""

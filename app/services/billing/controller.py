@@ -4,9 +4,12 @@
   session), CONNECTING, ERROR, READY, WAITING (a Checkout is open in the browser). One signal per change.
 - ``refresh()`` loads the overview (credits, plan, packs, plans), then the spend report and the whole ledger.
 - ``buy(kind, item)`` creates a Checkout Session, opens it through ``opener`` (the system browser in the app,
-  a recorder in tests) and polls the server until the balance or the plan changes; then a notification says
-  what arrived ("50 credits added"). ``cancel_wait()`` stops waiting (a payment made later still arrives:
-  the server's webhook credits it, and the next refresh shows it).
+  a recorder in tests) and waits until the balance or the plan changes: long polls of
+  ``GET /v1/billing?wait=…&since=<version>`` (the server answers when the webhook lands), or, against a
+  server without them or while it cannot be reached, polls backing off from ``poll_seconds`` to
+  ``MAX_POLL_SECONDS``; then a notification says what arrived ("50 credits added"). ``cancel_wait()`` and
+  ``view_closed()`` stop waiting (a payment made later still arrives: the server's webhook credits it, and
+  the next refresh shows it).
 - ``manage_subscription()`` opens the Customer Portal; ``export_csv(folder, reason)`` writes the ledger.
 
 Work runs as named tasks on the app's ``TaskRunner`` (``billing-…``), files on ``Workers.blocking``.
@@ -17,13 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.services.billing.api import BillingApi, Overview
+from app.services.billing.api import BillingApi, Overview, VersionedStatus
 from app.services.billing.export import write_csv
 from app.services.clients.studio_types import AuthNeeded, StudioError
 from app.services.notifications import Notifier
@@ -34,7 +37,10 @@ from modal_app.contract import BillingStatus, Credits, LedgerItem, SpendReport
 log = logging.getLogger(__name__)
 
 Opener = Callable[[str], bool]  # opens a URL in the browser; False when it could not
-POLL_SECONDS = 2.0
+POLL_SECONDS = 2.0  # the first pause of a poll; each next one is POLL_BACKOFF times longer
+POLL_BACKOFF = 1.5
+MAX_POLL_SECONDS = 15.0
+LONG_POLL_SECONDS = 20.0  # the server holds each long poll up to this (its limit is 25 s)
 WAIT_LIMIT_SECONDS = 30 * 60.0  # a Checkout Session expires after 24 h, but nobody watches that long
 
 
@@ -173,20 +179,29 @@ class BillingController(QObject):
         self._set_state(BillingState.WAITING)
         self._tasks.start("billing-wait", self._wait(api, *before))
 
-    async def _wait(self, api: BillingApi, credits: Credits, status: BillingStatus) -> None:
+    async def _wait(self, api: BillingApi, credits: Credits, status: VersionedStatus) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT_LIMIT_SECONDS
+        pauses = poll_pauses(self._poll_seconds)
+        version = status.version
         try:
             while loop.time() < deadline:
-                await asyncio.sleep(self._poll_seconds)
                 try:
+                    if version:  # the server holds the answer until something changes
+                        wait = min(LONG_POLL_SECONDS, max(deadline - loop.time(), 0.0))
+                        if (await api.status_after(version, wait)).version == version:
+                            continue  # ``wait`` passed with nothing new: ask again
+                    else:
+                        await asyncio.sleep(next(pauses))
                     now_credits, now_status = await api.state()
                 except StudioError as error:  # a dropped connection: keep waiting, the payment is not lost
                     log.info("waiting for a payment: %s", error)
+                    await asyncio.sleep(next(pauses))
                     continue
                 if now_credits.balance != credits.balance or now_status.plan.id != status.plan.id:
                     self._arrived(now_credits.balance - credits.balance, now_status, status)
                     break
+                version = now_status.version or version
         finally:
             self.pending = None
             if self._state == BillingState.WAITING:
@@ -214,7 +229,12 @@ class BillingController(QObject):
         """Stop waiting; a payment finished later still arrives (the server's webhook credits it)."""
         self._tasks.cancel("billing-wait")
         self.pending = None
-        self._set_state(BillingState.READY)
+        if self._state == BillingState.WAITING:
+            self._set_state(BillingState.READY)
+
+    def view_closed(self) -> None:
+        """The Billing place was closed: stop waiting for a payment (its long poll or polls end now)."""
+        self.cancel_wait()
 
     def manage_subscription(self) -> None:
         self._tasks.start("billing-portal", self._portal())
@@ -255,3 +275,11 @@ class BillingController(QObject):
             await call(email, password, url)
         except StudioError as error:
             self.problem.emit(str(error))
+
+
+def poll_pauses(first: float, factor: float = POLL_BACKOFF, longest: float = MAX_POLL_SECONDS) -> Iterator[float]:
+    """Seconds to pause before each poll: ``first``, then ``factor`` times longer each time, at most ``longest``."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(pause * factor, longest)

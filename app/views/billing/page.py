@@ -260,6 +260,14 @@ class BillingPage(QWidget):
     def activate(self, _payload: dict[str, Any]) -> None:
         self.controller.view_opened()
 
+    def shutdown(self) -> None:
+        """The window is closing: stop waiting for a payment (the webhook credits it all the same)."""
+        self.controller.view_closed()
+
+    def closeEvent(self, event: Any) -> None:
+        self.controller.view_closed()  # no wait for a payment outlives the place
+        super().closeEvent(event)
+
 
 def _heading(title: str, note: str) -> QWidget:
     box = QWidget()

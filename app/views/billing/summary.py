@@ -8,6 +8,18 @@ from modal_app.contract import BillingStatus
 
 STATUS_TEXT = {"active": "active", "past_due": "payment overdue", "cancelled": "cancelled"}
 LIMIT_NAMES = {"models": "Models"}
+API_ACCESS_HINT = (
+    "API access: personal API tokens, for scripts that call the Studio API directly. The app itself never needs it."
+)
+
+
+def api_access_text(allowed: bool, tokens: int | None) -> str:
+    """The API access limit as the plan panel says it: personal API tokens in use, or that the plan has none."""
+    if not allowed:
+        return "No API access"
+    if tokens is None:
+        return "API access"
+    return f"API access · {tokens} API token{'' if tokens == 1 else 's'}"
 
 
 class StatCard(QFrame):
@@ -69,10 +81,11 @@ class PlanPanel(QFrame):
         used = status.usage.get("models")
         limit = f"{plan.max_models}"
         parts.append(f"Models {used} / {limit}" if used is not None else f"Up to {limit} Builder models")
-        parts.append("API access" if plan.api_access else "No API access")
+        parts.append(api_access_text(plan.api_access, status.usage.get("api_tokens")))
         if plan.monthly_credits:
             parts.append(f"{plan.monthly_credits} credits each month")
         self.limits.setText(" · ".join(parts))
+        self.limits.setToolTip(API_ACCESS_HINT)
         if status.renews_at is not None:
             verb = "Renews" if status.status == "active" else "Paid until"
             self.renewal.setText(f"{verb} {status.renews_at.astimezone():%d %B %Y}")
