@@ -95,9 +95,7 @@ async def test_status_reads_stay_within_the_pool(settings_factory: Callable[...,
 
         event.listen(engine, "checkout", checked_out)
         try:
-            answers = await asyncio.gather(
-                *(api.get(f"/v1/images/{job_id}", headers=bearer(token)) for _ in range(40))
-            )
+            answers = await asyncio.gather(*(api.get(f"/v1/images/{job_id}", headers=bearer(token)) for _ in range(40)))
         finally:
             event.remove(engine, "checkout", checked_out)
         assert all(answer.status_code == 200 for answer in answers)
