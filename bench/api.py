@@ -129,11 +129,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--inflight", type=int, default=1000, help="jobs left running while measuring")
     parser.add_argument("--db", choices=("sqlite", "postgres"), help="N workers on this database, beside SQLite")
     parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes (with --db)")
+    parser.add_argument(
+        "--sqlite-workers",
+        type=int,
+        default=1,
+        help="SQLite's worker processes beside them (with --db; as deployed: 1)",
+    )
     args = parser.parse_args(argv or [])
     if args.db is not None:  # status and submits of N workers on Postgres beside SQLite: bench/_api_db.py
         from bench import _api_db
 
-        return _api_db.main(args.db, args.workers)
+        return _api_db.main(args.db, args.workers, args.sqlite_workers)
     with tempfile.TemporaryDirectory(prefix="amethyst-bench-api-") as folder:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"

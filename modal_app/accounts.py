@@ -161,15 +161,30 @@ class Accounts:
             row = connection.execute(_AUTHENTICATE, {"digest": self.token_digest(token)}).first()
         if row is None:
             return None
+        return self.accept(
+            row.id, row.account_id, row.created_at, row.last_used_at, row.local, kind=row.kind, plan=row.plan
+        )
+
+    def accept(
+        self,
+        token_id: str,
+        account_id: str,
+        created_at: datetime,
+        last_used_at: datetime | None,
+        local: bool,
+        *,
+        kind: str,
+        plan: str,
+    ) -> AuthContext | None:
+        """The caller of an unrevoked token row read elsewhere (``authenticate``, or the status read that
+        joins it with the job), or None when it went unused too long. Notes the use (no write)."""
         now = utcnow()
         with self._uses_lock:
-            last_used = self._uses.get(row.id) or row.last_used_at or row.created_at
-            if not row.local and self._expired(last_used, now):
+            last_used = self._uses.get(token_id) or last_used_at or created_at
+            if not local and self._expired(last_used, now):
                 return None
-            self._uses[row.id] = now
-        return AuthContext(
-            account_id=row.account_id, token_id=row.id, personal=row.kind == PERSONAL_TOKEN, plan=row.plan
-        )
+            self._uses[token_id] = now
+        return AuthContext(account_id=account_id, token_id=token_id, personal=kind == PERSONAL_TOKEN, plan=plan)
 
     def _expired(self, last_used: datetime, now: datetime) -> bool:
         return self.token_lifetime > 0 and now - last_used > timedelta(seconds=self.token_lifetime)

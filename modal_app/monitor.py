@@ -23,6 +23,7 @@ import logging
 import random
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -61,6 +62,7 @@ class JobMonitor:
         compute: ImageCompute,
         poll_interval: float = 0.2,
         inline_reads: bool = True,
+        read_threads: int = 5,
         job_timeout: float = 3600.0,
         submit_grace: float = 60.0,
         max_poll_interval: float = 5.0,
@@ -73,8 +75,12 @@ class JobMonitor:
         self.job_timeout = job_timeout
         # A queued job younger than this may still be on its way to the compute in another server process.
         self.submit_grace = submit_grace
-        # SQLite reads take microseconds and never wait on writers (WAL): run them on the loop.
+        # SQLite reads take microseconds and never wait on writers (WAL): run them on the loop. Other
+        # reads run on threads of their own, no more than the connection pool keeps open (``read_threads``):
+        # more (asyncio's default pool has up to 32) would each open and close an overflow connection,
+        # or wait for one, on every read.
         self._inline_reads = inline_reads
+        self._readers = None if inline_reads else ThreadPoolExecutor(max(1, read_threads), "db-read")
         # Weak values: an event lives only while some long-poll holds it, so nothing piles up.
         self._events: weakref.WeakValueDictionary[str, asyncio.Event] = weakref.WeakValueDictionary()
         self._watches: dict[str, _Watch] = {}
@@ -90,9 +96,12 @@ class JobMonitor:
         return await asyncio.to_thread(fn, *args)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._inline_reads:
+        """``fn(*args)``, a blocking store read: inline on SQLite, else on one of the read threads."""
+        if self._readers is None:
             return fn(*args)
-        return await asyncio.to_thread(fn, *args)
+        if self._closed:  # the read threads are gone; a request still being answered uses asyncio's
+            return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._readers, partial(fn, *args))
 
     # -- change notification -------------------------------------------------------------------------
 
@@ -162,6 +171,8 @@ class JobMonitor:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._watches.clear()
+        if self._readers is not None:
+            self._readers.shutdown(wait=False)
 
     # -- submit / cancel -------------------------------------------------------------------------------
 

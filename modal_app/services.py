@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from modal_app.accounts import LOCAL_TOKEN_LABEL, Accounts
@@ -15,6 +16,7 @@ from modal_app.builder.service import BuildService
 from modal_app.compute import build_compute
 from modal_app.compute.base import ImageCompute
 from modal_app.hashing import PasswordHashing
+from modal_app.job_status import StatusReader
 from modal_app.jobs import JobStore
 from modal_app.ledger import Ledger
 from modal_app.monitor import JobMonitor
@@ -46,6 +48,11 @@ class Services:
     builds: BuildService | None = None
     _housekeeping: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _listener: JobChangeListener | None = field(default=None, init=False, repr=False)
+
+    @cached_property
+    def status(self) -> StatusReader:
+        """The job-status read: token and job in one statement (the hot path of ``GET /v1/images/{id}``)."""
+        return StatusReader(self.store, self.accounts)
 
     async def start(self) -> None:
         if self.store.engine.dialect.name == "postgresql":
@@ -138,6 +145,7 @@ def build_services(settings: ServerSettings) -> Services:
         job_timeout=settings.job_timeout,
         submit_grace=settings.submit_grace,
         inline_reads=store.engine.dialect.name == "sqlite",
+        read_threads=settings.db_pool_size,
     )
     signins = SignInLimiter(
         per_account=settings.signin_per_account,

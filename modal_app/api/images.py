@@ -8,7 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
-from modal_app.api.deps import AuthDep, ServicesDep, field_error
+from modal_app.api.deps import (
+    AuthDep,
+    BearerDep,
+    ServicesDep,
+    bearer_token,
+    check_api_access,
+    field_error,
+    invalid_token,
+)
 from modal_app.api.responses import SafeJSONResponse
 from modal_app.api.schemas import error_body, job_json, job_out
 from modal_app.compute.base import JobInputs
@@ -139,11 +147,18 @@ JobId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 @router.get("/{job_id}", response_model=Job)
 async def get_job(
     job_id: JobId,
-    auth: AuthDep,
+    credentials: BearerDep,
     services: ServicesDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description="seconds to wait for a state change")] = 0,
 ) -> SafeJSONResponse:
-    job = await services.monitor.wait(auth.account_id, job_id, wait)
+    # The hot path of every poll: the token and the job in one read (modal_app/job_status.py).
+    read = await services.monitor.read(services.status.read, bearer_token(credentials), job_id)
+    if read.auth is None:
+        raise invalid_token()
+    check_api_access(read.auth, services)
+    job = read.job
+    if wait > 0 and job is not None and not job.terminal:
+        job = await services.monitor.wait(read.auth.account_id, job_id, wait)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image job")
     return SafeJSONResponse(job_json(job))

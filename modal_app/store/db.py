@@ -3,8 +3,9 @@
 Two session factories: ``reads`` for plain reads, ``writes`` for check-then-act transactions. On SQLite
 the latter begins with ``BEGIN IMMEDIATE`` so concurrent writers (threads or worker processes) are
 serialized before they read; on Postgres the services lock the account row with ``FOR UPDATE``.
-``single_reads`` is for one SELECT on its own (a status poll's job, a token): on Postgres it runs in
-autocommit, which spares the BEGIN and ROLLBACK round trips a transaction around one statement costs.
+``single_reads`` is for one SELECT on its own (a status poll, a token): on Postgres it runs in autocommit,
+which spares the BEGIN and ROLLBACK round trips a transaction around one statement costs; on SQLite it
+sends no BEGIN (the statement is its own implicit transaction).
 
 An existing SQLite file is checked before use (``PRAGMA quick_check``): a corrupt or empty file stops the
 start with ``StoreCorrupt`` and is left as it is, never replaced by a new database.
@@ -103,7 +104,8 @@ def create_server_engine(url: str, pool: PoolSettings | None = None) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode:  # "": a single read, its own implicit transaction (see open_store)
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -216,7 +218,9 @@ def open_store(url: str, pool: PoolSettings | None = None) -> Store:
         engine=engine,
         reads=sessionmaker(engine, expire_on_commit=False),
         writes=sessionmaker(writer, expire_on_commit=False),
-        single_reads=engine
+        # One statement needs no transaction around it: SQLite runs it in an implicit one of its own (no
+        # BEGIN statement), Postgres in autocommit (no BEGIN and ROLLBACK round trips).
+        single_reads=engine.execution_options(**{_BEGIN_OPTION: ""})
         if engine.dialect.name == "sqlite"
         else engine.execution_options(isolation_level="AUTOCOMMIT"),
     )

@@ -96,6 +96,13 @@ class PostgresCluster:
             args[1:1] = ["-o", self._options]
         self._run(*args)
 
+    def server_pid(self) -> int | None:
+        """The postmaster's process id while the server runs (its backends are its children)."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{ADMIN}@127.0.0.1:{self.port}/{database}"
 

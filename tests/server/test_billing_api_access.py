@@ -68,6 +68,7 @@ async def test_enterprise_makes_personal_tokens_and_a_downgrade_stops_them_but_n
     personal = made.json()["token"]
     assert made.json()["label"] == "CI uploads" and personal.startswith("amt_")
     assert (await billing_api.get("/v1/credits", headers=bearer(personal))).status_code == 200
+    assert (await billing_api.get("/v1/images/no-such-job", headers=bearer(personal))).status_code == 404
     listed = (await billing_api.get("/v1/tokens", headers=bearer(desktop))).json()["tokens"]
     assert {t["id"] for t in listed} >= {made.json()["id"]}
     state = (await billing_api.get("/v1/billing", headers=bearer(desktop))).json()
@@ -77,6 +78,10 @@ async def test_enterprise_makes_personal_tokens_and_a_downgrade_stops_them_but_n
     await deliver(billing_api, event("customer.subscription.deleted", cancelled, now + 1))
     refused_for_api_access(await billing_api.get("/v1/credits", headers=bearer(personal)), "free")
     refused_for_api_access(await make_token(billing_api, personal), "free")
+    # Every route, the job-status poll too (it reads the token and the job in one statement of its own).
+    for wait in ("", "?wait=1"):
+        status = await billing_api.get(f"/v1/images/no-such-job{wait}", headers=bearer(personal))
+        refused_for_api_access(status, "free")
     # The desktop's sign-in token is not an API token: it goes on working on the Free plan.
     assert (await billing_api.get("/v1/credits", headers=bearer(desktop))).status_code == 200
     assert (await billing_api.get("/v1/billing", headers=bearer(desktop))).json()["plan"]["id"] == "free"
