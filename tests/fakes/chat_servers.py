@@ -19,6 +19,8 @@ Behaviour is chosen by the model name of a request, so one server scripts every 
               llama.cpp's "Requested tokens … exceed context window" text
 ``overflow``  400 with OpenAI's "maximum context length" text
 ``Script.first_byte_delay_s`` delays every answer (a local server loading its model).
+``Script.hold_after`` holds every stream after that many tokens until ``Script.release`` is set: a Stop test
+finds its reply mid-stream however slow the machine is, instead of racing a paced stream to its end.
 Any request whose key is not ``Script.api_key`` gets 401.
 """
 
@@ -52,6 +54,8 @@ class Script:
     rate_limited_so_far: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
     first_byte_delay_s: float = 0.0
+    hold_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
     models: tuple[str, ...] = (
         "echo",
         "slow",
@@ -70,6 +74,13 @@ class Script:
 
 class DroppedOnPurpose(Exception):
     """Raised inside a streaming body so that uvicorn cuts the connection mid-reply."""
+
+
+async def _hold(script: Script, sent: int) -> None:
+    """After ``sent`` tokens, wait (polling: the test sets ``release`` from another thread) while held."""
+    if script.hold_after is not None and sent == script.hold_after:
+        while not script.release.is_set():
+            await asyncio.sleep(0.01)
 
 
 def _tokens_for(script: Script, body: dict[str, Any]) -> list[str]:
@@ -154,6 +165,7 @@ def openai_app(script: Script) -> FastAPI:
                     continue
                 raise DroppedOnPurpose("cutting the stream")
             yield chunk({"content": word})
+            await _hold(script, index + 1)
             if script.delay_s or model == "slow":
                 await asyncio.sleep(script.delay_s or 0.05)
             else:
@@ -255,6 +267,7 @@ def anthropic_app(script: Script) -> FastAPI:
                 yield 'event: content_block_delta\ndata: {"type": "content_block_delta", "delta\n\n'
                 continue
             yield event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": word}})
+            await _hold(script, index + 1)
             await asyncio.sleep(script.delay_s or (0.05 if model == "slow" else 0))
         yield event("content_block_stop", {"index": 0})
         yield event(
