@@ -68,8 +68,7 @@ def window(qtbot, qloop, qapp, context: AppContext, openai_server: ServerThread)
 
 def save(qtbot, page: ChatPage, directory: Path, name: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: not page.view.measuring())  # heights measured for this width
-    qtbot.wait(30)
-    assert_nothing_clipped(page)
+    qtbot.waitUntil(lambda: assert_nothing_clipped(page))  # once the posted layout passes ran
     assert page.window().grab().save(str(directory / f"chat-{name}-{size[0]}.png"))
 
 

@@ -401,19 +401,34 @@ def code_reply(lines: int) -> str:
 
 
 def free_port() -> int:
+    """A port nothing listens on now (for "nothing answers there" URLs; a server binds ``listening_socket``)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket bound on 127.0.0.1 (``port`` 0: one the system picks) that the server is handed as it is: a port
+    picked, closed and bound again later could be taken in between by another test run on the same machine."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class ServerThread:
     """A uvicorn server on 127.0.0.1 in a background thread; ``url`` is its root."""
 
     def __init__(self, app: FastAPI, port: int | None = None) -> None:
-        self.port = port or free_port()
+        self._socket = listening_socket(port or 0)
+        self.port = int(self._socket.getsockname()[1])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="critical", lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -431,6 +446,7 @@ class ServerThread:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
+        self._socket.close()
 
 
 def main() -> None:
