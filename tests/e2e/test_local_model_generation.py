@@ -23,6 +23,11 @@ from tests.e2e.test_newcomer_images import shoot_model_list
 from tests.fakes.chat_servers import ServerThread
 from tests.fakes.hf_hub_fake import HubLog, HubRepo, hub_app
 
+# This module builds the tiny pipeline and spawns a worker that imports torch and diffusers:
+# on a loaded machine that can outlast the suite's 60 s hang guard (pyproject); its own waits, which allow
+# longer, are what bound it.
+pytestmark = pytest.mark.timeout(300)
+
 MODEL = next(model for model in MANAGED_MODELS if model.id == "sd-turbo")
 PROMPT = "a small amethyst"
 
