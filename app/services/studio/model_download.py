@@ -13,6 +13,8 @@ Blocking code for a worker thread (``Workers.blocking``); no Qt. The hub's own A
   failure ("do not keep a partial file around"), so a cancelled or interrupted multi-GB file would start
   over. Here each file goes to ``.partial/<path>.part`` and a later download (after Cancel or an app restart)
   continues it with ``Range: bytes=N-``; a ``.part`` of another blob is dropped.
+- Cancel is seen at the next chunk, and also while a read waits on a stalled hub: a watcher thread shuts the
+  connection's socket down, so the blocked read ends at once instead of at the read timeout (two minutes).
 - Each file is checked (size, and sha256 for LFS files) before it moves into place, and
   ``COMPLETE_MARKER`` is written only when every file is there; a damaged file is removed and named.
 
@@ -40,7 +42,7 @@ import httpx
 from modal_app.contract import COMPLETE_MARKER, ManagedModel
 
 PARTIAL = ".partial"  # parts of files in flight, inside the model's folder
-CHUNK = 1024 * 1024  # bytes per read: Cancel is noticed within one chunk
+CHUNK = 1024 * 1024  # bytes per read (a stalled read is cut by ``_aborted_on``)
 TIMEOUT = httpx.Timeout(30.0, read=120.0)
 DISK_RESERVE = 256 * 1024 * 1024  # left free after the download: the system needs room too
 REPORT_EVERY = 0.1  # seconds between progress reports from the worker thread
