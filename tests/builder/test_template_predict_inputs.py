@@ -21,6 +21,11 @@ from modal_app.contract import BuildTask
 from tests.builder.helpers import tabular_csv, text_csv
 from tests.server.conftest import free_port
 
+# This module trains and serves a template model in subprocesses:
+# on a loaded machine that can outlast the suite's 60 s hang guard (pyproject); its own waits, which allow
+# longer, are what bound it.
+pytestmark = pytest.mark.timeout(300)
+
 CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "tabular_classification": (tabular_csv(), "label", {"size": 150.0, "rooms": 3, "city": "oslo"}),
     "tabular_regression": (tabular_csv(regression=True), "label", {"size": 50, "rooms": 2, "city": "rome"}),

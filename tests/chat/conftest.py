@@ -18,6 +18,7 @@ def script() -> Script:
 def openai_server(script: Script) -> Iterator[ServerThread]:
     server = ServerThread(openai_app(script)).start()
     yield server
+    script.release.set()  # a held stream the client left ends with the server
     server.stop()
 
 
@@ -25,4 +26,5 @@ def openai_server(script: Script) -> Iterator[ServerThread]:
 def anthropic_server(script: Script) -> Iterator[ServerThread]:
     server = ServerThread(anthropic_app(script)).start()
     yield server
+    script.release.set()  # a held stream the client left ends with the server
     server.stop()

@@ -203,6 +203,7 @@ async def test_stop_continue_regenerate_and_edit(controller: ChatController, scr
     seen = Seen(controller)
     script.tokens = 400
     script.delay_s = 0.02
+    script.hold_after = 5  # the reply stays mid-stream until it is stopped, however loaded the machine
     controller.send("long story", panel(model="slow"))
     await until(lambda: controller.current is not None and controller.service.is_streaming(controller.current.id))
     assert controller.current is not None
@@ -217,6 +218,7 @@ async def test_stop_continue_regenerate_and_edit(controller: ChatController, scr
 
     script.tokens = 3
     script.delay_s = 0.001
+    script.hold_after = None
     controller.continue_reply(session_id, interrupted.id)
     await until(lambda: last_reply(seen).status == MessageStatus.COMPLETE)
     assert last_reply(seen).id == interrupted.id and last_reply(seen).content.endswith(" tok0 tok1 tok2")

@@ -20,6 +20,11 @@ from tests.chat.helpers import fake_factory
 from tests.fakes.chat_servers import Script, ServerThread
 from tests.fakes.memory_keyring import MemoryKeyring
 
+# This module streams in a child process that is killed and then reopened:
+# on a loaded machine that can outlast the suite's 60 s hang guard (pyproject); its own waits, which allow
+# longer, are what bound it.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -99,6 +99,7 @@ def test_continue_key_and_a_visible_focus_ring(qtbot, chat: ChatPage, script: Sc
     page = chat
     script.tokens = 400
     script.delay_s = 0.02
+    script.hold_after = 5  # the reply stays mid-stream until it is stopped, however loaded the machine
     page.params.model.setEditText("slow")
     send(qtbot, page, "long story please")
     qtbot.waitUntil(lambda: len(page.model.rows) == 2 and page.model.rows[1].text.count("tok") >= 5, timeout=10_000)
@@ -113,6 +114,7 @@ def test_continue_key_and_a_visible_focus_ring(qtbot, chat: ChatPage, script: Sc
     assert focused != unfocused  # the focused message is ringed
     script.tokens = 3
     script.delay_s = 0.001
+    script.hold_after = None
     qtbot.keyClick(page.view, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: last_status(page) == "complete")
     assert page.model.rows[1].text.endswith(" tok0 tok1 tok2")

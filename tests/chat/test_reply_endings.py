@@ -210,12 +210,15 @@ async def test_totals_change_after_stop_and_restored_replies_are_counted(
     context: AppContext, openai_server: ServerThread, script: Script
 ) -> None:
     script.delay_s = 0.05
+    script.hold_after = 3  # the reply stays mid-stream until it is cancelled: 9 paced words could finish first
     service = make_service(context, openai_server)
     changed: list[int] = []
     service.session_changed.connect(changed.append)
+    deltas: list[str] = []
+    service.message_delta.connect(lambda _id, delta: deltas.append(delta))
     session = await service.create_session(provider="openai", model="slow")
     task = asyncio.ensure_future(service.send(session.id, "one two three four five six seven"))
-    while not any(m.content for m in await service.messages(session.id) if m.role == "assistant"):
+    while not deltas:  # the reply has begun (its database writes are throttled: not a sign to wait on)
         await asyncio.sleep(0.02)
     changed.clear()
     task.cancel()

@@ -68,8 +68,7 @@ def window(qtbot, qloop, qapp, context: AppContext, openai_server: ServerThread)
 
 def save(qtbot, page: ChatPage, directory: Path, name: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: not page.view.measuring())  # heights measured for this width
-    qtbot.wait(30)
-    assert_nothing_clipped(page)
+    qtbot.waitUntil(lambda: assert_nothing_clipped(page))  # once the posted layout passes ran
     assert page.window().grab().save(str(directory / f"chat-{name}-{size[0]}.png"))
 
 
@@ -98,6 +97,7 @@ def test_chat_states_in_the_window(  # type: ignore[no-untyped-def]
     save(qtbot, page, screenshot_dir, "conversation", size)
 
     script.reply, script.tokens, script.delay_s = None, 300, 0.02
+    script.hold_after = 15  # still streaming for the screenshot and Escape, however loaded the machine
     page.params.model.setEditText("slow")
     send(qtbot, page, "Tell me a long story")
     qtbot.waitUntil(lambda: len(page.model.rows) == 4 and page.model.rows[3].text.count("tok") >= 15, timeout=10_000)
@@ -105,7 +105,7 @@ def test_chat_states_in_the_window(  # type: ignore[no-untyped-def]
     qtbot.keyClick(page.composer.editor, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: last_status(page) == "interrupted")
 
-    script.delay_s, script.retry_after = 0.0, 3
+    script.delay_s, script.retry_after, script.hold_after = 0.0, 3, None
     page.params.model.setEditText("rate-limited")
     send(qtbot, page, "Are you there?")
     qtbot.waitUntil(lambda: len(page.model.rows) == 6 and page.model.rows[5].waiting > 0, timeout=10_000)

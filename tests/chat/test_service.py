@@ -130,6 +130,7 @@ async def test_stop_keeps_partial_reply_as_interrupted(
 ) -> None:
     script.delay_s = 0.05
     script.tokens = 200
+    script.hold_after = 5  # the reply stays mid-stream until it is stopped, however loaded the machine
     session = await service.create_session(provider="openai", model="slow")
     deltas: list[str] = []
     service.message_delta.connect(lambda _id, delta: deltas.append(delta))

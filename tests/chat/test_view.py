@@ -89,6 +89,7 @@ def test_send_stream_regenerate_and_edit(qtbot, page: ChatPage, script: Script) 
 def test_escape_stops_and_keeps_partial_reply(qtbot, page: ChatPage, script: Script) -> None:  # type: ignore[no-untyped-def]
     script.tokens = 400
     script.delay_s = 0.02
+    script.hold_after = 5  # the reply stays mid-stream until it is stopped, however loaded the machine
     page.params.model.setEditText("slow")
     send(qtbot, page, "long story please")
     qtbot.waitUntil(lambda: len(page.model.rows) == 2 and page.model.rows[1].text.count("tok") >= 5, timeout=10_000)
@@ -99,6 +100,7 @@ def test_escape_stops_and_keeps_partial_reply(qtbot, page: ChatPage, script: Scr
     assert not page.composer.stop_button.isVisible()
     script.tokens = 3
     script.delay_s = 0.001
+    script.hold_after = None
     click_link(qtbot, page, 1, "action:continue")
     qtbot.waitUntil(lambda: last_status(page) == "complete")
     assert page.model.rows[1].text.endswith(" tok0 tok1 tok2")

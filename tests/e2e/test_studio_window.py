@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLayout, QStackedLayout, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QLayout, QStackedLayout, QWidget
 
 from app.__main__ import start_studio
 from app.context import AppContext
@@ -143,15 +143,17 @@ def test_queue_rows_wrap_long_errors_at_every_width(window_for, qtbot, screensho
     for width, height in ((1280, 800), (960, 620), (1920, 1080)):
         window.resize(width, height)
         qtbot.waitUntil(lambda w=width: window.width() == w)
-        QApplication.processEvents()
-        qtbot.wait(50)
-        assert clipped_children(page) == [], (width, height)
-        assert overlapping_siblings(page) == [], (width, height)
-        row_box = QRect(failed.mapTo(page.queue, failed.rect().topLeft()), failed.size())
-        # The row (it may scroll vertically) keeps its right edge and border inside the queue card.
-        assert row_box.left() > 0 and row_box.right() < page.queue.width() - 1, (width, row_box, page.queue.rect())
-        # The error's lines all fit: the label is as tall as its wrapped text needs.
-        assert failed.error.height() >= failed.error.heightForWidth(failed.error.width())
+
+        def laid_out(width: int = width, height: int = height) -> None:  # once the posted layout passes ran
+            assert clipped_children(page) == [], (width, height)
+            assert overlapping_siblings(page) == [], (width, height)
+            row_box = QRect(failed.mapTo(page.queue, failed.rect().topLeft()), failed.size())
+            # The row (it may scroll vertically) keeps its right edge and border inside the queue card.
+            assert row_box.left() > 0 and row_box.right() < page.queue.width() - 1, (width, row_box, page.queue.rect())
+            # The error's lines all fit: the label is as tall as its wrapped text needs.
+            assert failed.error.height() >= failed.error.heightForWidth(failed.error.width())
+
+        qtbot.waitUntil(laid_out)
         if width != 1920:
             page.left.ensureWidgetVisible(page.queue)  # a short window scrolls the form and queue together
             page.queue.scroll_area.ensureWidgetVisible(failed)

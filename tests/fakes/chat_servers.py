@@ -19,6 +19,8 @@ Behaviour is chosen by the model name of a request, so one server scripts every 
               llama.cpp's "Requested tokens … exceed context window" text
 ``overflow``  400 with OpenAI's "maximum context length" text
 ``Script.first_byte_delay_s`` delays every answer (a local server loading its model).
+``Script.hold_after`` holds every stream after that many tokens until ``Script.release`` is set: a Stop test
+finds its reply mid-stream however slow the machine is, instead of racing a paced stream to its end.
 Any request whose key is not ``Script.api_key`` gets 401.
 """
 
@@ -52,6 +54,8 @@ class Script:
     rate_limited_so_far: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
     first_byte_delay_s: float = 0.0
+    hold_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
     models: tuple[str, ...] = (
         "echo",
         "slow",
@@ -70,6 +74,13 @@ class Script:
 
 class DroppedOnPurpose(Exception):
     """Raised inside a streaming body so that uvicorn cuts the connection mid-reply."""
+
+
+async def _hold(script: Script, sent: int) -> None:
+    """After ``sent`` tokens, wait (polling: the test sets ``release`` from another thread) while held."""
+    if script.hold_after is not None and sent == script.hold_after:
+        while not script.release.is_set():
+            await asyncio.sleep(0.01)
 
 
 def _tokens_for(script: Script, body: dict[str, Any]) -> list[str]:
@@ -154,6 +165,7 @@ def openai_app(script: Script) -> FastAPI:
                     continue
                 raise DroppedOnPurpose("cutting the stream")
             yield chunk({"content": word})
+            await _hold(script, index + 1)
             if script.delay_s or model == "slow":
                 await asyncio.sleep(script.delay_s or 0.05)
             else:
@@ -255,6 +267,7 @@ def anthropic_app(script: Script) -> FastAPI:
                 yield 'event: content_block_delta\ndata: {"type": "content_block_delta", "delta\n\n'
                 continue
             yield event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": word}})
+            await _hold(script, index + 1)
             await asyncio.sleep(script.delay_s or (0.05 if model == "slow" else 0))
         yield event("content_block_stop", {"index": 0})
         yield event(
@@ -388,19 +401,34 @@ def code_reply(lines: int) -> str:
 
 
 def free_port() -> int:
+    """A port nothing listens on now (for "nothing answers there" URLs; a server binds ``listening_socket``)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket bound on 127.0.0.1 (``port`` 0: one the system picks) that the server is handed as it is: a port
+    picked, closed and bound again later could be taken in between by another test run on the same machine."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class ServerThread:
     """A uvicorn server on 127.0.0.1 in a background thread; ``url`` is its root."""
 
     def __init__(self, app: FastAPI, port: int | None = None) -> None:
-        self.port = port or free_port()
+        self._socket = listening_socket(port or 0)
+        self.port = int(self._socket.getsockname()[1])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="critical", lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -418,6 +446,7 @@ class ServerThread:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
+        self._socket.close()
 
 
 def main() -> None:

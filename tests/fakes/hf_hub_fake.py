@@ -14,12 +14,15 @@ Shapes follow what the installed ``huggingface_hub`` reads (``hf_api.py`` ``Mode
   ``hf_raise_for_status`` maps that to ``GatedRepoError``) unless the request brings ``ACCEPTED_TOKEN``.
 
 ``HubRepo.corrupt`` names files served with flipped bytes (same length), ``pace`` slows every chunk down.
+``HubLog.hold_after`` holds every file body once that many bytes went out, until ``HubLog.release`` is set:
+a test sees a download part-way (to show its progress, to cancel it) however slow the machine is.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,11 +51,14 @@ class HubRepo:
 
 @dataclass
 class HubLog:
-    """What the fake saw: (method, path, Range header) per file request, and the bytes it sent."""
+    """What the fake saw: (method, path, Range header) per file request, and the bytes it sent; and the gate a
+    test may close part-way (``hold_after`` bytes sent, until ``release`` is set)."""
 
     requests: list[tuple[str, str, str]] = field(default_factory=list)
     sent: int = 0
     tokens: list[str] = field(default_factory=list)
+    hold_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 def git_blob_id(data: bytes) -> str:
@@ -155,6 +161,8 @@ def hub_app(repos: dict[str, HubRepo], log: HubLog, pace: float = 0.0) -> FastAP
             for offset in range(start, len(data), SEND_CHUNK):
                 if pace:
                     await asyncio.sleep(pace)
+                while log.hold_after is not None and log.sent >= log.hold_after and not log.release.is_set():
+                    await asyncio.sleep(0.01)  # polled: the test releases it from another thread
                 chunk = data[offset : offset + SEND_CHUNK]
                 log.sent += len(chunk)
                 yield chunk

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+# This module renders in a subprocess per scale:
+# on a loaded machine that can outlast the suite's 60 s hang guard (pyproject); its own waits, which allow
+# longer, are what bound it.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCALES = (1.0, 1.5, 2.0)
 SHOTS = ROOT / "artifacts" / "screenshots"

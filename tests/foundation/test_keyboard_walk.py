@@ -40,7 +40,7 @@ def activate(window: MainWindow, qtbot) -> None:
     and ``:focus`` only paints (``hasFocus()``) in the active window."""
     if QApplication.activeWindow() is not window:
         window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 
 
 def is_part_of_another(widget: QWidget) -> bool:
@@ -93,7 +93,7 @@ def ring_is_painted(widget: QWidget, qtbot) -> bool:
     """The focused control's grab differs from its unfocused grab; focus is given back afterwards."""
     focused = widget.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
     widget.clearFocus()
-    qtbot.waitUntil(lambda: not widget.hasFocus(), timeout=1000)
+    qtbot.waitUntil(lambda: not widget.hasFocus())
     unfocused = widget.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
     widget.setFocus(Qt.FocusReason.TabFocusReason)
     return focused != unfocused
@@ -106,7 +106,7 @@ def walk(window: MainWindow, key: str, qtbot) -> tuple[list[QWidget], list[str]]
     start = window.sidebar.buttons[key]
     activate(window, qtbot)
     start.setFocus(Qt.FocusReason.TabFocusReason)
-    qtbot.waitUntil(start.hasFocus, timeout=2000)
+    qtbot.waitUntil(start.hasFocus)
     visited: list[QWidget] = []
     current: QWidget = start
     for _ in range(MAX_STEPS):
@@ -143,7 +143,7 @@ def test_every_place_is_walkable_with_tab_named_and_ringed(window: MainWindow, q
             if isinstance(widget, QAbstractButton):
                 activate(window, qtbot)
                 widget.setFocus(Qt.FocusReason.TabFocusReason)
-                qtbot.waitUntil(widget.hasFocus, timeout=1000)
+                qtbot.waitUntil(widget.hasFocus)
                 if not ring_is_painted(widget, qtbot):
                     problems.append(
                         f"{spec.key}: {describe(widget)} ({readable_name(widget, window)}) paints no focus ring"

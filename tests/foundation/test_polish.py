@@ -143,9 +143,12 @@ def test_the_selected_sidebar_item_does_not_shift(qtbot, context: AppContext) ->
     window.sidebar.set_current("marketplace")
     unselected = icon_left_edge()
     window.sidebar.set_current("chat")
-    qtbot.wait(10)
-    # Within antialiasing (the selected icon is brighter); the 3 px accent edge used to push it right.
-    assert abs(icon_left_edge() - unselected) <= 1, (unselected, icon_left_edge())
+
+    def icon_in_place() -> None:  # once the restyle posted by the selection ran, however long it takes
+        # Within antialiasing (the selected icon is brighter); the 3 px accent edge used to push it right.
+        assert abs(icon_left_edge() - unselected) <= 1, (unselected, icon_left_edge())
+
+    qtbot.waitUntil(icon_in_place)
 
 
 # --- texts and panels -----------------------------------------------------------------------------------
@@ -202,10 +205,13 @@ def test_the_marketplace_detail_panel_keeps_the_card_colour(qtbot, context: AppC
     qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=15000)  # type: ignore[attr-defined]
     page.grid.setCurrentIndex(page.model.index(0, 0))  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: page.detail.entry is not None)  # type: ignore[attr-defined]
-    qtbot.wait(20)
     detail = page.detail  # type: ignore[attr-defined]
-    image = detail.grab().toImage()
-    middle = image.pixelColor(image.width() // 2, image.height() - 6)
-    assert _near(middle, PALETTE.surface, 6), middle.name()  # the card colour, not the window's black
-    bottom_edge = image.pixelColor(image.width() // 2, image.height() - 1)
-    assert _near(bottom_edge, PALETTE.border, 12), bottom_edge.name()  # the border's bottom edge is drawn
+
+    def card_coloured() -> None:  # once the posted layout passes ran, however long they take
+        image = detail.grab().toImage()
+        middle = image.pixelColor(image.width() // 2, image.height() - 6)
+        assert _near(middle, PALETTE.surface, 6), middle.name()  # the card colour, not the window's black
+        bottom_edge = image.pixelColor(image.width() // 2, image.height() - 1)
+        assert _near(bottom_edge, PALETTE.border, 12), bottom_edge.name()  # the border's bottom edge is drawn
+
+    qtbot.waitUntil(card_coloured)

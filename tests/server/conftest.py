@@ -30,6 +30,7 @@ from modal_app.api import create_app
 from modal_app.compute.modal_compute import ModalImageCompute
 from modal_app.settings import ServerSettings
 from modal_app.store.db import open_store
+from tests.fakes.chat_servers import listening_socket
 from tests.fakes.modal_fake import FakeModalCloud
 from tests.server.pgcluster import PostgresCluster, find_bin_dir
 
@@ -144,9 +145,10 @@ def free_port() -> int:
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app under a real uvicorn on loopback, in a thread; yields its base URL; stops it on exit."""
-    port = free_port()
+    sock = listening_socket()  # handed over bound: a port picked and bound again later could be taken between
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     try:
         while not server.started:
@@ -157,6 +159,7 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
 
 
 async def wait_until(predicate: Callable[[], bool], what: str, limit: float = 30.0) -> None:

@@ -8,11 +8,16 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from modal_app.api import create_app
 from modal_app.contract import Build, BuildState
 from tests.builder.helpers import llm_files, local_settings, processes_mentioning, sse_events, tabular_csv
 from tests.server.conftest import bearer, live_server
+
+# This module runs builds (pip, training) as process trees: on a loaded machine that can outlast the
+# suite's 60 s hang guard (pyproject); its own waits, which allow longer, are what bound it.
+pytestmark = pytest.mark.timeout(300)
 
 SLOW_TRAIN = """
 import subprocess, sys, time

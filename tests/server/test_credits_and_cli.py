@@ -16,6 +16,11 @@ from modal_app.ledger import MAX_AMOUNT
 from tests.fakes.modal_fake import FakeModalCloud
 from tests.server.conftest import bearer, modal_compute, sign_up
 
+# This module runs the server's CLI as subprocesses:
+# on a loaded machine that can outlast the suite's 60 s hang guard (pyproject); its own waits, which allow
+# longer, are what bound it.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -123,8 +123,11 @@ async def test_one_loop_polls_every_call_and_old_jobs_less_often(
         monitor = services.monitor
         assert monitor.watched == 20
         assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("watch-")]
-        assert monitor._interval(utcnow()) == monitor.poll_interval
-        assert monitor._interval(utcnow() - timedelta(minutes=10)) == monitor.max_poll_interval
+        now = utcnow()
+        with pytest.MonkeyPatch.context() as frozen:  # a job's age is not the time this test took to get here
+            frozen.setattr("modal_app.monitor.utcnow", lambda: now)
+            assert monitor._interval(now) == monitor.poll_interval
+            assert monitor._interval(now - timedelta(minutes=10)) == monitor.max_poll_interval
         for call_id in cloud.call_ids:
             cloud.complete(call_id)
         await wait_until(lambda: monitor.watched == 0, "every job finished")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -51,6 +52,7 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[HubRepo, HubLog]]:
     server = ServerThread(hub_app({MODEL.repo: repo}, log)).start()
     monkeypatch.setenv("HF_ENDPOINT", server.url)
     yield repo, log
+    log.release.set()  # a body held for a test ends with the server
     server.stop()
 
 
@@ -112,6 +114,30 @@ def test_cancel_keeps_the_part_and_a_new_download_resumes_it_with_a_range(  # ty
     assert ranges and ranges[0].startswith("bytes=") and ranges[0] != "bytes=0-"
     assert log.sent == wanted_size(repo) - kept  # nothing fetched twice
     assert (folder / WEIGHTS).read_bytes() == repo.files[WEIGHTS] and is_complete(folder)
+
+
+def test_cancel_ends_a_download_the_hub_stalled_at_once(  # type: ignore[no-untyped-def]
+    hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub stops sending mid-file and Cancel is pressed: the blocked read is cut then, not at a next chunk
+    that never comes (the read timeout is two minutes; the test's own time limit fails it long before)."""
+    repo, log = hub
+    monkeypatch.setattr(model_download, "REPORT_EVERY", 0.0)
+    log.hold_after = 1_000_000
+    folder = tmp_path / MODEL.id
+    cancel = threading.Event()
+
+    def press_cancel_once_stalled() -> None:
+        while log.sent < 1_000_000:
+            time.sleep(0.01)
+        cancel.set()
+
+    presser = threading.Thread(target=press_cancel_once_stalled, daemon=True)
+    presser.start()
+    with pytest.raises(DownloadCancelled, match="resumes"):
+        run(folder, cancel)
+    presser.join()
+    assert 0 < bytes_on_disk(folder) < wanted_size(repo) and not is_complete(folder)
 
 
 def test_a_part_of_another_version_of_the_file_starts_over(hub, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
