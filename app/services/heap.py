@@ -35,13 +35,12 @@ _loads_lock = threading.Lock()
 _loads = [0, True]  # loads running now, whether automatic collection was on before the first began
 
 
-def settle(reason: str) -> int:
-    """Freezes every object alive now out of full collections (see the module's docstring); returns how
-    many objects are frozen in all. ``reason`` (what just loaded) goes to the debug log. Safe from any thread."""
+def settle(reason: str) -> None:
+    """Freezes every object alive now out of full collections (see the module's docstring); ``reason``
+    (what just loaded) goes to the debug log. O(1) and safe from any thread. (``gc.get_freeze_count`` is
+    not: it walks the whole frozen list, 200,000 objects in ~10 ms, so it is never called here.)"""
     gc.freeze()
-    frozen = gc.get_freeze_count()
-    log.debug("heap settled after %s: %d objects frozen", reason, frozen)
-    return frozen
+    log.debug("heap settled after %s", reason)
 
 
 @contextmanager
