@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
 import time
@@ -127,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_initial_place()
         for notice in context.settings.notices:
             window.show_toast("Settings", notice, timeout_ms=12000)
+        from app.services.heap import settle
         from app.views.desktop_integration import DesktopIntegration
 
         desktop = DesktopIntegration(window, context, instance)
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             context.tasks.start("smoke-test", run_smoke(window, context))
         # Everything built so far lives as long as the app: keep it out of the collector's full passes,
         # which otherwise walk tens of thousands of Qt wrappers and stall the UI for 100 ms and more.
-        gc.freeze()
+        settle("start-up")
 
     QTimer.singleShot(0, finish_start)
 

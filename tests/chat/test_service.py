@@ -309,3 +309,29 @@ async def test_unexpected_failure_ends_as_an_error_message(
         assert not svc.is_streaming(session.id)
     finally:
         svc.shutdown()
+
+
+async def test_warm_up_builds_the_client_without_collector_pauses_and_freezes_it(context: AppContext) -> None:
+    """The provider SDK's first import makes tens of thousands of long-lived objects on the database thread:
+    full collections while it runs would hold the GIL from the UI thread (app/services/heap.py)."""
+    import gc
+
+    seen: list[bool] = []
+
+    class Provider:
+        def warm_up(self) -> None:
+            seen.append(gc.isenabled())
+            self.modules = [{"made": n} for n in range(2000)]  # what an import leaves behind
+
+    service = ChatService(context.sessions, lambda _id: Provider(), tasks=context.tasks, workers=context.workers)
+    was_enabled = gc.isenabled()
+    before = gc.get_freeze_count()
+    try:
+        await service.warm_up("openai")
+        assert seen == [False]
+        assert gc.isenabled() == was_enabled
+        assert gc.get_freeze_count() >= before + 2000
+        assert service.is_warm("openai")
+    finally:
+        gc.unfreeze()
+        service.shutdown()

@@ -24,6 +24,7 @@ from app.services.chat.reasoning import split_think
 from app.services.chat.replies import ReplyRun
 from app.services.chat.store import ChatStore, MessageInfo, SearchHit, SessionInfo, UsageRow
 from app.services.chat.tokens import TokenEstimator
+from app.services.heap import quiet_load
 from app.services.providers.base import (
     ChatProvider,
     ProviderError,
@@ -104,8 +105,10 @@ class ChatService(QObject):
             return
 
         def build() -> bool:
-            with contextlib.suppress(ProviderError):  # no key yet: nothing to prepare
-                self.provider_factory(provider_id).warm_up()
+            # The provider SDK's first import makes tens of thousands of objects that live as long as the app:
+            # without a quiet load they set off full collections (GIL held) while a reply may be streaming.
+            with quiet_load(f"the {provider_id} client was built"), contextlib.suppress(ProviderError):
+                self.provider_factory(provider_id).warm_up()  # ProviderError: no key yet, nothing to prepare
                 return True
             return False
 

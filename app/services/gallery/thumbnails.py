@@ -15,14 +15,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.tasks import Workers
 
+T = TypeVar("T")
 THUMBNAIL_SIZE = 256
 WARM_THREADS = 2  # threads started before the first screen asks (a pool starts one per waiting call)
 
@@ -105,6 +108,12 @@ def make_thumbnail(folder: Path, source: Path, size: int, cell: tuple[int, int] 
     return Thumbnail(image.width, image.height, image.convert("RGBA").tobytes("raw", "BGRA"), from_cache)
 
 
+def _make_then(
+    then: Callable[[Thumbnail], T], folder: Path, source: Path, size: int, cell: tuple[int, int] | None
+) -> T:
+    return then(make_thumbnail(folder, source, size, cell))
+
+
 def _warm_up() -> None:
     Image.init()
 
@@ -139,6 +148,12 @@ class ThumbnailCache:
 
         Raises ``WorkersClosed`` once the app is closing."""
         return self._workers.blocking_executor.submit(make_thumbnail, self.folder, source, self.size, cell)
+
+    def submit_then(self, source: Path, cell: tuple[int, int] | None, then: Callable[[Thumbnail], T]) -> Future[T]:
+        """Like ``submit``, with ``then`` applied to the thumbnail in the same worker thread: the view turns
+        it into a ready-to-draw image there, so its UI thread only stores it. ``then`` must be safe off the
+        UI thread. Raises ``WorkersClosed`` once the app is closing."""
+        return self._workers.blocking_executor.submit(_make_then, then, self.folder, source, self.size, cell)
 
     async def get(self, source: Path, cell: tuple[int, int] | None = None) -> Thumbnail:
         return await self._workers.blocking(make_thumbnail, self.folder, source, self.size, cell)

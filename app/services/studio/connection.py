@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from app.config import CONNECTION_CLOUD_URL, CONNECTION_KIND, Settings
 from app.services.clients.studio import StudioClient
 from app.services.clients.studio_types import AuthNeeded, Credits, ModelTable, StudioError
+from app.services.heap import quiet_load
 from app.services.secrets import SecretStore
 from app.services.studio.embedded import EmbeddedServer, LocalAppFactory, default_local_app
 from app.services.studio.engines import ENGINE_TITLES, provider_secret
@@ -126,10 +127,13 @@ class StudioConnection(QObject):
 
     def _start_local(self) -> None:
         """Build and serve the embedded Studio API (blocking: on the blocking pool)."""
-        app, token = self._local_app_factory(self._data_folder)
-        # Owned before it starts: a stop meanwhile still finds it (and stops it).
-        self.server, self._local_token = EmbeddedServer(app), str(token)
-        self.server.start()
+        # Its imports (FastAPI, SQLAlchemy, Alembic) and app live as long as the app: no full collections
+        # (which hold the GIL, stalling the UI thread) while they load and start.
+        with quiet_load("the embedded Studio API started"):
+            app, token = self._local_app_factory(self._data_folder)
+            # Owned before it starts: a stop meanwhile still finds it (and stops it).
+            self.server, self._local_token = EmbeddedServer(app), str(token)
+            self.server.start()
 
     def start_reconnect(self) -> None:
         """(Re)connect in the background (the ``studio-connect`` task; a newer one replaces an older one)."""

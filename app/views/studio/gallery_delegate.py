@@ -1,9 +1,14 @@
-"""Paints one gallery cell: a rounded card with the thumbnail, a placeholder until it arrives, a star."""
+"""Paints one gallery cell: a rounded card with the thumbnail, a placeholder until it arrives, a star.
+
+While the grid scrolls most visible cells are placeholders for a moment, and a full-viewport repaint comes
+every frame: the placeholder card (an antialiased rounded path, its border and a line of text) is painted
+once per size, pixel ratio and kind into an image and blitted after that.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from app.views.studio.gallery_model import PathRole, RecordRole
@@ -26,6 +31,7 @@ class GalleryDelegate(QStyledItemDelegate):
         self._border = QColor(PALETTE.border)
         self._muted = QColor(PALETTE.muted)
         self._star = QColor(PALETTE.warning)
+        self._placeholders: dict[tuple[int, int, float, bool], QImage] = {}  # (w, h, ratio, broken) -> card
 
     @qt_guarded(default=CELL)
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
@@ -65,8 +71,8 @@ class GalleryDelegate(QStyledItemDelegate):
             # Already cropped to the cell, rounded and at the device's ratio: one blit, pixel for pixel.
             painter.drawImage(rect.topLeft(), image)
         else:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self._placeholder(painter, rect, broken=bool(path) and self._loader.is_broken(path))
+            broken = bool(path) and self._loader.is_broken(path)
+            painter.drawImage(rect.topLeft(), self._placeholder_image(painter, rect.size(), broken))
             if path and not self._loader.is_broken(path):
                 self._loader.request(path)
         record = index.data(RecordRole)
@@ -79,6 +85,26 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(rect).adjusted(1, 1, -1, -1), RADIUS, RADIUS)
+
+    def _placeholder_image(self, painter: QPainter, size: QSize, broken: bool) -> QImage:
+        """The placeholder card of ``size`` points at the painter's pixel ratio, painted on first use."""
+        device = painter.device()
+        ratio = device.devicePixelRatio() if device is not None else 1.0
+        key = (size.width(), size.height(), ratio, broken)
+        image = self._placeholders.get(key)
+        if image is None:
+            image = QImage(
+                round(size.width() * ratio), round(size.height() * ratio), QImage.Format.Format_ARGB32_Premultiplied
+            )
+            image.setDevicePixelRatio(ratio)
+            image.fill(Qt.GlobalColor.transparent)
+            card = QPainter(image)
+            card.setFont(QFont(painter.font()))
+            card.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._placeholder(card, QRect(0, 0, size.width(), size.height()), broken)
+            card.end()
+            self._placeholders[key] = image
+        return image
 
     def _placeholder(self, painter: QPainter, rect: QRect, broken: bool) -> None:
         card = QPainterPath()

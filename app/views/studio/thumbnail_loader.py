@@ -1,8 +1,10 @@
 """Thumbnails for the grid, made on the app's blocking pool and handed to the UI thread as QImages.
 
 The newest requests go first (what is on screen now), at most a few run at once, and stale requests are
-dropped when the person scrolls far. Decoding and scaling happen in the worker; the UI thread only stores
-the finished image and repaints one cell.
+dropped when the person scrolls far. Decoding, scaling and the rounded corners happen in the worker (Qt
+supports QPainter on a QImage in any thread); the UI thread only stores the finished image and repaints one
+cell. Arrivals are handed over in batches, one per event-loop turn, so a burst of finished thumbnails
+costs one pass of Python, not one queued call each.
 
 Thumbnails are made for the device pixel ratio of the screen the grid is painted on (the delegate passes
 the painter's ratio): a 176-point cell gets 352 × 352 pixels at 200 %, with the ratio set on the image, so
@@ -13,6 +15,7 @@ the images made for the old ratio are dropped and made again.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import OrderedDict
 from concurrent.futures import Future
 from functools import partial
@@ -49,6 +52,13 @@ def rounded(image: QImage, radius: float) -> QImage:
     return result
 
 
+def ready_image(thumb: Thumbnail, ratio: float, radius: float) -> tuple[QImage, bool]:
+    """The image the grid draws as it is (pixels at ``ratio``, corners rounded by ``radius`` points), and
+    whether the thumbnail came from the disk cache. Runs in the worker thread (QImage and QPainter on a
+    QImage only: no fonts, pixmaps or widgets)."""
+    return rounded(thumbnail_image(thumb, ratio), radius), thumb.from_cache
+
+
 def thumbnail_image(thumb: Thumbnail, ratio: float = 1.0) -> QImage:
     """A QImage owning a copy of the worker's pixels (BGRA = little-endian ARGB32, opaque), with ``ratio``
     as its device pixel ratio (its size in points is its pixels ÷ ratio)."""
@@ -69,7 +79,7 @@ class ThumbnailLoader(QObject):
     """Thumbnails of ``cell`` points for the grid, made at the screen's pixel ratio (see ``set_ratio``)."""
 
     ready = Signal(str)  # source path; ``image(path)`` now answers
-    _finished = Signal(str, object, float)  # from worker threads, delivered on the UI thread
+    _arrived = Signal()  # from worker threads: finished work waits in ``_inbox``
 
     def __init__(self, cache: ThumbnailCache, cell: QSize, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +90,11 @@ class ThumbnailLoader(QObject):
         self._broken: set[str] = set()
         self._pending: OrderedDict[str, None] = OrderedDict()  # newest last
         self._in_flight: set[str] = set()
-        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        # Worker threads append (path, outcome, ratio) and signal only when the inbox was empty: one queued
+        # call drains everything that finished meanwhile.
+        self._inbox: list[tuple[str, object, float]] = []
+        self._inbox_lock = threading.Lock()
+        self._arrived.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self.cold_loads = 0
         self.radius = 10.0
 
@@ -139,31 +153,42 @@ class ThumbnailLoader(QObject):
         while self._pending and len(self._in_flight) < MAX_IN_FLIGHT:
             path, _ = self._pending.popitem(last=True)
             try:
-                future = self._cache.submit(Path(path), cell)
+                future = self._cache.submit_then(
+                    Path(path), cell, partial(ready_image, ratio=self._ratio, radius=self.radius)
+                )
             except RuntimeError:  # WorkersClosed, or a pool already shut down: the app is closing
                 self._pending.clear()
                 return
             self._in_flight.add(path)
             future.add_done_callback(partial(self._deliver, path, self._ratio))
 
-    def _deliver(self, path: str, ratio: float, future: Future[Thumbnail]) -> None:
-        """Runs on the pool's result thread: hand the outcome to the UI thread."""
+    def _deliver(self, path: str, ratio: float, future: Future[tuple[QImage, bool]]) -> None:
+        """Runs on the pool's worker thread: queue the outcome for the UI thread."""
         result: object = None if future.cancelled() else (future.exception() or future.result())
-        with contextlib.suppress(RuntimeError):  # the view was closed while this one was being made
-            self._finished.emit(path, result, ratio)
+        with self._inbox_lock:
+            first = not self._inbox
+            self._inbox.append((path, result, ratio))
+        if first:
+            with contextlib.suppress(RuntimeError):  # the view was closed while this one was being made
+                self._arrived.emit()
 
-    def _on_finished(self, path: str, result: object, ratio: float) -> None:
-        self._in_flight.discard(path)
-        if ratio != self._ratio:  # made for the screen the window has left: the next paint asks again
-            self.ready.emit(path)
-        elif isinstance(result, Thumbnail):
-            if not result.from_cache:
-                self.cold_loads += 1
-            self._images[path] = rounded(thumbnail_image(result, ratio), self.radius)
-            while len(self._images) > CACHE_IMAGES:
-                self._images.popitem(last=False)
-            self.ready.emit(path)
-        elif isinstance(result, Exception):
-            self._broken.add(path)
-            self.ready.emit(path)
+    def _on_finished(self) -> None:
+        """On the UI thread: stores everything that finished since the last call, then starts more work."""
+        with self._inbox_lock:
+            arrived, self._inbox = self._inbox, []
+        for path, result, ratio in arrived:
+            self._in_flight.discard(path)
+            if ratio != self._ratio:  # made for the screen the window has left: the next paint asks again
+                self.ready.emit(path)
+            elif isinstance(result, tuple):
+                image, from_cache = result
+                if not from_cache:
+                    self.cold_loads += 1
+                self._images[path] = image
+                self.ready.emit(path)
+            elif isinstance(result, Exception):
+                self._broken.add(path)
+                self.ready.emit(path)
+        while len(self._images) > CACHE_IMAGES:
+            self._images.popitem(last=False)
         self._pump()
