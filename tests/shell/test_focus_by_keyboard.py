@@ -63,3 +63,19 @@ def test_no_button_anywhere_takes_the_focus_from_a_click(window: MainWindow, qtb
             if button.isVisibleTo(window) and policy & Qt.FocusPolicy.ClickFocus == Qt.FocusPolicy.ClickFocus:
                 problems.append(f"{spec.key}: {button.objectName() or button.text() or button.toolTip()!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_arrow_keys_move_along_a_segmented_choice(qtbot) -> None:
+    from app.views.studio.widgets import CountPicker
+
+    picker = CountPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    picker.activateWindow()
+    one, two = picker.group.button(1), picker.group.button(2)
+    one.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(one.hasFocus, timeout=2000)
+    qtbot.keyClick(one, Qt.Key.Key_Right)
+    qtbot.waitUntil(two.hasFocus, timeout=2000)
+    assert picker.value() == 2

@@ -31,6 +31,7 @@ from app.services.studio.engines import FixAction, fix_action
 from app.views.studio.model_list import ModelList
 from app.views.studio.references import ReferencePicker
 from app.views.studio.widgets import CountPicker
+from app.views.widgets.focus import arrows_move_within
 from app.views.widgets.icons import icon
 from app.views.widgets.notice_label import NoticeLabel
 
@@ -99,6 +100,7 @@ class PromptForm(QFrame):
             button.setCheckable(True)
             button.setProperty("kind", "ghost")
             self.seed_group.addButton(button)
+        arrows_move_within(self.seed_group)
         self.seed_random.setChecked(True)
         self.seed = QLineEdit(str(random.randint(0, 999_999)))
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,10}"), self.seed))
