@@ -67,7 +67,7 @@ class LogViewer(Section):
         self._at_end = True
         bar = self.text.verticalScrollBar()
         bar.valueChanged.connect(lambda value: setattr(self, "_at_end", value >= bar.maximum()))
-        bar.rangeChanged.connect(lambda _low, high: self._at_end and bar.setValue(high))
+        bar.rangeChanged.connect(self._range_changed)
         self.text.setStyleSheet("font-family: monospace; font-size: 9pt;")
         self.body.addWidget(self.text)
         self.tail.poll()  # the log as it is now; followed while shown
@@ -103,6 +103,10 @@ class LogViewer(Section):
             self.text.appendPlainText(line)
         if not self._at_end:  # the person scrolled up to read: the text stays still under their eyes
             bar.setValue(min(held, bar.maximum()))
+
+    def _range_changed(self, _low: int, high: int) -> None:
+        if self._at_end:
+            self.text.verticalScrollBar().setValue(high)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
