@@ -236,7 +236,7 @@ class MarketplacePage(QWidget):
         else:
             advice = "try fewer or other words"
         self.empty.set_text(
-            "No models match",
+            "Nothing found",
             f"No models match {what} — {advice}. "
             'Words like "cheap", "free", "fast" and "local" search by price, speed and where a model runs.',
         )

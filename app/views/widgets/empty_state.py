@@ -61,3 +61,4 @@ class EmptyState(QWidget):
         if self.action_button is not None:
             self.action_button.setVisible(bool(text))
             self.action_button.setText(text or "")
+            self.action_button.adjustSize()  # the new text's width now, not at the next layout pass

@@ -2,7 +2,7 @@
 
 Where it goes: toasts of one host stack at the first place (the trailing edge first, then the centre, then
 the leading edge, each from the top down, in the layout direction) where the whole stack covers none of the
-host's text fields, combo boxes or spin boxes: a toast never hides the chat composer, a search box or the
+host's text fields, combo boxes, spin boxes or buttons: a toast never hides the chat composer, a search box or the
 Studio prompt. The top is ``toast_top`` (px, a host property: the main window sets it under its header).
 
 For the keyboard and screen readers: a toast is announced when it shows (its title and text), Tab reaches
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractSpinBox,
     QComboBox,
     QFrame,
@@ -32,7 +33,8 @@ from PySide6.QtWidgets import (
 MARGIN = 16  # px between a toast and the host's edges
 GAP = 8  # px between stacked toasts
 STEP = 8  # px between the heights tried for a stack
-INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox)
+# what a toast must leave visible: where a person types or picks, and the buttons beside it
+INPUTS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox, QAbstractButton)
 
 
 class Toast(QFrame):
@@ -151,10 +153,11 @@ class Toast(QFrame):
 
 
 def input_rects(host: QWidget) -> list[QRect]:
-    """Where ``host`` shows something a person types into or picks from, in host coordinates."""
+    """Where ``host`` shows something a person types into, picks from or presses, in host coordinates
+    (toasts' own buttons aside)."""
     rects = []
     for widget in host.findChildren(QWidget):
-        if isinstance(widget, INPUTS) and widget.isVisibleTo(host):
+        if isinstance(widget, INPUTS) and widget.isVisibleTo(host) and not isinstance(widget.parentWidget(), Toast):
             if isinstance(widget.parentWidget(), (QComboBox, QAbstractSpinBox)):
                 continue  # the box's own line edit: the box is counted
             rects.append(QRect(widget.mapTo(host, QPoint(0, 0)), widget.size()))
