@@ -210,8 +210,30 @@ class MainWindow(QMainWindow):
         margin.setVisible(controller.visible)
         controller.changed.connect(lambda: margin.setVisible(controller.visible))
         self._column.insertWidget(1, margin)
+        self._tab_after_header(margin)
         self.get_started_card.set_compact(self.height() < COMPACT_BELOW)
         controller.start()
+
+    def _tab_after_header(self, part: QWidget) -> None:
+        """Tab goes header → ``part`` → the place, as they are laid out: a part built after the place (the
+        Get started card) would otherwise come last in the focus chain, after the place's controls."""
+        from PySide6.QtCore import Qt  # not at the top: the Qt namespace costs ~15 ms before the first paint
+
+        def chain(root: QWidget) -> list[QWidget]:
+            found, widget = [], self.nextInFocusChain()
+            while widget is not None and widget is not self and len(found) < 2000:
+                if root.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                    found.append(widget)
+                widget = widget.nextInFocusChain()
+            return found
+
+        header = chain(self.header)
+        if not header:
+            return
+        anchor = header[-1]
+        for widget in chain(part):
+            QWidget.setTabOrder(anchor, widget)
+            anchor = widget
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -79,3 +79,17 @@ def test_the_arrow_keys_move_along_a_segmented_choice(qtbot) -> None:
     qtbot.keyClick(one, Qt.Key.Key_Right)
     qtbot.waitUntil(two.hasFocus, timeout=2000)
     assert picker.value() == 2
+
+
+def test_tab_goes_header_then_get_started_then_the_place(window: MainWindow, qtbot) -> None:
+    from tests.foundation.test_keyboard_walk import readable_name, walk
+
+    window.open_place("marketplace")
+    assert window.get_started_card is not None and window.get_started_card.isVisibleTo(window)
+    visited, problems = walk(window, "marketplace", qtbot)
+    assert not problems
+    names = [readable_name(widget, window) for widget in visited]
+    card = next(i for i, name in enumerate(names) if "Find local servers" in name)
+    search = names.index("Search models")
+    header = next(i for i, name in enumerate(names) if name.startswith("Help: Get started"))
+    assert header < card < search, names
