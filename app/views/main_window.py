@@ -220,7 +220,8 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt  # not at the top: the Qt namespace costs ~15 ms before the first paint
 
         def chain(root: QWidget) -> list[QWidget]:
-            found, widget = [], self.nextInFocusChain()
+            found: list[QWidget] = []
+            widget = self.nextInFocusChain()
             while widget is not None and widget is not self and len(found) < 2000:
                 if root.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
                     found.append(widget)

@@ -53,7 +53,7 @@ def test_screens(window: MainWindow, qtbot, screenshot_dir: Path, direction) -> 
 
     window.open_place("chat")
     chat = window.page("chat")
-    for n, (title, body) in enumerate((("Sending", "Waiting for the model"), ("Saved", "Chat exported to chat.md"))):
+    for title, body in (("Sending", "Waiting for the model"), ("Saved", "Chat exported to chat.md")):
         Toast(chat, title, body, timeout_ms=60_000).show_toast()
     qtbot.wait(50)
     save(window, screenshot_dir, f"chat-toasts-{tag}")
