@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox
+from PySide6.QtWidgets import QComboBox, QSizePolicy, QStyle, QStyleOptionComboBox
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from app.context import AppContext
@@ -88,9 +88,23 @@ def test_every_combo_of_every_place_shows_its_longest_item(window: MainWindow, q
         for combo in combos:
             if combo.sizeAdjustPolicy() == ELIDING and combo.minimumContentsLength() > 0:
                 continue  # elides by design in a narrow column; its list shows the whole names
+            # Qt measures a combo's minimum once and keeps it when items come later: a layout may then squeeze
+            # it below its items, depending on when it was first laid out. It must not be able to.
+            squeezable = combo.sizePolicy().horizontalPolicy() not in (
+                QSizePolicy.Policy.Minimum,
+                QSizePolicy.Policy.Fixed,
+            )
+            if squeezable and combo.minimumSizeHint().width() < combo.sizeHint().width():
+                name = combo.accessibleName() or combo.objectName() or combo.currentText()
+                problems.append(f"{spec.key}: {name!r} may be squeezed below its items (a stale minimum)")
             try:
                 qtbot.waitUntil(lambda combo=combo: shortfall(combo) == 0, timeout=5000)
             except WaitTimeout:
                 name = combo.accessibleName() or combo.objectName() or combo.currentText()
-                problems.append(f"{spec.key}: {name!r} is {shortfall(combo)} px short of {combo.currentText()!r}")
+                problems.append(
+                    f"{spec.key}: {name!r} is {shortfall(combo)} px short of {combo.currentText()!r} "
+                    f"(width {combo.width()}, hint {combo.sizeHint().width()}, "
+                    f"minimum {combo.minimumSizeHint().width()}, focus {combo.hasFocus()}, "
+                    f"policy {combo.sizeAdjustPolicy().name}, parent width {combo.parentWidget().width()})"
+                )
     assert not problems, "\n".join(problems)

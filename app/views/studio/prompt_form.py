@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -87,6 +88,11 @@ class PromptForm(QFrame):
         self.size_choice.setAccessibleName("Image size")
         self.aspect = QComboBox()
         self.aspect.setAccessibleName("Aspect ratio")
+        for combo in (self.size_choice, self.aspect):
+            # Filled when the models arrive, after the form shows: Qt's cached minimum (measured empty) would let
+            # the narrow column squeeze "1K · standard" under the arrow; the full width is the least it takes.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setSizePolicy(QSizePolicy.Policy.Minimum, combo.sizePolicy().verticalPolicy())
         # The column is narrow: the model box's width never follows its longest row (the closed box elides).
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(12)
