@@ -127,10 +127,9 @@ class PromptForm(QFrame):
         self.references = ReferencePicker()
         form.addRow("References", self.references)
         self.references.problem.connect(lambda message: self.show_problem(message))
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.size_choice, 3)
-        size_row.addWidget(self.aspect, 2)
-        form.addRow("Size", size_row)
+        # one row each: side by side, "1K · standard" and "16:9" whole did not fit the 340-px column
+        form.addRow("Size", self.size_choice)
+        form.addRow("Aspect", self.aspect)
         form.addRow("Images", self.count)
         form.addRow("Seed", seed_row)
 
