@@ -94,10 +94,40 @@ class MainWindow(QMainWindow):
         self.header.set_place(spec.title, spec.subtitle)
         if payload and hasattr(widget, "activate"):
             widget.activate(payload)
+        self._move_focus_into(widget, self.sidebar.buttons[key])
         if key != self._current:
             self._current = key
             self.context.ui_state.set("place", key)
             self.place_changed.emit(key)
+
+    def _move_focus_into(self, page: QWidget, place_button: QWidget) -> None:
+        """After a switch by mouse or shortcut, the keyboard goes to the new place: its first text field
+        (the search, the prompt) or, having none, nowhere yet (Tab starts at the top). A click on a place
+        cannot focus its button (buttons take focus from the keyboard only), so focus still on that button
+        means the keyboard chose it (Space, arrows): it stays there, ringed. Focus already inside the page
+        (an ``activate`` payload put it somewhere) stays too."""
+        from PySide6.QtCore import Qt  # not at the top: the Qt namespace costs ~15 ms before the first paint
+        from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit, QTextEdit
+
+        focused = QApplication.focusWidget()
+        if focused is place_button or (focused is not None and page.isAncestorOf(focused)):
+            return
+        candidate = page.nextInFocusChain()
+        for _ in range(500):  # the chain is the window's; a page holds fewer controls than this
+            if candidate is None or candidate is page:
+                break
+            if (
+                page.isAncestorOf(candidate)
+                and isinstance(candidate, (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox))
+                and candidate.isVisibleTo(self)
+                and candidate.isEnabled()
+                and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus == Qt.FocusPolicy.TabFocus
+            ):
+                candidate.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+            candidate = candidate.nextInFocusChain()
+        if focused is not None and not page.isAncestorOf(focused) and not self.header.isAncestorOf(focused):
+            focused.clearFocus()
 
     @property
     def current_place(self) -> str:
@@ -180,8 +210,31 @@ class MainWindow(QMainWindow):
         margin.setVisible(controller.visible)
         controller.changed.connect(lambda: margin.setVisible(controller.visible))
         self._column.insertWidget(1, margin)
+        self._tab_after_header(margin)
         self.get_started_card.set_compact(self.height() < COMPACT_BELOW)
         controller.start()
+
+    def _tab_after_header(self, part: QWidget) -> None:
+        """Tab goes header → ``part`` → the place, as they are laid out: a part built after the place (the
+        Get started card) would otherwise come last in the focus chain, after the place's controls."""
+        from PySide6.QtCore import Qt  # not at the top: the Qt namespace costs ~15 ms before the first paint
+
+        def chain(root: QWidget) -> list[QWidget]:
+            found: list[QWidget] = []
+            widget = self.nextInFocusChain()
+            while widget is not None and widget is not self and len(found) < 2000:
+                if root.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                    found.append(widget)
+                widget = widget.nextInFocusChain()
+            return found
+
+        header = chain(self.header)
+        if not header:
+            return
+        anchor = header[-1]
+        for widget in chain(part):
+            QWidget.setTabOrder(anchor, widget)
+            anchor = widget
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

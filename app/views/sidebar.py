@@ -72,6 +72,9 @@ class Sidebar(QFrame):
             button.setIcon(icon(spec.icon, PALETTE.muted, active_color=PALETTE.text))
             button.setIconSize(QSize(20, 20))
             button.setCheckable(True)
+            # The theme gives buttons Tab focus only (no ring after a click); Qt's arrow keys then move along
+            # a group only between auto-exclusive buttons (the group still decides which one is checked).
+            button.setAutoExclusive(True)
             button.setToolTip(f"{spec.title} (Ctrl+{index})")
             button.setSizePolicy(QSizePolicy.Policy.Expanding, button.sizePolicy().verticalPolicy())
             button.clicked.connect(lambda _checked=False, key=spec.key: self.place_selected.emit(key))

@@ -292,3 +292,17 @@ def test_a_page_closed_while_loading_lets_go_of_the_catalog(qtbot, qloop, contex
     assert not context.tasks.running("catalog-load") or context.catalog.is_loaded
     context.catalog.rate("o3", 4)  # no listener left that points at the deleted page
     assert context.catalog.rating("o3") == 4
+
+
+def test_a_multi_word_search_that_finds_nothing_says_what_to_try(qtbot, page: MarketplacePage) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(page.search_box, "groq cheap")
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and page.results.currentWidget() is page.grid)
+    page.search_box.clear()
+    qtbot.keyClicks(page.search_box, "groq dall")
+    qtbot.waitUntil(lambda: page.results.currentWidget() is page.empty)
+    said = page.empty.body_label.text()
+    assert said.startswith('No models match "groq dall" — try "') and "(without" in said
+    assert page.empty.action_button is not None and page.empty.action_button.text().startswith('Search "')
+    qtbot.mouseClick(page.empty.action_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.results.currentWidget() is page.grid)
+    assert page.search_box.text() in ("groq", "dall") and page.model.rowCount() > 0

@@ -15,6 +15,7 @@ from operator import add, attrgetter, contains, methodcaller, mul
 from typing import Literal
 
 from app.services.catalog.schema import LICENCE_FILTERS, CatalogEntry, licence_matches
+from app.services.catalog.search_words import MARK, PRICE_WORDS, attribute_words, query_words
 
 SortKey = Literal["relevance", "price", "context", "rating", "popularity", "newest"]
 SORT_LABELS: dict[str, str] = {
@@ -73,8 +74,10 @@ class _Row:
     rating_rank: int = 0
 
 
-def search_text(entry: CatalogEntry) -> str:
-    parts = [entry.id, entry.name, entry.provider, entry.kind, entry.description, *entry.capabilities]
+def search_text(entry: CatalogEntry, attributes: str = "") -> str:
+    """What a query's words are found in: id, name, provider, kind, description, capabilities, every route's
+    provider and model id, the licence, and ``attributes`` (search_words: ``~cheap ~fast``…)."""
+    parts = [entry.id, entry.name, entry.provider, entry.kind, entry.description, *entry.capabilities, attributes]
     parts += [way.model for way in entry.served_by] + [way.provider for way in entry.served_by]
     if entry.licence.weights:
         parts.append("open weights open-source local")
@@ -99,7 +102,9 @@ class CatalogIndex:
         ratings: Mapping[str, int] | None = None,
         usage: Mapping[str, int] | None = None,
     ) -> None:
-        self._rows = [self._row(order, entry) for order, entry in enumerate(entries)]
+        entries = list(entries)
+        attributes = attribute_words(entries)
+        self._rows = [self._row(order, entry, attributes[entry.id]) for order, entry in enumerate(entries)]
         self._by_id = {row.entry.id: row.entry for row in self._rows}
         self.ratings: dict[str, int] = dict(ratings or {})
         self.usage: dict[str, int] = dict(usage or {})
@@ -108,13 +113,14 @@ class CatalogIndex:
         self._cache = _Cache()
 
     @staticmethod
-    def _row(order: int, entry: CatalogEntry) -> _Row:
+    def _row(order: int, entry: CatalogEntry, attributes: str = "") -> _Row:
+        routes = " ".join(way.provider for way in entry.served_by)
         return _Row(
             entry=entry,
             order=order,
-            haystack=search_text(entry),
+            haystack=search_text(entry, attributes),
             name=entry.name.lower(),
-            head=f"{entry.id} {entry.provider}".lower(),
+            head=f"{entry.id} {entry.provider} {routes}".lower(),
             provider=entry.provider,
             kind=entry.kind,
             capabilities=frozenset(entry.capabilities),
@@ -187,11 +193,30 @@ class CatalogIndex:
             cache.filtered = self._filter(filters)
             cache.tokens = ()
             cache.matched = cache.filtered
-        tokens = tuple(query.text.lower().split())
+        tokens = query_words(query.text)
         candidates = cache.matched if _narrows(cache.tokens, tokens) else cache.filtered
         matched = _match(candidates, tokens)
         cache.tokens, cache.matched = tokens, matched
         return self._sorted(matched, tokens, query.sort)
+
+    def suggestion(self, query: CatalogQuery) -> tuple[str, CatalogQuery] | None:
+        """For a query that finds nothing: what to try instead, in words and as a query that finds something,
+        or None. Dropping one word (the one whose loss finds the most) comes first, then the filters."""
+        words = query.text.split()
+        best: tuple[int, str, CatalogQuery] | None = None
+        if len(words) > 1:
+            filtered = self._filter(query.filters)
+            for index, word in enumerate(words):
+                text = " ".join(words[:index] + words[index + 1 :])
+                found = len(_match(filtered, query_words(text)))
+                if found and (best is None or found > best[0]):
+                    best = (found, f'"{text}" (without "{word}")', replace(query, text=text))
+        if best is None and query.has_filters:
+            plain = CatalogQuery(text=query.text, sort=query.sort)
+            found = len(_match(self._filter(plain.filters), query_words(query.text)))
+            if found:
+                best = (found, "clearing the filters", plain)
+        return None if best is None else (best[1], best[2])
 
     def _filter(self, query: CatalogQuery) -> list[_Row]:
         """The rows that pass the filters, most used first (so relevance needs no sort of its own)."""
@@ -241,8 +266,9 @@ _RANK_OF = {
 
 
 def _narrows(previous: tuple[str, ...], current: tuple[str, ...]) -> bool:
-    """True when every match of ``current`` is also a match of ``previous`` (each old word lives on)."""
-    return all(any(old in new for new in current) for old in previous)
+    """True when every match of ``current`` is also a match of ``previous`` (each old word lives on). A word
+    that became an attribute word ("chea" → "~cheap") matches elsewhere: that is no narrowing."""
+    return all(any(old in new and old.startswith(MARK) == new.startswith(MARK) for new in current) for old in previous)
 
 
 # The loops below run through map/compress over C-level operators: no Python bytecode per row, so a
@@ -261,7 +287,7 @@ def _match(rows: list[_Row], tokens: tuple[str, ...]) -> list[_Row]:
 def _by_relevance(rows: list[_Row], tokens: tuple[str, ...]) -> list[_Row]:
     """Names that start with the words first, then names holding them, then ids or providers holding them,
     then the rest; ties keep their order (most used first)."""
-    if len(tokens) > 1:
+    if len(tokens) > 1 or tokens[0].startswith(MARK):
         return _by_score(rows, tokens)
     word = tokens[0]
     in_name = list(compress(rows, map(contains, map(_NAME, rows), repeat(word))))
@@ -284,5 +310,9 @@ def _by_score(rows: list[_Row], tokens: tuple[str, ...]) -> list[_Row]:
         within = map(mul, map(contains, names, repeat(word)), repeat(2))
         headed = map(contains, heads, repeat(word))
         scores = list(map(add, scores, map(add, map(add, starts, within), headed)))
-    order = sorted(range(len(rows)), key=scores.__getitem__, reverse=True)  # stable: ties keep their order
+    if any(word.lstrip(MARK) in PRICE_WORDS and word.startswith(MARK) for word in tokens):
+        # "groq cheap": equally good matches, the cheapest first
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i].price_rank))
+    else:
+        order = sorted(range(len(rows)), key=scores.__getitem__, reverse=True)  # stable: ties keep their order
     return list(map(rows.__getitem__, order))

@@ -165,6 +165,10 @@ class CatalogService:
     def search(self, query: CatalogQuery) -> list[CatalogEntry]:
         return self._ensure().search(query)
 
+    def suggestion(self, query: CatalogQuery) -> tuple[str, CatalogQuery] | None:
+        """For a query that finds nothing: what to try, in words, and that query (``CatalogIndex.suggestion``)."""
+        return self._ensure().suggestion(query)
+
     def price_for(self, model_id: str, provider: str | None = None) -> TokenPrice | None:
         """USD per 1M input and output tokens, or ``None`` for an unknown or non-token-priced model.
 

@@ -45,6 +45,7 @@ class MarketplacePage(QWidget):
         self.context = context
         self.catalog = context.catalog
         self._query = CatalogQuery()
+        self._suggested: CatalogQuery | None = None  # what the no-match state's button searches
         accent = context.settings.value(APPEARANCE_ACCENT) or PALETTE.accent
 
         self.toolbar = MarketplaceToolbar()
@@ -120,7 +121,7 @@ class MarketplacePage(QWidget):
         self.sort_combo.currentIndexChanged.connect(lambda _i: self.run_search())
         self.filters.changed.connect(self.run_search)
         self.clear_button.clicked.connect(self.clear_filters)
-        self.empty.action_clicked.connect(self.clear_filters)
+        self.empty.action_clicked.connect(self._try_suggestion)
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_compare_button())
         self.compare_button.clicked.connect(self.compare_selected)
@@ -213,12 +214,48 @@ class MarketplacePage(QWidget):
         self.result_count.setText(shown if len(found) == total else f"{shown} of {total:,}")
         self.clear_button.setVisible(query.has_filters or bool(query.text.strip()))
         self.results.setCurrentWidget(self.grid if found else self.empty)
+        if not found:
+            self._say_no_match(query)
         if current is not None and (row := self.model.row_of(current)) is not None:
             self.grid.selectionModel().setCurrentIndex(
                 self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
         self._update_compare_button()
         self.results_changed.emit(len(found))
+
+    def _say_no_match(self, query: CatalogQuery) -> None:
+        """'No models match "groq cheap" — try "groq" (without "cheap")', with a button that does it."""
+        suggestion = self.catalog.suggestion(query)
+        self._suggested = suggestion[1] if suggestion else None
+        text = " ".join(query.text.split())
+        what = f'"{text}"' if text else "these filters"
+        if suggestion is not None:
+            advice = f"try {suggestion[0]}"
+        elif query.has_filters:
+            advice = "try other words, or clear the filters"
+        else:
+            advice = "try fewer or other words"
+        self.empty.set_text(
+            "Nothing found",
+            f"No models match {what} — {advice}. "
+            'Words like "cheap", "free", "fast" and "local" search by price, speed and where a model runs.',
+        )
+        if self._suggested is not None:
+            self.empty.set_action(f'Search "{self._suggested.text}"' if self._suggested.text else "Clear filters")
+        else:
+            self.empty.set_action("Clear filters" if query.has_filters else None)
+
+    def _try_suggestion(self) -> None:
+        suggested, self._suggested = self._suggested, None
+        if suggested is None:
+            self.clear_filters()
+            return
+        if not suggested.has_filters and self.current_query().has_filters:
+            self.filters.blockSignals(True)
+            self.filters.clear()
+            self.filters.blockSignals(False)
+        self.search_box.setText(suggested.text)
+        self.run_search()
 
     def clear_filters(self) -> None:
         self.search_box.blockSignals(True)

@@ -10,6 +10,7 @@ from app.config import ACCENTS, APPEARANCE_ACCENT, GENERAL_CLOSE_TO_TRAY, Settin
 from app.paths import Paths
 from app.views.settings.section import Section
 from app.views.theme import PALETTE, apply_theme
+from app.views.widgets.focus import arrows_move_within
 
 
 class GeneralSection(Section):
@@ -41,6 +42,7 @@ class GeneralSection(Section):
             swatch.clicked.connect(lambda _checked=False, c=colour: self.set_accent(c))
             self.swatches.addButton(swatch)
             accent_row.addWidget(swatch)
+        arrows_move_within(self.swatches)
         accent_row.addStretch(1)
         self.body.addLayout(accent_row)
 

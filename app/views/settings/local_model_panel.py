@@ -91,6 +91,7 @@ class LocalModelPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.libraries = QLabel("Looking for torch and diffusers…")
+        self.libraries.setAccessibleName(self.libraries.text())  # named before the look-up ends, too
         self.libraries.setWordWrap(True)
         self.libraries.setProperty("role", "muted")
         self.libraries.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from app.services.studio.engines import FixAction, fix_action
 from app.views.studio.model_list import ModelList
 from app.views.studio.references import ReferencePicker
 from app.views.studio.widgets import CountPicker
+from app.views.widgets.focus import arrows_move_within
 from app.views.widgets.icons import icon
 from app.views.widgets.notice_label import NoticeLabel
 
@@ -86,6 +88,11 @@ class PromptForm(QFrame):
         self.size_choice.setAccessibleName("Image size")
         self.aspect = QComboBox()
         self.aspect.setAccessibleName("Aspect ratio")
+        for combo in (self.size_choice, self.aspect):
+            # Filled when the models arrive, after the form shows: Qt's cached minimum (measured empty) would let
+            # the narrow column squeeze "1K · standard" under the arrow; the full width is the least it takes.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setSizePolicy(QSizePolicy.Policy.Minimum, combo.sizePolicy().verticalPolicy())
         # The column is narrow: the model box's width never follows its longest row (the closed box elides).
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(12)
@@ -99,6 +106,7 @@ class PromptForm(QFrame):
             button.setCheckable(True)
             button.setProperty("kind", "ghost")
             self.seed_group.addButton(button)
+        arrows_move_within(self.seed_group)
         self.seed_random.setChecked(True)
         self.seed = QLineEdit(str(random.randint(0, 999_999)))
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,10}"), self.seed))
@@ -119,10 +127,9 @@ class PromptForm(QFrame):
         self.references = ReferencePicker()
         form.addRow("References", self.references)
         self.references.problem.connect(lambda message: self.show_problem(message))
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.size_choice, 3)
-        size_row.addWidget(self.aspect, 2)
-        form.addRow("Size", size_row)
+        # one row each: side by side, "1K · standard" and "16:9" whole did not fit the 340-px column
+        form.addRow("Size", self.size_choice)
+        form.addRow("Aspect", self.aspect)
         form.addRow("Images", self.count)
         form.addRow("Seed", seed_row)
 

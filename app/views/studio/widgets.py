@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QWidget
 
 from app.views.theme import PALETTE
 from app.views.widgets.elided_label import ElidedLabel
+from app.views.widgets.focus import arrows_move_within
 
 __all__ = ["ElidedLabel", "studio_styles"]
 
@@ -49,6 +50,7 @@ class CountPicker(QWidget):
             self.group.addButton(button, number)
             layout.addWidget(button)
         layout.addStretch(1)
+        arrows_move_within(self.group)
         self.group.button(1).setChecked(True)
         self.group.idToggled.connect(self._toggled)
 

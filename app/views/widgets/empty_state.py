@@ -55,3 +55,10 @@ class EmptyState(QWidget):
     def set_text(self, title: str, body: str) -> None:
         self.title_label.setText(title)
         self.body_label.setText(body)
+
+    def set_action(self, text: str | None) -> None:
+        """The next-step button's text; ``None`` hides it (only for a state built with an action)."""
+        if self.action_button is not None:
+            self.action_button.setVisible(bool(text))
+            self.action_button.setText(text or "")
+            self.action_button.adjustSize()  # the new text's width now, not at the next layout pass

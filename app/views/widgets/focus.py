@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QButtonGroup
 
 from app.views.theme import PALETTE
 
@@ -29,3 +30,12 @@ def paint_focus_ring(painter: QPainter, rect: QRectF, radius: float) -> None:
     half = RING_WIDTH / 2
     painter.drawRoundedRect(QRectF(rect).adjusted(half, half, -half, -half), radius, radius)
     painter.restore()
+
+
+def arrows_move_within(group: QButtonGroup) -> None:
+    """The arrow keys move the focus (and the choice) between ``group``'s buttons, as they do between radio
+    buttons. Qt's arrow handling skips a grouped button that a click cannot focus unless it is
+    auto-exclusive; the theme gives buttons Tab focus only (no ring after a click), so the group's buttons
+    are made auto-exclusive (the group still decides which one is checked)."""
+    for button in group.buttons():
+        button.setAutoExclusive(True)

@@ -1,0 +1,95 @@
+"""A mouse click leaves no keyboard focus ring (QA of issue 20): the sidebar's Marketplace button kept its ring
+after a click took the person there. Buttons take the focus from Tab, Backtab and the arrow keys only; the
+ring still shows for keyboard users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QAbstractButton, QApplication
+
+from app.context import AppContext
+from app.views.main_window import MainWindow
+from app.views.places import PLACES
+
+
+@pytest.fixture
+def window(context: AppContext, qtbot) -> Iterator[MainWindow]:
+    main = MainWindow(context)
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitExposed(main)
+    main.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=2000)
+    yield main
+
+
+def image(button: QAbstractButton) -> QImage:
+    return button.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
+
+
+def test_a_click_on_a_sidebar_place_leaves_no_focus_ring(window: MainWindow, qtbot) -> None:
+    window.open_place("chat")
+    marketplace = window.sidebar.buttons["marketplace"]
+    qtbot.mouseClick(marketplace, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.current_place == "marketplace", timeout=2000)
+    assert not marketplace.hasFocus()
+    unringed = image(marketplace)
+    marketplace.setFocus(Qt.FocusReason.TabFocusReason)  # the keyboard still reaches it, and it shows
+    qtbot.waitUntil(marketplace.hasFocus, timeout=2000)
+    assert image(marketplace) != unringed
+
+
+def test_the_arrow_keys_move_along_the_places_and_the_ring_follows(window: MainWindow, qtbot) -> None:
+    window.open_place("marketplace")
+    first = window.sidebar.buttons[PLACES[0].key]
+    second = window.sidebar.buttons[PLACES[1].key]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(first.hasFocus, timeout=2000)
+    qtbot.keyClick(first, Qt.Key.Key_Down)
+    qtbot.waitUntil(second.hasFocus, timeout=2000)
+
+
+def test_no_button_anywhere_takes_the_focus_from_a_click(window: MainWindow, qtbot) -> None:
+    problems = []
+    for spec in PLACES:
+        window.open_place(spec.key)
+        for button in window.findChildren(QAbstractButton):
+            policy = button.focusPolicy()
+            if button.isVisibleTo(window) and policy & Qt.FocusPolicy.ClickFocus == Qt.FocusPolicy.ClickFocus:
+                problems.append(f"{spec.key}: {button.objectName() or button.text() or button.toolTip()!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_arrow_keys_move_along_a_segmented_choice(qtbot) -> None:
+    from app.views.studio.widgets import CountPicker
+
+    picker = CountPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    picker.activateWindow()
+    one, two = picker.group.button(1), picker.group.button(2)
+    one.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(one.hasFocus, timeout=2000)
+    qtbot.keyClick(one, Qt.Key.Key_Right)
+    qtbot.waitUntil(two.hasFocus, timeout=2000)
+    assert picker.value() == 2
+
+
+def test_tab_goes_header_then_get_started_then_the_place(window: MainWindow, qtbot) -> None:
+    from tests.foundation.test_keyboard_walk import readable_name, walk
+
+    window.open_place("marketplace")
+    assert window.get_started_card is not None and window.get_started_card.isVisibleTo(window)
+    visited, problems = walk(window, "marketplace", qtbot)
+    assert not problems
+    names = [readable_name(widget, window) for widget in visited]
+    card = next(i for i, name in enumerate(names) if "Find local servers" in name)
+    search = names.index("Search models")
+    header = next(i for i, name in enumerate(names) if name.startswith("Help: Get started"))
+    assert header < card < search, names
