@@ -20,8 +20,7 @@ def sqlite_schema(path: Path) -> dict[str, Any]:
     connection = sqlite3.connect(path)
     try:
         rows = connection.execute(
-            "SELECT name, type, tbl_name, sql FROM sqlite_master"
-            " WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts_%' ORDER BY name"
+            "SELECT name, type, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
         ).fetchall()
         schema: dict[str, Any] = {}
         for name, kind, table, sql in rows:
