@@ -9,8 +9,8 @@ same interleaved runs: ``bundle_ms`` and ``bundle_ratio`` (against the same bare
 The app starts from byte-compiled modules, as an installed copy does (pip and PyInstaller ship ``.pyc``
 files): the sources are compiled once into a temporary ``PYTHONPYCACHEPREFIX`` before the timed runs, even
 when ``PYTHONDONTWRITEBYTECODE`` is set (it is on the dev machines, where every start otherwise compiled
-the app's modules from source: ~40 ms before the first paint and ~150 ms more before ``connected_ms``, which
-the bare window, all in site-packages with its ``.pyc`` files, never paid). ``--from-source`` measures the
+the app's modules from source: ~10 ms of CPU before the first paint and ~80 ms more before ``connected_ms``,
+which the bare window, all in site-packages with its ``.pyc`` files, never paid). ``--from-source`` measures the
 old way (``"bytecode": "source"`` in the JSON).
 """
 
