@@ -60,12 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only what the first paint needs is imported before it; the rest loads once the window shows.
     from app.config import APPEARANCE_ACCENT
     from app.context import build_context
-    from app.log import Redactor, configure_logging
+    from app.log import Redactor, configure_logging, rotate_log_file
     from app.paths import Paths
 
     paths = Paths.resolve(arguments.data_dir)
     redactor = Redactor()
-    log_file = configure_logging(paths.data_dir, redactor)
+    log_file = configure_logging(paths.data_dir, redactor, rotate=False)  # rotate_log_file() after the paint
     log.info("Amethyst %s starting with data folder %s", __version__, paths.data_dir)
     overrides = dict(item.split("=", 1) for item in arguments.overrides)
     context = build_context(paths, redactor=redactor, arguments=overrides, log_file=log_file)
@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments.minimized:
         window.show()
     app.processEvents()  # paint the window now; the places and the event loop come next
+    rotate_log_file()  # before any worker thread logs
     if not arguments.first_paint_exit:
         # The embedded Studio API (Local connection) starts in the background now, not after the first place
         # is built: its imports, migrations and uvicorn start overlap the rest of the start-up.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 LOG_FILENAME = "amethyst.log"
@@ -64,11 +63,44 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(data_dir: Path, redactor: Redactor, level: int = logging.INFO) -> Path:
-    """Send the app's records to ``amethyst.log`` (1 MB × 5) in the data folder; returns its path."""
+LOG_MAX_BYTES = 1_000_000
+LOG_BACKUPS = 5
+
+
+def configure_logging(data_dir: Path, redactor: Redactor, level: int = logging.INFO, *, rotate: bool = True) -> Path:
+    """Send the app's records to ``amethyst.log`` (1 MB × 5) in the data folder; returns its path.
+
+    ``rotate=False`` writes to the file without rotating it until ``rotate_log_file()``: the app starts that
+    way, because ``logging.handlers`` imports socket, pickle and queue (~6 ms) before the first paint."""
     path = data_dir / "logs" / LOG_FILENAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    _install(_rotating(path) if rotate else logging.FileHandler(path, encoding="utf-8"), redactor)
+    root = logging.getLogger()
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "alembic", "asyncio", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path
+
+
+def rotate_log_file() -> None:
+    """Replace the app's plain file handler (``configure_logging(rotate=False)``) by the rotating one on the
+    same file, with the same redaction. Call it while no other thread logs (the app: right after the first
+    paint, before any worker starts). Does nothing when the handler already rotates or there is none."""
+    current = next((h for h in logging.getLogger().handlers if getattr(h, "amethyst", False)), None)
+    if not isinstance(current, logging.FileHandler) or hasattr(current, "maxBytes"):
+        return
+    redactors = [f.redactor for f in current.filters if isinstance(f, RedactingFilter)]
+    _install(_rotating(Path(current.baseFilename)), redactors[0] if redactors else Redactor())
+
+
+def _rotating(path: Path) -> logging.FileHandler:
+    from logging.handlers import RotatingFileHandler
+
+    return RotatingFileHandler(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+
+
+def _install(handler: logging.Handler, redactor: Redactor) -> None:
+    """Make ``handler`` the app's one handler on the root logger (an earlier one is removed and closed)."""
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()
@@ -77,10 +109,6 @@ def configure_logging(data_dir: Path, redactor: Redactor, level: int = logging.I
         old.close()
     handler.amethyst = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "alembic", "asyncio", "hpack"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return path
 
 
 def read_log_tail(path: Path, max_bytes: int = 200_000) -> str:

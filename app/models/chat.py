@@ -1,11 +1,11 @@
 """Chat sessions and their messages. Full-text search lives in the FTS5 table ``chat_messages_fts``
-(made by migration 0003_chat, kept in step by triggers)."""
+(made by migration 0003_chat, kept in step by triggers; ``FTS_DDL`` makes the same for a new database)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import DDL, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -77,3 +77,20 @@ class ChatMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     session: Mapped[ChatSession] = relationship(back_populates="messages")
+
+
+# Migration 0003_chat's statements, word for word: a new database is made from the models in one step
+# (``create_fresh``, modal_app/store/schema.py) and must equal the migrated one (tests/foundation).
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE chat_messages_fts USING fts5("
+    "content, content='chat_messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER chat_messages_fts_insert AFTER INSERT ON chat_messages BEGIN "
+    "INSERT INTO chat_messages_fts(rowid, content) VALUES (new.id, new.content); END",
+    "CREATE TRIGGER chat_messages_fts_delete AFTER DELETE ON chat_messages BEGIN "
+    "INSERT INTO chat_messages_fts(chat_messages_fts, rowid, content) VALUES ('delete', old.id, old.content); END",
+    "CREATE TRIGGER chat_messages_fts_update AFTER UPDATE OF content ON chat_messages BEGIN "
+    "INSERT INTO chat_messages_fts(chat_messages_fts, rowid, content) VALUES ('delete', old.id, old.content); "
+    "INSERT INTO chat_messages_fts(rowid, content) VALUES (new.id, new.content); END",
+)
+for _statement in FTS_DDL:  # alembic's op.create_table builds its own Table: these fire for create_all only
+    event.listen(ChatMessage.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

@@ -132,7 +132,11 @@ class Sidebar(QFrame):
 
     def _apply_mode(self) -> None:
         expanded = self._mode == SidebarMode.EXPANDED
-        self.setVisible(self._mode != SidebarMode.CLOSED)
+        closed = self._mode == SidebarMode.CLOSED
+        if closed or self.parentWidget() is not None:
+            # Shown with the window it is laid out in: on a sidebar without a parent yet (while the window
+            # is built), setVisible(True) would open it as a window of its own (~10 ms before the first paint).
+            self.setVisible(not closed)
         self.setFixedWidth(EXPANDED_WIDTH if expanded else COLLAPSED_WIDTH)
         self.brand.setVisible(expanded)
         self.logo.setVisible(expanded)

@@ -39,6 +39,7 @@ from modal_app.contract import (
 from modal_app.plans import find_plan
 from modal_app.store.db import Store
 from modal_app.store.models import Account, utcnow
+from modal_app.tls import shared_tls_context
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,9 @@ class BuildService:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=httpx.Timeout(self.predict_timeout, connect=5.0))
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.predict_timeout, connect=5.0), verify=shared_tls_context()
+            )
         return self._http
 
     # --- plan --------------------------------------------------------------------------------------

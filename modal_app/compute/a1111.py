@@ -17,6 +17,7 @@ import httpx
 from modal_app.compute.base import Done, GenerationRequest
 from modal_app.compute.calls import EngineFailure, TaskCompute
 from modal_app.compute.images_io import as_png
+from modal_app.tls import tls_context_for
 
 DEFAULT_URL = "http://127.0.0.1:7860"
 
@@ -27,7 +28,9 @@ class A1111Compute(TaskCompute):
     def __init__(self, url: str = DEFAULT_URL, timeout: float = 900.0) -> None:
         super().__init__()
         self.url = url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=httpx.Timeout(timeout, connect=5.0))
+        self._client = httpx.AsyncClient(
+            base_url=self.url, timeout=httpx.Timeout(timeout, connect=5.0), verify=tls_context_for(self.url)
+        )
 
     async def generate(self, request: GenerationRequest) -> Done:
         body: dict[str, object] = {

@@ -26,6 +26,7 @@ from modal_app.compute.base import (
     PollResult,
 )
 from modal_app.compute.images_io import as_png
+from modal_app.tls import tls_context_for
 
 DEFAULT_URL = "http://127.0.0.1:8188"
 OUTPUT_NODE = "9"
@@ -80,7 +81,7 @@ class ComfyUICompute(ImageCompute):
 
     def __init__(self, url: str = DEFAULT_URL, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout)
+        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout, verify=tls_context_for(self.url))
         self._client_id = uuid.uuid4().hex
 
     async def checkpoints(self) -> list[str]:

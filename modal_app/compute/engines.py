@@ -20,6 +20,7 @@ import httpx
 
 from modal_app.compute.base import GenerationRequest, ImageCompute, PollResult
 from modal_app.contract import EngineState
+from modal_app.tls import tls_context_for
 
 if TYPE_CHECKING:
     from modal_app.image_models import ModelSpec
@@ -247,7 +248,7 @@ class EngineRouter(ImageCompute):
 async def probe_server(name: str, url: str, timeout: float = PROBE_TIMEOUT) -> tuple[bool, list[str]]:
     """Ask a ComfyUI or AUTOMATIC1111 server whether it is there; (answers, checkpoint names)."""
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
+        async with httpx.AsyncClient(base_url=url, timeout=timeout, verify=tls_context_for(url)) as client:
             response = await client.get(PROBES[name])
             if response.status_code != 200:
                 return False, []

@@ -1,4 +1,5 @@
-"""Opening the server database (SQLite or Postgres) and migrating it with alembic.
+"""Opening the server database (SQLite or Postgres) and migrating it with alembic (a new SQLite file is made
+in one step: ``migrate``).
 
 Two session factories: ``reads`` for plain reads, ``writes`` for check-then-act transactions. On SQLite
 the latter begins with ``BEGIN IMMEDIATE`` so concurrent writers (threads or worker processes) are
@@ -17,15 +18,15 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from modal_app.store.faults import StorageFaults
+from modal_app.store.schema import create_fresh, current_revisions, script_heads
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +140,14 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise DisconnectionError("a pooled connection was closed by the database") from error
 
 
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
 def _alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(files("modal_app") / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
 
@@ -155,23 +159,36 @@ _MIGRATION_LOCK = 0x616D657468797374
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (an empty database and an older one both upgrade).
 
+    Up to date: nothing, and alembic is not imported (the heads are read from the migration files). A new
+    SQLite file: every table made in one step from the models and stamped at the head (``create_fresh``,
+    under SQLite's write lock; a test checks it equals the migrated schema). Otherwise alembic upgrades.
     On Postgres the check and the upgrade run in one transaction holding an advisory lock, so several
     workers starting at once do not race to create the same tables; the later ones find it done.
     """
-    from alembic import command
-    from alembic.script import ScriptDirectory
+    heads = script_heads(MIGRATIONS / "versions")
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            current = current_revisions(connection)
+        if current == heads:
+            return
+        if not current:
+            from modal_app.billing import tables as _billing_tables  # noqa: F401  every table on Base.metadata
+            from modal_app.builder import models as _builder_models  # noqa: F401
+            from modal_app.store.models import Base
 
-    config = _alembic_config(engine)
-    heads = set(ScriptDirectory.from_config(config).get_heads())
+            with engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}).begin() as connection:
+                if create_fresh(connection, Base.metadata, heads):
+                    log.info("created the server database at %s", sorted(heads))
+                    return
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        current: set[str] = set()
-        if inspect(connection).has_table("alembic_version"):
-            current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
-        if current == heads:
+        if current_revisions(connection) == heads:
             return
+        from alembic import command
+
         log.info("migrating the server database to %s", sorted(heads))
+        config = _alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 

@@ -76,6 +76,36 @@ def test_log_file_never_holds_a_key(tmp_path) -> None:
     assert "RuntimeError" in text
 
 
+def test_the_log_starts_plain_and_rotates_from_rotate_log_file_with_its_redaction(tmp_path) -> None:
+    """The app writes its first records before logging.handlers is imported (not before the first paint),
+    then swaps in the rotating handler on the same file: every record lands once, keys still redacted."""
+    from logging.handlers import RotatingFileHandler
+
+    from app.log import LOG_BACKUPS, LOG_MAX_BYTES, rotate_log_file
+
+    path = configure_logging(tmp_path, Redactor(), rotate=False)
+    ours = [h for h in logging.getLogger().handlers if getattr(h, "amethyst", False)]
+    assert len(ours) == 1 and not isinstance(ours[0], RotatingFileHandler)
+    logger = logging.getLogger("test.rotation")
+    logger.warning("before the swap %s", OPENAI_KEY)
+    rotate_log_file()
+    rotate_log_file()  # a second call changes nothing
+    ours = [h for h in logging.getLogger().handlers if getattr(h, "amethyst", False)]
+    assert len(ours) == 1 and isinstance(ours[0], RotatingFileHandler)
+    assert (ours[0].maxBytes, ours[0].backupCount) == (LOG_MAX_BYTES, LOG_BACKUPS)
+    logger.warning("after the swap %s", OPENAI_KEY)
+    ours[0].flush()
+    text = read_log_tail(path)
+    assert text.count("before the swap [redacted]") == 1 and text.count("after the swap [redacted]") == 1
+    assert OPENAI_KEY not in text
+    ours[0].maxBytes = len(text.encode()) + 10  # the next records pass the limit: the file rotates
+    logger.warning("x" * 40)
+    logger.warning("into a new file")
+    ours[0].flush()
+    assert (path.parent / (path.name + ".1")).exists()
+    assert "into a new file" in read_log_tail(path) and "before the swap" not in read_log_tail(path)
+
+
 def test_redacting_filter_keeps_records_otherwise_intact() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "value %s of %d", ("abc", 3), None)
     assert RedactingFilter(Redactor()).filter(record)

@@ -35,6 +35,7 @@ from app.services.clients.studio_types import (
     StudioUnreachable,
 )
 from modal_app.contract import PROVIDER_KEY_HEADER, EngineList, Health
+from modal_app.tls import tls_context_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,7 +70,9 @@ class StudioClient:
         self.token = token
         self._attempts = attempts
         self._backoff_max = backoff_max
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=DEFAULT_TIMEOUT, transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, timeout=DEFAULT_TIMEOUT, transport=transport, verify=tls_context_for(self.base_url)
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
