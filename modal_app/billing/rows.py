@@ -33,7 +33,8 @@ EVENTS: Table = StripeEvent.__table__  # type: ignore[assignment]
 LEDGER: Table = LedgerEntry.__table__  # type: ignore[assignment]
 
 _BY_CUSTOMER = select(BILLING.c.account_id).where(BILLING.c.customer_id == bindparam("customer"))
-_PAYMENT = select(PAYMENTS).where(PAYMENTS.c.payment_intent == bindparam("intent"))
+_PAYMENT = select(PAYMENTS).where(PAYMENTS.c.payment_intent == bindparam("intent")).with_for_update()
+_PAYMENT_ACCOUNT = select(PAYMENTS.c.account_id).where(PAYMENTS.c.payment_intent == bindparam("intent"))
 
 
 @dataclass
@@ -56,15 +57,13 @@ class BillingRow:
 _BILLING_COLUMNS = tuple(
     f.name for f in fields(BillingRow) if f.name not in {"account_id", "plan", "stored", "stored_plan"}
 )
-# The account row locked (Postgres ``FOR NO KEY UPDATE OF accounts``: inserts that only reference the
-# account, like ledger entries, are not blocked) and its billing row, in one statement. SQLite has no
-# row locks; its writes run in a ``BEGIN IMMEDIATE`` transaction, serialized already.
-_ACCOUNT = (
-    select(ACCOUNTS.c.plan, BILLING.c.account_id.label("billing_account"), *(BILLING.c[c] for c in _BILLING_COLUMNS))
-    .select_from(ACCOUNTS.outerjoin(BILLING, BILLING.c.account_id == ACCOUNTS.c.id))
-    .where(ACCOUNTS.c.id == bindparam("account_id"))
-    .with_for_update(key_share=True, of=ACCOUNTS)
-)
+# The account row locked (Postgres ``FOR NO KEY UPDATE``: inserts that only reference the account, like ledger
+# entries, are not blocked), then its billing row in a statement of its own: under READ COMMITTED a statement
+# that waited for the lock still reads the other tables as of its start, so a billing row that the lock
+# holder inserted would be missed (and inserted twice). SQLite has no row locks; its writes run in a
+# ``BEGIN IMMEDIATE`` transaction, serialized already.
+_LOCK_ACCOUNT = select(ACCOUNTS.c.plan).where(ACCOUNTS.c.id == bindparam("account_id")).with_for_update(key_share=True)
+_BILLING_ROW = select(*(BILLING.c[c] for c in _BILLING_COLUMNS)).where(BILLING.c.account_id == bindparam("account_id"))
 
 
 @dataclass
@@ -79,10 +78,11 @@ class PaymentRow:
     refunded_cents: int = 0
     credits_taken_back: int = 0
     state: str = "pending"
-    stored: dict[str, Any] | None = field(default=None, repr=False)
+    stored: dict[str, Any] | None = field(default=None, repr=False)  # the columns as read under the lock
 
 
 _PAYMENT_COLUMNS = tuple(f.name for f in fields(PaymentRow) if f.name != "stored")
+_NEW_PAYMENT = {name: getattr(PaymentRow(payment_intent=""), name) for name in _PAYMENT_COLUMNS}
 
 
 class EventTransaction:
@@ -121,11 +121,12 @@ class EventTransaction:
     def account(self, account_id: str) -> BillingRow | None:
         """The account locked for this transaction with its billing row; None when there is no such account."""
         if account_id not in self._accounts:
-            found = self.connection.execute(_ACCOUNT, {"account_id": account_id}).first()
+            plan = self.connection.scalar(_LOCK_ACCOUNT, {"account_id": account_id})
             row: BillingRow | None = None
-            if found is not None:
-                row = BillingRow(account_id=account_id, plan=found.plan, stored_plan=found.plan)
-                if found.billing_account is not None:
+            if plan is not None:
+                row = BillingRow(account_id=account_id, plan=plan, stored_plan=plan)
+                found = self.connection.execute(_BILLING_ROW, {"account_id": account_id}).first()
+                if found is not None:
                     row.stored = {name: getattr(found, name) for name in _BILLING_COLUMNS}
                     for name, value in row.stored.items():
                         setattr(row, name, value)
@@ -140,15 +141,20 @@ class EventTransaction:
         """Balance minus held credits (``ledger.summary_in``: one statement, one snapshot)."""
         return summary_in(self.session, account_id).available
 
+    def payer_of(self, intent: str) -> str | None:
+        """The account a payment was made by, read without a lock: who to lock before the payment."""
+        found = self.connection.scalar(_PAYMENT_ACCOUNT, {"intent": intent})
+        return None if found is None else str(found)
+
     def payment(self, intent: str) -> PaymentRow:
-        """The payment of this PaymentIntent, or a new pending one (written by ``finish``)."""
+        """The payment of this PaymentIntent, locked; a pending one is inserted first when there is none, so
+        a checkout and a refund of one payment delivered at once take turns on its row instead of both
+        inserting it. Lock order: the account (when known), then the payment."""
         if intent not in self._payments:
-            found = self.connection.execute(_PAYMENT, {"intent": intent}).mappings().first()
-            if found is None:
-                self._payments[intent] = PaymentRow(payment_intent=intent)
-            else:
-                stored = {name: found[name] for name in _PAYMENT_COLUMNS}
-                self._payments[intent] = PaymentRow(**stored, stored=stored)
+            self.insert_new(PAYMENTS, "payment_intent", {**_NEW_PAYMENT, "payment_intent": intent})
+            found = self.connection.execute(_PAYMENT, {"intent": intent}).mappings().one()
+            stored = {name: found[name] for name in _PAYMENT_COLUMNS}
+            self._payments[intent] = PaymentRow(**stored, stored=stored)
         return self._payments[intent]
 
     # --- writes ------------------------------------------------------------------------------------
@@ -156,9 +162,7 @@ class EventTransaction:
         """Write back what the handlers changed: payments, billing rows, plans, and the event's account."""
         for payment in self._payments.values():
             values = {name: getattr(payment, name) for name in _PAYMENT_COLUMNS}
-            if payment.stored is None:
-                self.connection.execute(insert(PAYMENTS), values)
-            elif changed := _changed(payment.stored, values):
+            if changed := _changed(payment.stored or {}, values):
                 self.connection.execute(
                     update(PAYMENTS).where(PAYMENTS.c.payment_intent == payment.payment_intent).values(**changed)
                 )

@@ -244,6 +244,9 @@ def _charge_refunded(processor: WebhookProcessor, tx: EventTransaction, obj: JSO
     intent = _id(obj.get("payment_intent"))
     if intent is None:
         return None
+    payer = tx.payer_of(intent)
+    if payer is not None:
+        tx.account(payer)  # locked before the payment, in the order a checkout takes them
     payment = tx.payment(intent)
     payment.refunded_cents = max(payment.refunded_cents, int(obj.get("amount_refunded") or 0))
     if not payment.amount_cents:

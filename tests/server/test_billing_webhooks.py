@@ -257,6 +257,38 @@ async def test_a_hundred_concurrent_deliveries_with_duplicates_and_reordering_ap
     app.state.services.close()
 
 
+async def test_payments_and_their_refunds_delivered_at_once_end_refunded(
+    settings_factory: Callable[..., ServerSettings], fake_stripe: FakeStripe
+) -> None:
+    """Each pack's payment and its full refund arrive together (twice each, shuffled): on Postgres both
+    transactions reach the payment's row at once; every pack ends credited and taken back, no 500."""
+    app = create_app(settings_factory(**stripe_settings(fake_stripe)))
+    with live_server(app) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            token = await sign_up(client)
+            events: list[dict[str, Any]] = []
+            for n in range(12):
+                session_id = await checkout(client, token, {"pack": "pack-10"}, f"k-refund-{n:04d}")
+                session = fake_stripe.complete(session_id)
+                events.append(event("checkout.session.completed", session))
+                events.append(event("charge.refunded", fake_stripe.charge_refunded(session_id, 500)))
+            deliveries = events + events
+            random.Random(7).shuffle(deliveries)
+
+            async def send(body: bytes, header: str) -> str:
+                response = await client.post("/v1/stripe/webhook", content=body, headers={"Stripe-Signature": header})
+                assert response.status_code == 200, response.text
+                return str(response.json()["outcome"])
+
+            outcomes = await asyncio.gather(*(send(*signed(e)) for e in deliveries))
+            assert sorted(set(outcomes)) == ["applied", "duplicate"] and outcomes.count("applied") == len(events)
+            assert (await credits(client, token))["balance"] == 0
+            assert (await billing(client, token))["debt"] == 0
+            entries = (await client.get("/v1/credits/history?limit=200", headers=bearer(token))).json()["entries"]
+            assert sorted(e["amount"] for e in entries) == [-10] * 12 + [10] * 12
+    app.state.services.close()
+
+
 def test_event_json_round_trips_through_the_sdk() -> None:
     body, header = signed(event("invoice.paid", {"id": "in_1", "lines": {"data": []}}))
     from modal_app.billing.webhooks import verify
