@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -94,6 +95,11 @@ class BillingPage(QWidget):
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
+        # server and checkout texts: never read as rich text, and an address shown here can be copied
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.notice.hide()
         column.addWidget(self.notice)
 
