@@ -264,3 +264,15 @@ def test_a_problem_is_plain_text_that_can_be_copied(qtbot, context: AppContext) 
         flags = label.textInteractionFlags()
         assert flags & Qt.TextInteractionFlag.TextSelectableByMouse
         assert flags & Qt.TextInteractionFlag.TextSelectableByKeyboard
+
+
+def test_cancelling_the_wait_clears_the_checkout_notice(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """QA: after Cancel, "The browser did not open. Open this address to pay: …" stayed, asking for a payment
+    the person had just called off."""
+    page = BillingPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    context.billing_controller.problem.emit("The browser did not open. Open this address to pay: https://x.test/c")
+    assert not page.notice.isHidden()
+    page.cancel.click()
+    assert page.notice.isHidden()
