@@ -23,8 +23,12 @@ class PlaceSpec:
     subtitle: str = ""
 
     def build(self, context: AppContext) -> QWidget:
+        from app.views.widgets.wheel_guard import guard_wheel
+
         factory: Callable[..., QWidget] = getattr(import_module(self.module), self.widget)
-        return factory(context)
+        page = factory(context)
+        guard_wheel(page)  # the wheel scrolls the page, not a combo or spin box the pointer passes over
+        return page
 
 
 PLACES: tuple[PlaceSpec, ...] = (

@@ -243,3 +243,36 @@ def test_the_plan_panel_shows_api_access_and_its_tokens(qtbot, plan: str, usage:
     panel.show_status(status)
     assert shown in panel.limits.text()
     assert "API tokens" in panel.limits.toolTip() and shown in panel.accessibleName()
+
+
+def test_a_problem_is_plain_text_that_can_be_copied(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """QA: "The browser did not open. Open this address to pay: https://checkout…" could not be selected, so
+    the address could not be copied; and a server's error page (``<html>…``) was drawn as rich text."""
+    from PySide6.QtCore import Qt
+
+    page = BillingPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    url = "https://checkout.stripe.com/c/pay/cs_test_1"
+    for label, text in (
+        (page.notice, f"The browser did not open. Open this address to pay: {url}"),
+        (page.sign_in_gate.error, "<b>502</b> Bad gateway"),
+    ):
+        context.billing_controller.problem.emit(text)
+        page.sign_in_gate.show_error(text)
+        assert label.text() == text and label.textFormat() == Qt.TextFormat.PlainText
+        flags = label.textInteractionFlags()
+        assert flags & Qt.TextInteractionFlag.TextSelectableByMouse
+        assert flags & Qt.TextInteractionFlag.TextSelectableByKeyboard
+
+
+def test_cancelling_the_wait_clears_the_checkout_notice(qtbot, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """QA: after Cancel, "The browser did not open. Open this address to pay: …" stayed, asking for a payment
+    the person had just called off."""
+    page = BillingPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    context.billing_controller.problem.emit("The browser did not open. Open this address to pay: https://x.test/c")
+    assert not page.notice.isHidden()
+    page.cancel.click()
+    assert page.notice.isHidden()

@@ -98,3 +98,19 @@ def test_a_template_builds_without_review_and_a_reason_shows_while_it_cannot(  #
     request = submitted[0]
     assert (request.files, request.code_model, request.target) == (None, None, "sentiment")
     assert request.description == "Tell happy reviews from unhappy ones"
+
+
+def test_a_file_that_cannot_be_read_replaces_the_previous_preview(qtbot, form: NewModelForm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """QA: after a good CSV, attaching a bad one showed its error and its name, but kept the good file's table,
+    target and text, so Build trained on the file the person had just replaced."""
+    load(qtbot, form, tmp_path)
+    form.description.setPlainText("Tell happy reviews from sad ones")
+    assert form.build_button.isEnabled()
+    bad = tmp_path / "wrong.csv"
+    bad.write_text("a,a\n1,2\n", encoding="utf-8")
+    form.load(bad)
+    qtbot.waitUntil(lambda: "name of its own" in form.error.text(), timeout=10000)
+    assert form.preview is None and form.csv_text == ""
+    assert form.table.columnCount() == 0 and form.target.count() == 0
+    assert "wrong.csv" in form.file_label.text()
+    assert reason_shown(form) == "Attach a CSV file with the data."

@@ -6,7 +6,7 @@ import pytest
 
 from app.services.builder.client import SseParser
 from app.services.builder.codegen import CodeWriterProblem, parse_files
-from app.services.builder.csv_preview import CsvProblem, preview_csv
+from app.services.builder.csv_preview import CsvProblem, decode_csv, preview_csv
 from modal_app.contract import BuildTask
 from tests.builder.helpers import tabular_csv, text_csv
 
@@ -34,6 +34,34 @@ def test_preview_types_and_suggestions() -> None:
 def test_preview_refuses_what_is_not_a_table(text: str, words: str) -> None:
     with pytest.raises(CsvProblem, match=words):
         preview_csv(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a,a,b\n1,2,3\n", "'a' names more than one"),
+        ("a,b,c\n1,2,3\n\n1,2,3,4,5\n", "Line 4 has 5 values but the header names 3"),
+        ("a;b;c\n1;2;3\n", "separate them with semicolons"),
+        ("a\tb\n1\t2\n", "separate them with tabs"),
+    ],
+)
+def test_preview_refuses_what_pandas_would_refuse_when_the_build_runs(text: str, words: str) -> None:
+    """QA: duplicate names, rows wider than the header and another separator were accepted here and only
+    failed minutes later, inside the training run."""
+    with pytest.raises(CsvProblem, match=words):
+        preview_csv(text)
+
+
+def test_decoding_keeps_accents_of_excel_exports_and_refuses_binary() -> None:
+    """QA: a Windows-1252 CSV (Excel's "CSV" on Western Windows) was read with errors="replace", so every
+    "café" was trained on as "caf\ufffd"; UTF-16 (Excel's "Unicode text") was called "not a CSV"."""
+    table = "name,price\ncafé,1.5\nCrème brûlée,3\n"
+    for data in (table.encode("utf-8"), b"\xef\xbb\xbf" + table.encode("utf-8"), table.encode("cp1252")):
+        assert decode_csv(data) == table
+    assert decode_csv(table.encode("utf-16")) == table
+    assert preview_csv(decode_csv(table.encode("utf-16"))).rows[0] == ("café", "1.5")
+    with pytest.raises(CsvProblem, match="neither UTF-8 nor Windows-1252"):
+        decode_csv(bytes(range(256)) * 4)
 
 
 def test_files_from_a_model_answer() -> None:

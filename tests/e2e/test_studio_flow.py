@@ -192,3 +192,27 @@ def test_negative_prompt_only_for_models_that_use_it(qtbot, qloop, context: AppC
     qtbot.waitUntil(lambda: len(compute.calls) == 2, timeout=10000)
     negatives = sorted(call.request.negative_prompt for call in compute.calls.values())
     assert negatives == ["", "people"]
+
+
+def test_a_prompt_the_server_would_refuse_never_reaches_generate(qtbot, qloop, context: AppContext, pages) -> None:  # type: ignore[no-untyped-def]
+    """QA: a 100,000-character prompt or one holding a NUL left Generate enabled, and clicking it raised
+    pydantic's ValidationError out of the click into the "Something went wrong" dialog."""
+    from modal_app.contract import MAX_PROMPT
+
+    compute = FakeImageCompute()
+    page = open_studio(qtbot, context, EmbeddedApi(compute))
+    pages.append(page)
+    form = page.form
+    form.prompt.setPlainText("x" * 100_000)
+    assert not form.generate.isEnabled()
+    assert f"{MAX_PROMPT:,}" in form.reason.text() and "100,000" in form.reason.text()
+    form.prompt.setPlainText("x" * MAX_PROMPT)
+    assert form.generate.isEnabled()
+    assert form.negative.maxLength() == MAX_PROMPT
+
+    form.prompt.setPlainText("a lighthouse\x00 at dusk")  # pasted from a binary file, say
+    assert form.generate.isEnabled()
+    with qtbot.waitSignal(form.generate_requested) as sent:
+        qtbot.mouseClick(form.generate, Qt.MouseButton.LeftButton)
+    assert sent.args[0].prompt == "a lighthouse at dusk"
+    qtbot.waitUntil(lambda: len(compute.calls) == 1, timeout=20000)

@@ -89,3 +89,27 @@ def test_a_search_that_finds_nothing_says_what_to_try(index) -> None:
     words, better = index.suggestion(filtered) or ("", filtered)
     assert words == "clearing the filters" and not better.has_filters and index.search(better)
     assert index.suggestion(CatalogQuery(text="zzzzqx")) is None
+
+
+def test_punctuation_and_invisible_marks_around_words_do_not_hide_matches(index) -> None:
+    """People type "groq, cheap" or "cheapest vision?" and paste RTL text with bidi marks: the punctuation
+    around a word and the invisible format characters are no part of it (QA: both found nothing)."""
+    for typed, plain in (
+        ("groq, cheap", "groq cheap"),
+        ("cheapest vision?", "cheapest vision"),
+        ('"llama" (groq)', "llama groq"),
+        ("\u202egroq\u200b", "groq"),
+        ("gpt-4.1.", "gpt-4.1"),
+    ):
+        assert query_words(typed) == query_words(plain), typed
+        assert [e.id for e in found(index, typed)] == [e.id for e in found(index, plain)], typed
+    assert query_words("command-r+") == ("command-r+",), "symbols that are part of a name stay"
+
+
+def test_the_attribute_marker_cannot_be_typed(index, catalog) -> None:
+    """The "~" that marks attribute words is internal: typing it matches no attribute of every model."""
+    assert query_words("~") == ()
+    assert query_words("~cheap") == ("~cheap",)
+    assert len(found(index, "~")) == len(catalog)
+    assert not found(index, "~~~ zzzz")
+    assert index.suggestion(CatalogQuery(text="?! zzzz")) is None, "a lone '?!' is no search to suggest"

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.services.clients.studio import StudioClient
-from app.services.clients.studio_types import MalformedAnswer, StudioError
+from app.services.clients.studio_types import InvalidRequest, MalformedAnswer, StudioError
 from app.views.studio.prompt_form import Availability, PromptForm
 from modal_app.api import create_app
 from modal_app.contract import MAX_COUNT
@@ -124,3 +124,21 @@ async def test_the_generate_button_shows_exactly_what_the_server_reserves(tmp_pa
             form.deleteLater()
     services.close()
     assert checked == 4 * (2 + 2)  # each model makes 1K and 2K (4K is beyond what either does well)
+
+
+async def test_a_refused_field_is_said_in_the_servers_words_without_pydantics_prefix(tmp_path: Path) -> None:
+    """QA: creating an account with "not-an-email" showed "email: Value error, enter an email address like
+    name@example.com": pydantic's "Value error, " (its prefix for a validator's ValueError) is no word of ours."""
+    settings = ServerSettings.for_data_dir(tmp_path / "studio", compute=FakeImageCompute(), billing_enabled=True)
+    app = create_app(settings)
+    with live_server(app) as url:
+        client = StudioClient(url)
+        try:
+            with pytest.raises(InvalidRequest) as refused:
+                await client.sign_up("not-an-email", "correct horse battery")
+        finally:
+            await client.aclose()
+    app.state.services.close()
+    assert refused.value.field == "email"
+    assert refused.value.message.startswith("enter an email address"), refused.value.message
+    assert str(refused.value) == f"email: {refused.value.message}"

@@ -30,6 +30,7 @@ from app.services.billing.api import BillingApi, Overview, VersionedStatus
 from app.services.billing.export import write_csv
 from app.services.clients.studio_types import AuthNeeded, StudioError
 from app.services.notifications import Notifier
+from app.services.secrets import lasting_keyring_advice
 from app.services.studio.connection import ConnectionState, StudioConnection
 from app.tasks import TaskRunner, Workers
 from modal_app.contract import BillingStatus, Credits, LedgerItem, SpendReport
@@ -272,9 +273,16 @@ class BillingController(QObject):
     async def _sign_in(self, email: str, password: str, url: str, new_account: bool) -> None:
         call = self.connection.sign_up if new_account else self.connection.sign_in
         try:
-            await call(email, password, url)
+            lasting = await call(email, password, url)
         except StudioError as error:
             self.problem.emit(str(error))
+            return
+        if not lasting:
+            self.message.emit(
+                "Signed in for this session only",
+                "No system keyring could keep your sign-in, so Amethyst will ask for it again after it quits. "
+                + lasting_keyring_advice(),
+            )
 
 
 def poll_pauses(first: float, factor: float = POLL_BACKOFF, longest: float = MAX_POLL_SECONDS) -> Iterator[float]:

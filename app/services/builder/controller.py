@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.services.builder.client import BuildsClient
 from app.services.builder.codegen import CodeWriter
-from app.services.builder.csv_preview import CsvPreview, CsvProblem, preview_csv
+from app.services.builder.csv_preview import CsvPreview, CsvProblem, decode_csv, preview_csv
 from app.services.clients.studio_types import StudioError
 from app.services.notifications import Notifier
 from app.tasks import TaskRunner, Workers
@@ -148,7 +148,7 @@ class BuilderController(QObject):
         def read() -> tuple[CsvPreview, str]:
             if path.stat().st_size > MAX_CSV_CHARS:
                 raise CsvProblem(f"The file is larger than {MAX_CSV_CHARS // 1_000_000} MB.")
-            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            text = decode_csv(path.read_bytes())
             return preview_csv(text), text
 
         try:

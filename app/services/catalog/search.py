@@ -208,6 +208,8 @@ class CatalogIndex:
             filtered = self._filter(query.filters)
             for index, word in enumerate(words):
                 text = " ".join(words[:index] + words[index + 1 :])
+                if not query_words(text):
+                    continue  # only punctuation left: that is no search to suggest
                 found = len(_match(filtered, query_words(text)))
                 if found and (best is None or found > best[0]):
                     best = (found, f'"{text}" (without "{word}")', replace(query, text=text))

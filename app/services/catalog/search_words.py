@@ -16,6 +16,7 @@ models Groq serves that are among the cheapest of their kind:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from app.services.catalog.schema import CatalogEntry, Pricing
@@ -36,9 +37,28 @@ FAST_NAMES = re.compile(r"\b(flash|mini|nano|haiku|lite|turbo|instant|schnell|li
 MARK = "~"
 
 
+def _bare(word: str) -> str:
+    """``word`` without invisible format characters (bidi marks, zero-width spaces: Unicode category Cf) and
+    without the punctuation around it ("groq," "vision?" "(llama)"); punctuation inside ("gpt-4.1") and
+    symbols that end a name ("command-r+") stay. The marker is stripped too: it cannot be typed."""
+    word = "".join(ch for ch in word if unicodedata.category(ch) != "Cf")
+    start, end = 0, len(word)
+    while start < end and _edge(word[start]):
+        start += 1
+    while end > start and _edge(word[end - 1]):
+        end -= 1
+    return word[start:end]
+
+
+def _edge(ch: str) -> bool:
+    return ch == MARK or unicodedata.category(ch).startswith("P")
+
+
 def query_words(text: str) -> tuple[str, ...]:
-    """The query's lowercase words, attribute words rewritten to their marked attribute (``~cheap``)."""
-    return tuple(MARK + ALIASES[word] if word in ALIASES else word for word in text.lower().split())
+    """The query's lowercase words, attribute words rewritten to their marked attribute (``~cheap``); words
+    that are only punctuation are dropped."""
+    words = (bare for word in text.lower().split() if (bare := _bare(word)))
+    return tuple(MARK + ALIASES[word] if word in ALIASES else word for word in words)
 
 
 def _price(pricing: Pricing, kind: str) -> float | None:

@@ -237,6 +237,11 @@ def _detail(response: httpx.Response) -> Any:
         return response.text[:200]
 
 
+# pydantic puts this before the message of a validator's ValueError (its "value_error" type); the server's
+# validators word their messages for people, so the prefix goes.
+_PYDANTIC_VALUE_ERROR = "Value error, "
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     if status < 400:
@@ -250,7 +255,8 @@ def _raise_for_status(response: httpx.Response) -> None:
     if status == 422:
         if isinstance(detail, list) and detail and isinstance(detail[0], dict):
             location = detail[0].get("loc") or []
-            raise InvalidRequest(str(location[-1]) if location else "", str(detail[0].get("msg", "invalid")))
+            problem = str(detail[0].get("msg", "invalid"))
+            raise InvalidRequest(str(location[-1]) if location else "", problem.removeprefix(_PYDANTIC_VALUE_ERROR))
         raise InvalidRequest("", str(detail or "The request was not valid."))
     if status == 404:
         raise NotFound(str(detail or "Not found."))

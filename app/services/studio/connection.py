@@ -23,7 +23,7 @@ from app.config import CONNECTION_CLOUD_URL, CONNECTION_KIND, Settings
 from app.services.clients.studio import StudioClient
 from app.services.clients.studio_types import AuthNeeded, Credits, ModelTable, StudioError
 from app.services.heap import quiet_load
-from app.services.secrets import SecretStore
+from app.services.secrets import SecretStore, SecretsUnavailable
 from app.services.studio.embedded import EmbeddedServer, LocalAppFactory, default_local_app
 from app.services.studio.engines import ENGINE_TITLES, provider_secret
 from app.tasks import TaskRunner, Workers
@@ -307,7 +307,7 @@ class StudioConnection(QObject):
             self._set_state(ConnectionState.AUTH_NEEDED, str(error))
 
     # --- cloud account (the Settings page calls these) ---------------------------------------------
-    async def _account_call(self, url: str, call: str, email: str, password: str) -> None:
+    async def _account_call(self, url: str, call: str, email: str, password: str) -> bool:
         if url:
             self._settings.put(CONNECTION_CLOUD_URL, url.strip())
         base = self._settings.value(CONNECTION_CLOUD_URL).strip()
@@ -318,16 +318,27 @@ class StudioConnection(QObject):
             token = await (client.sign_in if call == "in" else client.sign_up)(email.strip(), password)
         finally:
             await client.aclose()
-        self._secrets.set(TOKEN_SECRET, token)
+        try:
+            self._secrets.set(TOKEN_SECRET, token)
+            lasting = True
+        except SecretsUnavailable as error:
+            # The server has made the session (and, signing up, the account): keep it for this run rather
+            # than lose it, so a retry does not meet "this account exists already".
+            log.warning("the sign-in is kept for this session only: %s", error)
+            self._secrets.set_for_session(TOKEN_SECRET, token)
+            lasting = False
         if self.kind == "cloud":
             await self.reconnect()
+        return lasting
 
-    async def sign_in(self, email: str, password: str, url: str = "") -> None:
-        """Sign in to a cloud Studio API; the token goes to the keyring. Raises ``StudioError``."""
-        await self._account_call(url, "in", email, password)
+    async def sign_in(self, email: str, password: str, url: str = "") -> bool:
+        """Sign in to a cloud Studio API; the token goes to the keyring. Returns False when no keyring could
+        keep it and it is kept in memory for this session only. Raises ``StudioError``."""
+        return await self._account_call(url, "in", email, password)
 
-    async def sign_up(self, email: str, password: str, url: str = "") -> None:
-        await self._account_call(url, "up", email, password)
+    async def sign_up(self, email: str, password: str, url: str = "") -> bool:
+        """Create an account and sign in to it, as ``sign_in``."""
+        return await self._account_call(url, "up", email, password)
 
     async def sign_out(self) -> None:
         token = self._secrets.get(TOKEN_SECRET)

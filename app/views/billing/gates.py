@@ -55,6 +55,10 @@ class SignInGate(QWidget):
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # the server's words, selectable to copy
+        self.error.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.error.hide()
         buttons = QHBoxLayout()
         self.sign_in = QPushButton("Sign in")

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -94,6 +95,11 @@ class BillingPage(QWidget):
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
+        # server and checkout texts: never read as rich text, and an address shown here can be copied
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.notice.hide()
         column.addWidget(self.notice)
 
@@ -116,7 +122,7 @@ class BillingPage(QWidget):
         row.addWidget(self.cancel)
         self.waiting.hide()
         column.addWidget(self.waiting)
-        self.cancel.clicked.connect(self.controller.cancel_wait)
+        self.cancel.clicked.connect(self._cancel_wait)
         self.reopen.clicked.connect(self.controller.reopen_checkout)
 
         stats = QHBoxLayout()
@@ -240,6 +246,10 @@ class BillingPage(QWidget):
     def _show_message(self, title: str, body: str) -> None:
         self.notice.setProperty("role", "success")
         self._set_notice(f"{title}. {body}")
+
+    def _cancel_wait(self) -> None:
+        self.controller.cancel_wait()
+        self.notice.hide()  # what it said was about this checkout ("open this address to pay")
 
     def _set_notice(self, text: str) -> None:
         self.notice.setText(text)

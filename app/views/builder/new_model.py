@@ -159,8 +159,18 @@ class NewModelForm(QWidget):
             self.load(Path(path))
 
     def load(self, path: Path) -> None:
+        # The previous file's table, target and text go at once: if this one cannot be read, Build must not
+        # train on the file it replaced.
         self.error.setText("")
         self.file_label.setText(path.name)
+        self.preview, self.csv_text = None, ""
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.blockSignals(False)
+        self._invalidate_code()
         self.controller.load_csv(path)
 
     def show_preview(self, preview: CsvPreview, text: str) -> None:

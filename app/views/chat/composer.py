@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.views.widgets.notice_label import NoticeLabel
+
+SEND_LABELS = ("Send", "Resend")  # the send button's labels: a new message, an edited one
 
 
 class PromptEdit(QPlainTextEdit):
@@ -64,7 +66,7 @@ class Composer(QWidget):
         self.editor.send_requested.connect(self._send)
         self.editor.stop_requested.connect(self.stop_requested)
         buttons = QVBoxLayout()
-        self.send_button = QPushButton("Send")
+        self.send_button = QPushButton(SEND_LABELS[0])
         self.send_button.setProperty("kind", "primary")
         self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self._send)
@@ -91,6 +93,30 @@ class Composer(QWidget):
         self.send_button.setVisible(not streaming)
         self.stop_button.setVisible(streaming)
 
+    def _even_buttons(self) -> None:
+        """Send, Resend and Stop take the widest one's width, so the message box never moves when one
+        replaces another (each label measured with the button's own font and stylesheet padding)."""
+        send, stop = self.send_button, self.stop_button
+        shown = send.text()
+        for button in (send, stop):
+            button.setMinimumWidth(0)
+        widths = [stop.sizeHint().width()]
+        for label in SEND_LABELS:
+            send.setText(label)
+            widths.append(send.sizeHint().width())
+        send.setText(shown)
+        for button in (send, stop):
+            button.setMinimumWidth(max(widths))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._even_buttons()  # the widths come from the stylesheet's padding and the font
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._even_buttons()
+
     def set_hint(self, text: str) -> None:
         self.hint.setText(text)
 
@@ -98,7 +124,7 @@ class Composer(QWidget):
         self.editing_message_id = message_id
         self.editor.setPlainText(text)
         self.edit_banner.show()
-        self.send_button.setText("Resend")
+        self.send_button.setText(SEND_LABELS[1])
         self.editor.setFocus()
 
     def cancel_edit(self) -> None:
@@ -107,7 +133,7 @@ class Composer(QWidget):
         self.editing_message_id = None
         self.editor.clear()
         self.edit_banner.hide()
-        self.send_button.setText("Send")
+        self.send_button.setText(SEND_LABELS[0])
         self.edit_cancelled.emit()
 
     def finish_send(self) -> None:
@@ -115,7 +141,7 @@ class Composer(QWidget):
         self.editor.clear()
         self.editing_message_id = None
         self.edit_banner.hide()
-        self.send_button.setText("Send")
+        self.send_button.setText(SEND_LABELS[0])
 
     def _send(self) -> None:
         if self.text().strip():

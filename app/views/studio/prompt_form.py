@@ -35,6 +35,7 @@ from app.views.studio.widgets import CountPicker
 from app.views.widgets.focus import arrows_move_within
 from app.views.widgets.icons import icon
 from app.views.widgets.notice_label import NoticeLabel
+from modal_app.contract import MAX_PROMPT
 
 MAX_SEED = 2**32 - 1
 NEGATIVE_PLACEHOLDER = "What to leave out (optional)"
@@ -82,6 +83,7 @@ class PromptForm(QFrame):
         enhance_row.addWidget(self.enhance)
         self.negative = QLineEdit(placeholderText=NEGATIVE_PLACEHOLDER)
         self.negative.setAccessibleName("Negative prompt")
+        self.negative.setMaxLength(MAX_PROMPT)
 
         self.model = ModelList()
         self.size_choice = QComboBox()
@@ -274,8 +276,10 @@ class PromptForm(QFrame):
             reason = message[:1].upper() + message[1:] + "."
         elif self.model.model_count() == 0:
             reason = "No image models are available on this Studio API."
-        elif not self.prompt.toPlainText().strip():
+        elif not (prompt := _clean(self.prompt.toPlainText())):
             reason = "Write a prompt to generate."
+        elif len(prompt) > MAX_PROMPT:
+            reason = f"The prompt is {len(prompt):,} characters; the Studio takes at most {MAX_PROMPT:,}."
         elif info.billing and cost > info.available:
             reason = f"Not enough credits: this needs {cost}, you have {info.available}."
         self.generate.setEnabled(not reason)
@@ -322,12 +326,12 @@ class PromptForm(QFrame):
         seed = self.fixed_seed() if self.seed_fixed.isChecked() else random.randint(0, MAX_SEED)
         return ImageRequest(
             model=self.model.currentData() or "",
-            prompt=self.prompt.toPlainText().strip(),
+            prompt=_clean(self.prompt.toPlainText()),
             size=self.size_choice.currentData() or "1K",
             aspect_ratio=self.aspect.currentData() or "1:1",
             count=self.count.value(),
             seed=seed,
-            negative_prompt=self.negative.text().strip() if self.negative_supported() else "",
+            negative_prompt=_clean(self.negative.text()) if self.negative_supported() else "",
             reference_images=self.references.encoded(),
         )
 
@@ -368,3 +372,9 @@ class PromptForm(QFrame):
             self.seed.setText(str(record.seed))
             self.count.setValue(1)
         self.prompt.setFocus()
+
+
+def _clean(text: str) -> str:
+    """``text`` as sent: trimmed, without NUL characters (pasted from a binary file, say), which the Studio API
+    refuses in any text it could store."""
+    return text.replace("\x00", "").strip()
