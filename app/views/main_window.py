@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
     def open_place(self, key: str, payload: dict[str, Any] | None = None) -> None:
         spec: PlaceSpec = place(key)
         widget = self.page(key)
+        self._release_focus_of(self.stack.currentWidget(), widget)
         self.stack.setCurrentWidget(widget)
         self.sidebar.set_current(key)
         self.header.set_place(spec.title, spec.subtitle)
@@ -99,6 +100,16 @@ class MainWindow(QMainWindow):
             self._current = key
             self.context.ui_state.set("place", key)
             self.place_changed.emit(key)
+
+    @staticmethod
+    def _release_focus_of(leaving: QWidget | None, arriving: QWidget) -> None:
+        """Hiding the page that holds the focus makes Qt hand it to the next control in the chain as if the
+        keyboard went there (a ringed button in the new place); released first, ``_move_focus_into`` decides."""
+        from PySide6.QtWidgets import QApplication
+
+        focused = QApplication.focusWidget()
+        if leaving is not None and leaving is not arriving and focused is not None and leaving.isAncestorOf(focused):
+            focused.clearFocus()
 
     def _move_focus_into(self, page: QWidget, place_button: QWidget) -> None:
         """After a switch by mouse or shortcut, the keyboard goes to the new place: its first text field

@@ -93,3 +93,16 @@ def test_tab_goes_header_then_get_started_then_the_place(window: MainWindow, qtb
     search = names.index("Search models")
     header = next(i for i, name in enumerate(names) if name.startswith("Help: Get started"))
     assert header < card < search, names
+
+
+def test_leaving_a_place_with_a_focused_field_rings_no_button_in_the_next(window: MainWindow, qtbot) -> None:
+    """The field's page hides, and Qt hands its focus to the next control in the chain (Builder's New model
+    button, Chat's New chat) as if the keyboard had gone there: the switch decides the focus instead."""
+    for start, target in (("marketplace", "builder"), ("marketplace", "chat"), ("chat", "builder")):
+        window.open_place(start)
+        field = QApplication.focusWidget()
+        assert field is not None and window.page(start).isAncestorOf(field), start
+        qtbot.mouseClick(window.sidebar.buttons[target], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.current_place == target, timeout=5000)  # noqa: B023
+        focused = QApplication.focusWidget()
+        assert not isinstance(focused, QAbstractButton), (start, target, focused)
