@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         multiprocessing.freeze_support()
     arguments = parse_arguments(argv)
+    # First, before anything imports Qt: PySide checks every later import, cheaply from here on.
+    from app.pyside_imports import install as cheap_import_checks
+
+    cheap_import_checks()
     # Only what the first paint needs is imported before it; the rest loads once the window shows.
     from app.config import APPEARANCE_ACCENT
     from app.context import build_context
