@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from app.config import GENERAL_CLOSE_TO_TRAY
@@ -18,6 +17,9 @@ from app.views.widgets.icons import icon
 from app.views.window_geometry import MINIMUM, first_geometry, fits_a_screen
 
 if TYPE_CHECKING:
+    # Event types only annotate; building their PySide types costs ~3 ms before the first paint.
+    from PySide6.QtGui import QCloseEvent, QResizeEvent
+
     from app.views.get_started import GetStartedCard
     from app.views.widgets.toast import Toast
 
@@ -150,6 +152,8 @@ class MainWindow(QMainWindow):
     # shortcuts and state ------------------------------------------------------------------------------
 
     def _install_shortcuts(self) -> None:
+        from PySide6.QtGui import QKeySequence, QShortcut  # after the first paint, with the shortcuts
+
         for index, spec in enumerate(PLACES, start=1):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index}"), self)
             shortcut.activated.connect(lambda key=spec.key: self.open_place(key))
@@ -179,6 +183,7 @@ class MainWindow(QMainWindow):
 
     def _place_window(self, saved: object) -> None:
         """The saved geometry when it still fits a connected screen, else a size made for this screen."""
+        from PySide6.QtCore import QByteArray
         from PySide6.QtGui import QGuiApplication
 
         screens = [screen.availableGeometry() for screen in QGuiApplication.screens()]

@@ -23,9 +23,6 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from modal_app.builder.sandbox import SandboxError
 
 MIN_PYTHON = (3, 10)
@@ -41,6 +38,10 @@ def link_distributions(requirements: Iterable[str], target: Path) -> list[str]:
     """Link (copy where links are not allowed) the installed distributions ``requirements`` need, with their
     dependencies and pip, into ``target``; returns their names. A requirement not installed here is skipped
     (pip then says it cannot find it)."""
+    # Imported here, when a build installs: ~16 ms of CPU the embedded Studio API's start does not need.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     target.mkdir(parents=True, exist_ok=True)
     queue: list[tuple[str, frozenset[str]]] = [("pip", frozenset())]
     for text in requirements:

@@ -18,8 +18,10 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class PidBook:
 
     def add(self, pid: int, name: str) -> None:
         """Write down a started process (the leader of its group); a process already gone is not recorded."""
+        import psutil  # here and in sweep: the embedded Studio API's start (no build running) never needs it
+
         try:
             created = psutil.Process(pid).create_time()
         except psutil.Error:
@@ -66,6 +70,8 @@ class PidBook:
     def sweep(self) -> list[str]:
         """End what an earlier server process recorded and left running; one sentence per process ended.
         Clears the file. Blocking (psutil and waits up to ``KILL_WAIT_S``): run it off the event loop."""
+        import psutil
+
         try:
             entries = json.loads(self.path.read_text(encoding="utf-8"))
             records = [Record(int(e["pid"]), float(e["create_time"]), str(e["name"])) for e in entries]
@@ -92,6 +98,8 @@ class PidBook:
 def _matching(record: Record) -> list[psutil.Process]:
     """The live processes that are this record's: its leader if the create time matches, and the members of
     its process group created since (POSIX; on Windows the leader's tree)."""
+    import psutil
+
     leader: psutil.Process | None = None
     with contextlib.suppress(psutil.Error):
         candidate = psutil.Process(record.pid)
