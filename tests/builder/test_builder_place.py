@@ -16,6 +16,7 @@ from app.context import AppContext
 from app.models.db import SCHEMA_LOCK
 from app.services.builder.controller import BuilderController
 from app.services.studio.connection import ConnectionState
+from app.views.builder.build_view import LOG_MIN_LINES
 from app.views.builder.page import BuilderPage
 from modal_app.api import create_app
 from modal_app.contract import BuildRequest, BuildState, BuildTask
@@ -105,6 +106,17 @@ def test_a_template_build_from_the_place(
     assert notes[0][0] == "Model ready"
     assert "1 live model" in page.usage.text()
     shot(page, "5-ready")
+    # The ready panel scrolls above the log instead of squeezing it (QA: three lines were left at 1600 × 1000),
+    # down to the page of the smallest window (1280 × 720 less the header).
+    page.resize(1280, 600)
+
+    def log_is_readable() -> None:
+        lines = view.log.height() / view.log.fontMetrics().lineSpacing()
+        assert lines >= LOG_MIN_LINES, lines
+
+    qtbot.waitUntil(log_is_readable, timeout=5000)
+    shot(page, "5-ready-small")
+    page.resize(1300, 860)
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)

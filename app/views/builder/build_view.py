@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +26,7 @@ from app.views.builder.log_view import LogView
 from app.views.builder.ready_panel import ReadyPanel
 from modal_app.contract import Build, BuildState, StepStatus
 
+LOG_MIN_LINES = 10
 STEP_MARK = {"pending": "○", "running": "◐", "done": "●", "failed": "✕", "cancelled": "–"}
 
 
@@ -66,14 +69,26 @@ class BuildView(QWidget):
         self.stop_button.clicked.connect(self._stop)
         self.delete_button.clicked.connect(self._delete)
         self.ready = ReadyPanel(controller)
-        self.ready.setVisible(False)
+        # The ready panel (predict form, snippets) scrolls on its own above the log, and a splitter between
+        # them keeps the log at least LOG_MIN_LINES tall: at 1600 × 1000 the panel had left it three lines.
+        self.ready_area = QScrollArea()
+        self.ready_area.setWidgetResizable(True)
+        self.ready_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.ready_area.setWidget(self.ready)
+        self.ready_area.setVisible(False)
+        self.log.setMinimumHeight(self.log.fontMetrics().lineSpacing() * LOG_MIN_LINES)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.ready_area)
+        self.split.addWidget(self.log)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(self.steps_row)
         layout.addWidget(self.status)
-        layout.addWidget(self.ready)
-        layout.addWidget(self.log, 1)
+        layout.addWidget(self.split, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.paused, 1)
         for button in (self.copy_button, self.save_button, self.cancel_button, self.stop_button, self.delete_button):
@@ -129,10 +144,10 @@ class BuildView(QWidget):
         self.stop_button.setVisible(state == BuildState.READY)
         self.delete_button.setVisible(not state.in_progress)
         if state == BuildState.READY:
-            self.ready.setVisible(True)
+            self.ready_area.setVisible(True)
             self.ready.show_build(build)
         else:
-            self.ready.setVisible(False)
+            self.ready_area.setVisible(False)
         if state.in_progress:
             self._clock.start()
         else:
