@@ -165,3 +165,18 @@ def test_without_a_keyring_the_page_says_so_and_offers_no_save(paths, qtbot) -> 
     assert not page.keys.rows["openai"].edit_button.isEnabled()
     # once the posted layout passes ran, however long they take
     qtbot.waitUntil(lambda: page.scroll_area.widget().minimumSizeHint().width() <= page.scroll_area.viewport().width())
+
+
+def test_default_image_model_names_each_engine_once_and_says_what_is_not_ready() -> None:
+    from types import SimpleNamespace
+
+    from app.views.settings.studio_section import model_label
+
+    a1111 = SimpleNamespace(name="AUTOMATIC1111 / Forge (current model)", engine="a1111", ready=True)
+    assert model_label(a1111) == "AUTOMATIC1111 / Forge (current model)"
+    qwen = SimpleNamespace(name="Qwen-Image", engine="modal", ready=True)
+    assert model_label(qwen).startswith("Qwen-Image · ") and model_label(qwen) != "Qwen-Image · "
+    missing = SimpleNamespace(name="ComfyUI (current workflow)", engine="comfyui", ready=False)
+    assert model_label(missing) == "ComfyUI (current workflow) (not ready)"
+    unserved = SimpleNamespace(name="Gemini 3 Pro Image", engine="", ready=False)
+    assert model_label(unserved) == "Gemini 3 Pro Image (not ready)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.config import STUDIO_DEFAULT_MODEL, STUDIO_ENHANCE_MODEL, Settings
@@ -24,6 +25,16 @@ def subheading(text: str) -> QLabel:
     font.setBold(True)
     label.setFont(font)
     return label
+
+
+def model_label(model: Any) -> str:
+    """ "Name · engine" (the engine left out when the name says it already), and "not ready" when it cannot run."""
+    engine = ENGINE_TITLES.get(model.engine, model.engine)
+    label = model.name if not engine or engine.casefold() in model.name.casefold() else f"{model.name} · {engine}"
+    return label if model.ready else f"{label} (not ready)"
+
+
+TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 
 
 class StudioSection(Section):
@@ -115,8 +126,9 @@ class StudioSection(Section):
         self.default_model.addItem("First ready model", "")
         for model in getattr(table, "models", ()) or ():
             if model.active:
-                engine = ENGINE_TITLES.get(model.engine, model.engine)
-                self.default_model.addItem(f"{model.name} · {engine}", model.id)
+                self.default_model.addItem(model_label(model), model.id)
+                if not model.ready and model.reason:
+                    self.default_model.setItemData(self.default_model.count() - 1, model.reason, TOOLTIP_ROLE)
         if chosen and self.default_model.findData(chosen) < 0:
             self.default_model.addItem(chosen, chosen)  # kept while the server does not list it
         self.default_model.setCurrentIndex(max(0, self.default_model.findData(chosen)))
