@@ -58,10 +58,12 @@ def test_an_account_made_without_a_keyring_signs_in_for_this_session(qtbot, qloo
     gate.email.setText("ada@example.com")
     gate.password.setText("correct horse battery")
     notes: list[tuple[str, str]] = []
-    context.billing_controller.message.connect(lambda title, body: notes.append((title, body)))
+    context.billing_controller.caution.connect(lambda title, body: notes.append((title, body)))
     qtbot.mouseClick(gate.sign_up, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: context.billing_controller.state == BillingState.READY, timeout=20000)
     assert context.studio.state == ConnectionState.CONNECTED
     assert context.secrets.session_only(TOKEN_SECRET)
     assert notes and "this session only" in notes[-1][0] and lasting_keyring_advice() in notes[-1][1]
     assert gate.error.text() == ""
+    qtbot.waitUntil(lambda: page.notice.isVisible(), timeout=5000)
+    assert page.notice.property("role") == "warning"  # it asks for attention: not the green of a success

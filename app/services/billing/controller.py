@@ -62,6 +62,7 @@ class BillingController(QObject):
     spend_changed = Signal(object)  # SpendReport
     problem = Signal(str)  # a failure to show in the place
     message = Signal(str, str)  # a passing note: title, body
+    caution = Signal(str, str)  # a note that asks for attention (something works less well than usual)
 
     def __init__(
         self,
@@ -278,7 +279,7 @@ class BillingController(QObject):
             self.problem.emit(str(error))
             return
         if not lasting:
-            self.message.emit(
+            self.caution.emit(
                 "Signed in for this session only",
                 "No system keyring could keep your sign-in, so Amethyst will ask for it again after it quits. "
                 + lasting_keyring_advice(),

@@ -76,6 +76,7 @@ class BillingPage(QWidget):
         self.controller.spend_changed.connect(self._show_spend)
         self.controller.problem.connect(self._show_problem)
         self.controller.message.connect(self._show_message)
+        self.controller.caution.connect(self._show_caution)
         self._show_state(self.controller.state.value)
         if self.controller.overview is not None:
             self._show_overview(self.controller.overview)
@@ -245,6 +246,10 @@ class BillingPage(QWidget):
 
     def _show_message(self, title: str, body: str) -> None:
         self.notice.setProperty("role", "success")
+        self._set_notice(f"{title}. {body}")
+
+    def _show_caution(self, title: str, body: str) -> None:
+        self.notice.setProperty("role", "warning")
         self._set_notice(f"{title}. {body}")
 
     def _cancel_wait(self) -> None:
