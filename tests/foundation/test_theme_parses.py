@@ -37,3 +37,36 @@ def test_the_applied_stylesheet_parses(qapp: QApplication, qt_warnings: list[str
         widget.ensurePolished()  # the application stylesheet is parsed here, on first use
     assert not [m for m in qt_warnings if "Could not parse" in m], qt_warnings
     assert qapp.styleSheet() == stylesheet(PALETTE.with_accent(accent) if accent else PALETTE)
+
+
+def lit_stepper_pixels(box: QWidget, top: int, bottom: int) -> int:
+    """Pixels of a spin box's stepper column (inside its border, rows ``top``–``bottom``) clearly brighter
+    than the field's surface."""
+    from PySide6.QtGui import QColor
+
+    image = box.grab().toImage()
+    ratio = image.devicePixelRatio()
+    surface = QColor(PALETTE.surface).lightness()
+    count = 0
+    for y in range(int((top + 3) * ratio), int((bottom - 3) * ratio)):
+        for x in range(int((box.width() - 20) * ratio), int((box.width() - 3) * ratio)):
+            if image.pixelColor(x, y).lightness() > surface + 60:
+                count += 1
+    return count
+
+
+def test_spin_boxes_show_both_steppers(qapp: QApplication, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """QA: the Builder's predict form showed number fields without visible arrows (dark on the dark surface)."""
+    from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+
+    apply_theme(qapp)
+    for box in (QSpinBox(), QDoubleSpinBox()):
+        qtbot.addWidget(box)
+        box.setRange(-100, 100)
+        box.setValue(0)  # both steps possible: both arrows at full strength
+        box.resize(160, 34)
+        box.show()
+        qtbot.waitExposed(box)
+        half = box.height() // 2
+        up, down = lit_stepper_pixels(box, 0, half), lit_stepper_pixels(box, half, box.height())
+        assert up > 3 and down > 3, (type(box).__name__, up, down)
