@@ -275,6 +275,9 @@ def build_context(
     log_file: Path | None = None,
 ) -> AppContext:
     """Everything the views need for one run on one data folder. Tests call this with their own parts."""
+    from app.services.heap import favour_the_ui_thread
+
+    favour_the_ui_thread()
     return AppContext(
         paths=paths,
         settings=Settings.load(paths.settings_file, environ=environ, arguments=arguments),

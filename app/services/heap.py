@@ -63,3 +63,19 @@ def quiet_load(reason: str) -> Iterator[None]:
                 settle(reason)  # before enabling: the first young pass must not walk what the load made
                 if _loads[1]:
                     gc.enable()
+
+
+UI_SWITCH_INTERVAL_S = 0.001
+
+
+def favour_the_ui_thread() -> None:
+    """Makes a thread that holds the GIL hand it over after 1 ms instead of CPython's 5 ms default
+    (``sys.setswitchinterval``). The UI thread shares the interpreter with the embedded Studio API, its
+    database threads and the parsing pool; when several of them run Python at once, the UI thread waited a
+    full interval behind each in turn. Measured with ``bench builder`` (10,000 log lines streaming from an
+    in-process build), three interleaved runs each: the longest UI stall was 15.2 / 18.8 / 13.2 ms at 5 ms
+    and 14.7 / 12.1 / 13.3 ms at 1 ms, p99 5.3–6.1 → 3.5–4.1 ms, build time unchanged; ``bench chat_stream``
+    unchanged. Process-wide; idempotent."""
+    import sys
+
+    sys.setswitchinterval(UI_SWITCH_INTERVAL_S)

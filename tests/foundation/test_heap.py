@@ -83,3 +83,18 @@ def test_overlapping_loads_turn_collection_on_when_the_last_ends() -> None:
     worker.join(30)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_context_makes_threads_hand_the_gil_over_within_a_millisecond(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    from app.context import build_context
+    from app.paths import Paths
+    from app.services.heap import UI_SWITCH_INTERVAL_S
+
+    sys.setswitchinterval(0.005)
+    try:
+        build_context(Paths.resolve(tmp_path), environ={})
+        assert sys.getswitchinterval() == UI_SWITCH_INTERVAL_S
+    finally:
+        sys.setswitchinterval(0.005)
