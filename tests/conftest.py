@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.fakes.memory_keyring.MemoryKeyring")
@@ -19,6 +20,9 @@ from app.context import AppContext, build_context
 from app.log import Redactor
 from app.paths import Paths
 from tests.fakes.memory_keyring import MemoryKeyring
+
+if TYPE_CHECKING:
+    from app.views.main_window import MainWindow
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -39,6 +43,20 @@ def context(paths: Paths, memory_keyring: MemoryKeyring) -> Iterator[AppContext]
     ctx = build_context(paths, redactor=Redactor(), keyring_backend=memory_keyring, environ={})
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def window(context: AppContext, qtbot) -> Iterator[MainWindow]:
+    """The main window on ``context``, 1280 × 800, shown and exposed (tests that need another size or
+    start define their own)."""
+    from app.views.main_window import MainWindow
+
+    main = MainWindow(context)
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
 
 
 @pytest.fixture

@@ -24,13 +24,19 @@ def info(number: int) -> MessageInfo:
     )
 
 
-def test_a_long_chat_opens_with_its_newest_messages_and_grows_upward(qtbot) -> None:  # type: ignore[no-untyped-def]
+def opened(qtbot) -> tuple[MessageListModel, MessageListView]:  # type: ignore[no-untyped-def]
+    """A view of a 1,000-message chat, shown 800 × 600."""
     model = MessageListModel()
     view = MessageListView(model)
     qtbot.addWidget(view)
     view.resize(800, 600)
     view.show()
     model.set_messages([info(n) for n in range(1, COUNT + 1)])
+    return model, view
+
+
+def test_a_long_chat_opens_with_its_newest_messages_and_grows_upward(qtbot) -> None:  # type: ignore[no-untyped-def]
+    model, view = opened(qtbot)
     assert model.rowCount() == WINDOW and model.message_count() == COUNT
     assert model.rows[0].info.id == COUNT - WINDOW + 1 and model.rows[-1].is_last
     qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
@@ -59,12 +65,7 @@ def test_a_long_chat_opens_with_its_newest_messages_and_grows_upward(qtbot) -> N
 
 def test_reaching_the_top_while_a_layout_is_pending_keeps_the_top_message(qtbot) -> None:  # type: ignore[no-untyped-def]
     """A reply below grows (its layout still pending) in the same moment the person reaches the top."""
-    model = MessageListModel()
-    view = MessageListView(model)
-    qtbot.addWidget(view)
-    view.resize(800, 600)
-    view.show()
-    model.set_messages([info(n) for n in range(1, COUNT + 1)])
+    model, view = opened(qtbot)
     qtbot.waitUntil(lambda: not view.measuring(), timeout=20_000)
     bar = view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())

@@ -4,9 +4,6 @@ box or radio button paints differently from the same control unfocused (the focu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
@@ -18,21 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.places import PLACES
 
 MAX_STEPS = 250  # more than the most controls any place shows
-
-
-@pytest.fixture
-def window(context: AppContext, qtbot) -> Iterator[MainWindow]:
-    main = MainWindow(context)
-    qtbot.addWidget(main)
-    main.resize(1280, 800)
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
 
 
 def activate(window: MainWindow, qtbot) -> None:

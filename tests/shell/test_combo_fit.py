@@ -5,14 +5,11 @@ right-to-left."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QStyle, QStyleOptionComboBox
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
-from app.context import AppContext
 from app.services.clients.studio_types import ImageModel, ModelTable
 from app.views.main_window import MainWindow
 from app.views.places import PLACES
@@ -61,16 +58,6 @@ def studio_models() -> ModelTable:
         compute_ready=True,
         compute_message="",
     )
-
-
-@pytest.fixture
-def window(context: AppContext, qtbot) -> Iterator[MainWindow]:
-    main = MainWindow(context)
-    qtbot.addWidget(main)
-    main.resize(1280, 800)
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
 
 
 @pytest.mark.parametrize("direction", [Qt.LayoutDirection.LeftToRight, Qt.LayoutDirection.RightToLeft])

@@ -11,18 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
-from app.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.places import PLACES
 
 
 @pytest.fixture
-def window(context: AppContext, qtbot) -> Iterator[MainWindow]:
-    main = MainWindow(context)
-    qtbot.addWidget(main)
-    main.resize(1280, 800)
-    main.show()
-    qtbot.waitExposed(main)
+def window(window: MainWindow, qtbot) -> Iterator[MainWindow]:
+    """The shared window (tests/conftest.py), made the active one: ``:focus`` paints only there."""
+    main = window
     main.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is main, timeout=2000)
     yield main

@@ -3,25 +3,12 @@ stack without overlapping, in a free corner, are announced to screen readers and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.context import AppContext
 from app.views.main_window import MainWindow
 from app.views.widgets.toast import Toast, input_rects
-
-
-@pytest.fixture
-def window(context: AppContext, qtbot) -> Iterator[MainWindow]:
-    main = MainWindow(context)
-    qtbot.addWidget(main)
-    main.resize(1280, 800)
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
 
 
 def rect_in(widget: QWidget, host: QWidget) -> QRect:
