@@ -14,6 +14,7 @@ import re
 from importlib.resources import files
 
 from modal_app.contract import BuildFiles, BuildTask
+from modal_app.pyparse import parse
 
 ALLOWED_PACKAGES = frozenset(
     {
@@ -79,7 +80,7 @@ def _strings(tree: ast.AST) -> set[str]:
 
 def _parse(source: str, field: str, name: str) -> ast.Module:
     try:
-        return ast.parse(source, filename=name)
+        return parse(source, name)
     except SyntaxError as error:
         raise CodeRejected(field, f"{name} is not valid Python (line {error.lineno}: {error.msg})") from error
 

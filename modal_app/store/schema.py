@@ -22,6 +22,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, MetaData, inspect, text
 
+from modal_app.pyparse import parse
+
 # alembic.runtime.migration.MigrationContext's version table, as alembic creates it on SQLite.
 VERSION_TABLE_DDL = (
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
@@ -32,7 +34,7 @@ VERSION_TABLE_DDL = (
 def _revisions(path: Path) -> tuple[str, tuple[str, ...]]:
     """(revision, down revisions) assigned at the top level of one migration file."""
     values: dict[str, object] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+    for node in parse(path.read_text(encoding="utf-8"), str(path)).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
