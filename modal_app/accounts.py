@@ -16,10 +16,11 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modal_app.hashing import PasswordHashing
@@ -34,19 +35,35 @@ LOCAL_DOMAIN = "amethyst.local"
 LOCAL_EMAIL = f"local@{LOCAL_DOMAIN}"
 LOCAL_TOKEN_LABEL = "local desktop"
 
-_AUTHENTICATE = (
-    select(
-        ApiToken.id,
-        ApiToken.account_id,
-        ApiToken.created_at,
-        ApiToken.last_used_at,
-        ApiToken.kind,
-        Account.local,
-        Account.plan,
-    )
-    .join(Account, Account.id == ApiToken.account_id)
-    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+# The columns every authenticated request reads of its token, under names no other table's columns have (the
+# job-status read joins them with the job: both tables have id, account_id and created_at). ``accept`` reads
+# a row of them; ``TOKEN_JOIN`` and ``TOKEN_MATCH`` are the FROM and WHERE that find an unrevoked token.
+TOKEN_COLUMNS = (
+    ApiToken.id.label("token_id"),
+    ApiToken.account_id.label("token_account_id"),
+    ApiToken.created_at.label("token_created_at"),
+    ApiToken.last_used_at.label("token_last_used_at"),
+    ApiToken.kind.label("token_kind"),
+    Account.local.label("token_local"),
+    Account.plan.label("token_plan"),
 )
+
+
+class TokenRow(Protocol):
+    """A row read with ``TOKEN_COLUMNS`` (it may hold more columns)."""
+
+    token_id: str
+    token_account_id: str
+    token_created_at: datetime
+    token_last_used_at: datetime | None
+    token_kind: str
+    token_local: bool
+    token_plan: str
+
+
+TOKEN_JOIN = ApiToken.__table__.join(Account.__table__, Account.id == ApiToken.account_id)
+TOKEN_MATCH = and_(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+_AUTHENTICATE = select(*TOKEN_COLUMNS).select_from(TOKEN_JOIN).where(TOKEN_MATCH)
 _TOKENS: Table = ApiToken.__table__  # type: ignore[assignment]
 # A Core statement, run as one executemany for the whole batch.
 _TOUCH = update(_TOKENS).where(_TOKENS.c.id == bindparam("token_id")).values(last_used_at=bindparam("used_at"))
@@ -159,32 +176,21 @@ class Accounts:
         """The token's account, or None when it is unknown, revoked or expired. Notes the use (no write)."""
         with self._store.single_reads.connect() as connection:
             row = connection.execute(_AUTHENTICATE, {"digest": self.token_digest(token)}).first()
-        if row is None:
-            return None
-        return self.accept(
-            row.id, row.account_id, row.created_at, row.last_used_at, row.local, kind=row.kind, plan=row.plan
-        )
+        return None if row is None else self.accept(row)
 
-    def accept(
-        self,
-        token_id: str,
-        account_id: str,
-        created_at: datetime,
-        last_used_at: datetime | None,
-        local: bool,
-        *,
-        kind: str,
-        plan: str,
-    ) -> AuthContext | None:
-        """The caller of an unrevoked token row read elsewhere (``authenticate``, or the status read that
-        joins it with the job), or None when it went unused too long. Notes the use (no write)."""
+    def accept(self, row: TokenRow) -> AuthContext | None:
+        """The caller of an unrevoked token read as ``TOKEN_COLUMNS`` (by ``authenticate``, or by the status read
+        that joins them with the job), or None when it went unused too long. Notes the use (no write)."""
         now = utcnow()
         with self._uses_lock:
-            last_used = self._uses.get(token_id) or last_used_at or created_at
-            if not local and self._expired(last_used, now):
+            last_used = self._uses.get(row.token_id) or row.token_last_used_at or row.token_created_at
+            if not row.token_local and self._expired(last_used, now):
                 return None
-            self._uses[token_id] = now
-        return AuthContext(account_id=account_id, token_id=token_id, personal=kind == PERSONAL_TOKEN, plan=plan)
+            self._uses[row.token_id] = now
+        personal = row.token_kind == PERSONAL_TOKEN
+        return AuthContext(
+            account_id=row.token_account_id, token_id=row.token_id, personal=personal, plan=row.token_plan
+        )
 
     def _expired(self, last_used: datetime, now: datetime) -> bool:
         return self.token_lifetime > 0 and now - last_used > timedelta(seconds=self.token_lifetime)

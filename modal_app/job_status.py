@@ -15,28 +15,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, select
 
-from modal_app.accounts import Accounts, AuthContext
+from modal_app.accounts import TOKEN_COLUMNS, TOKEN_JOIN, TOKEN_MATCH, Accounts, AuthContext
 from modal_app.jobs import JobRow
 from modal_app.store.db import Store
-from modal_app.store.models import Account, ApiToken, ImageJob
+from modal_app.store.models import ApiToken, ImageJob
 
 _JOB_FIELDS = tuple(JobRow.__dataclass_fields__)
-# Token columns under names no job column has (both tables have id, account_id and created_at).
 _STATUS = (
-    select(
-        ApiToken.id.label("token_id"),
-        ApiToken.account_id.label("token_account_id"),
-        ApiToken.created_at.label("token_created_at"),
-        ApiToken.last_used_at.label("token_last_used_at"),
-        ApiToken.kind.label("token_kind"),
-        Account.local.label("token_local"),
-        Account.plan.label("token_plan"),
-        *(getattr(ImageJob, name) for name in _JOB_FIELDS),
+    select(*TOKEN_COLUMNS, *(getattr(ImageJob, name) for name in _JOB_FIELDS))
+    .select_from(
+        TOKEN_JOIN.outerjoin(
+            ImageJob.__table__, and_(ImageJob.id == bindparam("job_id"), ImageJob.account_id == ApiToken.account_id)
+        )
     )
-    .select_from(ApiToken)
-    .join(Account, Account.id == ApiToken.account_id)
-    .outerjoin(ImageJob, and_(ImageJob.id == bindparam("job_id"), ImageJob.account_id == ApiToken.account_id))
-    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+    .where(TOKEN_MATCH)
 )
 
 
@@ -63,15 +55,7 @@ class StatusReader:
             row = connection.execute(_STATUS, {"digest": self._accounts.token_digest(token), "job_id": job_id}).first()
         if row is None:
             return StatusRead(None, None)
-        auth = self._accounts.accept(
-            row.token_id,
-            row.token_account_id,
-            row.token_created_at,
-            row.token_last_used_at,
-            row.token_local,
-            kind=row.token_kind,
-            plan=row.token_plan,
-        )
+        auth = self._accounts.accept(row)
         if auth is None or row.id is None:
             return StatusRead(auth, None)
         values = row._mapping
